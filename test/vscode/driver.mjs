@@ -1,0 +1,222 @@
+// Playwright helpers for driving the VS Code web workbench that code-server.mjs starts, with
+// Debian's chromium (playwright's own browser download is not reachable here). Every wait is a
+// condition polled against a deadline, so a slow machine is slower but never flaky by design.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+/** Launches headless chromium with one page; `consoleLines` collects the page's console. */
+export async function launch({
+  executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  viewport = { width: 1400, height: 900 },
+} = {}) {
+  const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const consoleLines = [];
+  page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
+  return { browser, context, page, consoleLines };
+}
+
+/** Waits until the workbench has rendered its parts and finished its startup progress bar. */
+export async function waitForWorkbench(page, { timeout = 120000 } = {}) {
+  await page.waitForSelector('.monaco-workbench', { timeout });
+  await page.waitForSelector('.part.statusbar', { timeout });
+  await page.waitForSelector('.part.activitybar, .part.sidebar', { timeout });
+  await page
+    .waitForFunction(
+      () => !document.querySelector('.monaco-workbench .progress-container.active'),
+      null,
+      { timeout },
+    )
+    .catch(() => {});
+}
+
+async function dismissOverlays(page) {
+  await page.keyboard.press('Escape').catch(() => {});
+}
+
+const quickInput = (page) => page.locator('.quick-input-widget input.input');
+
+/** Runs a command through the command palette by (a prefix of) its visible title. */
+export async function runCommand(page, title, { timeout = 30000 } = {}) {
+  await dismissOverlays(page);
+  await page.keyboard.press('F1');
+  const input = quickInput(page);
+  await input.waitFor({ state: 'visible', timeout });
+  await input.fill('>');
+  await page.keyboard.type(title, { delay: 5 });
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout });
+  await page.keyboard.press('Enter');
+}
+
+/** Waits for the quick input to close (after a command that does not open a second picker). */
+export async function waitForQuickInputClosed(page, { timeout = 30000 } = {}) {
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout });
+}
+
+/**
+ * Opens a workspace file by relative name via Quick Open (Ctrl+P). Quick Open needs the remote
+ * file-search provider, which registers only once the extension host is up, so when given an
+ * absolute path it falls back to File: Open File... (VS Code's simple dialog takes a path).
+ */
+export async function openFile(page, name, { timeout = 30000 } = {}) {
+  const base = path.basename(name);
+  await dismissOverlays(page);
+  await page.keyboard.press('Control+P');
+  const input = quickInput(page);
+  await input.waitFor({ state: 'visible', timeout });
+  await input.fill('');
+  await page.keyboard.type(name, { delay: 5 });
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: base }).first();
+  try {
+    await row.waitFor({ state: 'visible', timeout });
+    await page.keyboard.press('Enter');
+  } catch (e) {
+    if (!path.isAbsolute(name)) throw e;
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'File: Open File...');
+    await input.waitFor({ state: 'visible', timeout });
+    await input.fill(name);
+    await page.keyboard.press('Enter');
+  }
+  await page.locator(`.tabs-container .tab[aria-label*="${base}"]`).first().waitFor({ timeout });
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout });
+}
+
+/** Text of the visible lines of the active editor. */
+export async function readEditorText(page) {
+  return page.locator('.editor-instance .monaco-editor .view-lines').first().innerText();
+}
+
+/** Opens and focuses the Problems panel. */
+export async function showProblems(page, { timeout = 30000 } = {}) {
+  await runCommand(page, 'View: Focus Problems');
+  await page.locator('.markers-panel').first().waitFor({ state: 'visible', timeout });
+}
+
+/**
+ * Text of every row in the Problems panel. With `waitFor(text)`, polls until the joined rows
+ * satisfy it and throws with the last rows seen when the deadline passes.
+ */
+export async function readProblems(page, { waitFor, timeout = 30000 } = {}) {
+  const read = () =>
+    page.evaluate(() =>
+      Array.from(document.querySelectorAll('.markers-panel .monaco-list-row')).map((r) =>
+        r.innerText.replace(/\s+/g, ' ').trim(),
+      ),
+    );
+  if (!waitFor) return read();
+  const end = Date.now() + timeout;
+  let rows = [];
+  for (;;) {
+    rows = await read();
+    if (waitFor(rows.join('\n'))) return rows;
+    if (Date.now() > end)
+      throw new Error('Problems panel never matched; last rows: ' + JSON.stringify(rows));
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Messages of the notification toasts (and the notification centre if it is open). */
+export async function readNotifications(page) {
+  return page.evaluate(() =>
+    Array.from(
+      document.querySelectorAll(
+        '.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message',
+      ),
+    ).map((e) => e.innerText.trim()),
+  );
+}
+
+/**
+ * Text of `selector` inside a webview panel. VS Code nests two iframes: the outer host frame
+ * (`iframe.webview.ready`) and the extension's document in `iframe#active-frame`. With several
+ * webviews open, `index` picks one (default: the most recently created).
+ */
+export async function readWebview(page, selector, { timeout = 30000, index = -1 } = {}) {
+  const outers = page.frameLocator('iframe.webview.ready');
+  const outer = index === -1 ? outers.last() : outers.nth(index);
+  const loc = outer.frameLocator('iframe#active-frame').locator(selector);
+  await loc.first().waitFor({ timeout });
+  return loc.first().innerText();
+}
+
+/** The Frame objects of every webview document currently loaded, for evaluate()/locators. */
+export function webviewFrames(page) {
+  return page
+    .frames()
+    .filter((f) => f.name() === 'active-frame' || /\/fake\.html|index\.html\?/.test(f.url()));
+}
+
+/**
+ * Rows of a contributed tree view, found by its pane title (expands the pane if collapsed).
+ * Polls until at least `minRows` rows are shown.
+ */
+export async function readTreeView(page, viewName, { timeout = 30000, minRows = 1 } = {}) {
+  const pane = page
+    .locator('.split-view-view .pane', { has: page.locator('.pane-header', { hasText: viewName }) })
+    .first();
+  await pane.waitFor({ timeout });
+  const header = pane.locator('.pane-header').first();
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  const rows = pane.locator('.monaco-list-row');
+  await rows.nth(minRows - 1).waitFor({ timeout });
+  return rows.allInnerTexts();
+}
+
+/**
+ * Switches the colour theme through "Preferences: Color Theme" and waits until the workbench
+ * carries the matching theme class (`vs` for light, `vs-dark` for dark, `hc-*` for contrast).
+ */
+export async function setColorTheme(page, themeName, { timeout = 30000 } = {}) {
+  await runCommand(page, 'Preferences: Color Theme', { timeout });
+  const input = quickInput(page);
+  await input.waitFor({ state: 'visible', timeout });
+  await input.fill(themeName);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: themeName }).first();
+  await row.waitFor({ state: 'visible', timeout });
+  await page.keyboard.press('Enter');
+  await waitForQuickInputClosed(page, { timeout });
+  const kind = /high contrast/i.test(themeName) ? 'hc' : /dark/i.test(themeName) ? 'vs-dark' : 'vs';
+  await page.waitForFunction(
+    (k) => {
+      const cl = document.querySelector('.monaco-workbench')?.classList;
+      if (!cl) return false;
+      if (k === 'hc') return cl.contains('hc-black') || cl.contains('hc-light');
+      return cl.contains(k) && !(k === 'vs' && cl.contains('vs-dark'));
+    },
+    kind,
+    { timeout },
+  );
+}
+
+/** The current theme kind from the workbench classes: 'light', 'dark' or 'high-contrast'. */
+export async function themeKind(page) {
+  return page.evaluate(() => {
+    const cl = document.querySelector('.monaco-workbench')?.classList;
+    if (!cl) return null;
+    if (cl.contains('hc-black') || cl.contains('hc-light')) return 'high-contrast';
+    return cl.contains('vs-dark') ? 'dark' : 'light';
+  });
+}
+
+export async function screenshot(page, file) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file });
+  return file;
+}

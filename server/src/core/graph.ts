@@ -1,0 +1,128 @@
+/**
+ * The promotion graph of one deployment: an edge runs from a source target to the target
+ * that may promote from it (dev → staging). Unknown sources and self-references are left out
+ * here; rules report them.
+ */
+import { sourcesOf, type Deployment, type SourceRef } from './model';
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  requiresApproval: boolean;
+  /** Where the edge is written: the source reference inside the target's promotion. */
+  ref: SourceRef;
+}
+
+export interface PromotionGraph {
+  nodes: string[];
+  edges: GraphEdge[];
+  /** Targets without promotion rules: they accept any commit. */
+  entryPoints: string[];
+  sources: Map<string, string[]>;
+  dependents: Map<string, string[]>;
+  /** Targets in promotion order; targets on a cycle come last, in declaration order. */
+  order: string[];
+  /** Each cycle as a path that returns to its start, for example [dev, staging, dev]. */
+  cycles: Array<{ path: string[]; edges: GraphEdge[] }>;
+}
+
+export function buildGraph(deployment: Deployment): PromotionGraph {
+  const nodes = deployment.targets.map((t) => t.name);
+  const known = new Set(nodes);
+  const edges: GraphEdge[] = [];
+  const sources = new Map<string, string[]>(nodes.map((n) => [n, []]));
+  const dependents = new Map<string, string[]>(nodes.map((n) => [n, []]));
+  const seen = new Set<string>();
+  for (const t of deployment.targets) {
+    for (const ref of sourcesOf(t)) {
+      if (!known.has(ref.value) || ref.value === t.name) continue;
+      const key = `${ref.value}\u0000${t.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      edges.push({
+        from: ref.value,
+        to: t.name,
+        requiresApproval: !!t.promotion?.requiresApproval,
+        ref,
+      });
+      sources.get(t.name)!.push(ref.value);
+      dependents.get(ref.value)!.push(t.name);
+    }
+  }
+  const entryPoints = deployment.targets.filter((t) => !t.promotion).map((t) => t.name);
+  return {
+    nodes: [...new Set(nodes)],
+    edges,
+    entryPoints,
+    sources,
+    dependents,
+    order: topoOrder(nodes, sources, dependents),
+    cycles: findCycles(nodes, edges),
+  };
+}
+
+function topoOrder(
+  nodes: string[],
+  sources: Map<string, string[]>,
+  dependents: Map<string, string[]>,
+): string[] {
+  const indegree = new Map(nodes.map((n) => [n, sources.get(n)?.length ?? 0]));
+  const queue = nodes.filter((n) => indegree.get(n) === 0);
+  const order: string[] = [];
+  const placed = new Set<string>();
+  while (queue.length) {
+    const n = queue.shift()!;
+    if (placed.has(n)) continue;
+    placed.add(n);
+    order.push(n);
+    for (const d of dependents.get(n) ?? []) {
+      indegree.set(d, (indegree.get(d) ?? 1) - 1);
+      if (indegree.get(d) === 0) queue.push(d);
+    }
+  }
+  for (const n of nodes) if (!placed.has(n)) (placed.add(n), order.push(n));
+  return order;
+}
+
+/**
+ * Finds cycles with an iterative depth-first search: each back edge closes one cycle, reported
+ * with its full path. Iterative so that a 5,000-target chain cannot overflow the stack, and
+ * one cycle per back edge so that hostile graphs cannot make it exponential.
+ */
+function findCycles(nodes: string[], edges: GraphEdge[]): PromotionGraph['cycles'] {
+  const out = new Map<string, GraphEdge[]>();
+  for (const e of edges) {
+    if (!out.has(e.from)) out.set(e.from, []);
+    out.get(e.from)!.push(e);
+  }
+  const state = new Map<string, 1 | 2>();
+  const cycles: PromotionGraph['cycles'] = [];
+  for (const start of nodes) {
+    if (state.has(start)) continue;
+    const stack: Array<{ node: string; next: number; via?: GraphEdge }> = [
+      { node: start, next: 0 },
+    ];
+    state.set(start, 1);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const list = out.get(top.node) ?? [];
+      if (top.next >= list.length) {
+        state.set(top.node, 2);
+        stack.pop();
+        continue;
+      }
+      const edge = list[top.next++];
+      const s = state.get(edge.to);
+      if (s === undefined) {
+        state.set(edge.to, 1);
+        stack.push({ node: edge.to, next: 0, via: edge });
+      } else if (s === 1) {
+        const at = stack.findIndex((f) => f.node === edge.to);
+        const frames = stack.slice(at);
+        const cycleEdges = [...frames.slice(1).map((f) => f.via!), edge];
+        cycles.push({ path: [...frames.map((f) => f.node), edge.to], edges: cycleEdges });
+      }
+    }
+  }
+  return cycles;
+}

@@ -1,0 +1,116 @@
+/**
+ * The deployment model. Every node carries the source range it came from, set once by the
+ * parser, so every face (CLI, language server, extension) points at the same text.
+ */
+import type { Document } from 'yaml';
+import type { Problem } from './problem';
+
+/** A position in a document: zero-based line and UTF-16 column, plus the offset into the text. */
+export interface Pos {
+  line: number;
+  character: number;
+  offset: number;
+}
+
+export interface SourceRange {
+  start: Pos;
+  end: Pos;
+}
+
+/** A scalar read from the document together with where it stands. */
+export interface NameNode {
+  value: string;
+  range: SourceRange;
+}
+
+/** A reference to a source target inside `promotion.from` or `promotion.allowed_from`. */
+export interface SourceRef extends NameNode {
+  kind: 'from' | 'allowed_from';
+  /** For `allowed_from` items, the index in the list. */
+  index: number;
+}
+
+export interface AllowedFrom {
+  keyRange: SourceRange;
+  /** The range of the list value (the `[...]` or the block sequence). */
+  range: SourceRange;
+  /** False when the value is not a list at all (a schema problem, not an empty list). */
+  isList: boolean;
+  items: SourceRef[];
+}
+
+export interface Promotion {
+  keyRange: SourceRange;
+  range: SourceRange;
+  from?: SourceRef;
+  fromKeyRange?: SourceRange;
+  allowedFrom?: AllowedFrom;
+  requiresApproval: boolean;
+  requiresApprovalRange?: SourceRange;
+  approvalMethod: 'manual';
+}
+
+export interface Target {
+  name: string;
+  keyRange: SourceRange;
+  /** The whole `name: {...}` pair, key to end of value. */
+  range: SourceRange;
+  promotion?: Promotion;
+  labels: Record<string, string>;
+}
+
+export interface Component {
+  name: string;
+  /** `terraform`, `helmfile` or `nixpack`. */
+  type: string;
+  keyRange: SourceRange;
+}
+
+export interface Deployment {
+  name?: NameNode;
+  /** The top-level `deployment` key. */
+  keyRange: SourceRange;
+  description?: string;
+  targetsKeyRange?: SourceRange;
+  targets: Target[];
+  components: Component[];
+}
+
+export interface DeploymentFile {
+  /** The name the caller gave: a path for the CLI, a URI for the language server. */
+  file: string;
+  text: string;
+  /** True when the top-level key is `deployment:` (design section 2). */
+  isDeployment: boolean;
+  deployment?: Deployment;
+  /** Problems found while parsing (`yaml-syntax`, size limits). */
+  problems: Problem[];
+  /** The YAML syntax tree, kept for editor features that need node positions. */
+  doc?: Document.Parsed;
+  /** The document as plain data (aliases expanded within limits), for schema validation. */
+  value?: unknown;
+  /** Converts an offset into a position; bound to this text. */
+  positionAt(offset: number): Pos;
+}
+
+export function sourcesOf(target: Target): SourceRef[] {
+  const p = target.promotion;
+  if (!p) return [];
+  const refs: SourceRef[] = [];
+  if (p.from) refs.push(p.from);
+  if (p.allowedFrom) refs.push(...p.allowedFrom.items);
+  return refs;
+}
+
+export function findTarget(deployment: Deployment, name: string): Target | undefined {
+  return deployment.targets.find((t) => t.name === name);
+}
+
+export function targetNames(deployment: Deployment): string[] {
+  return deployment.targets.map((t) => t.name);
+}
+
+/** Component names, in declaration order, without repeats (two types may share a name). */
+export function componentNames(deployment: Deployment): string[] {
+  return [...new Set(deployment.components.map((c) => c.name))];
+}

@@ -1,0 +1,71 @@
+/**
+ * Which names may become one segment of a git ref. Deployment, target and component names end
+ * up in `refs/atmos/deployments/<d>/<t>/<c>` and in tag names, so anything git would refuse,
+ * or could read as something else (an option, `HEAD`, a path walk), is refused before git
+ * ever sees it. Invisible and bidirectional characters are refused too, because they make two
+ * names that look the same differ.
+ */
+export type NameKind = 'deployment' | 'target' | 'component';
+
+const MAX_NAME_LENGTH = 128;
+
+/** Returns why a name is invalid, or undefined when it is fine. */
+export function nameProblem(kind: NameKind, name: string): string | undefined {
+  if (name.length === 0) return 'it is empty';
+  if (name.length > MAX_NAME_LENGTH) return `it is longer than ${MAX_NAME_LENGTH} characters`;
+  if (kind === 'component' && name.includes('/')) {
+    if (name.startsWith('/') || name.endsWith('/')) return "it starts or ends with '/'";
+    if (name.includes('//')) return "it contains '//'";
+    for (const part of name.split('/')) {
+      const why = segmentProblem(part);
+      if (why) return why;
+    }
+    return undefined;
+  }
+  if (name.includes('/')) return `it contains '/' (only component names may, as in ecs/api)`;
+  return segmentProblem(name);
+}
+
+function segmentProblem(name: string): string | undefined {
+  for (const ch of name) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < 0x20 || cp === 0x7f) return `it contains a control character (U+${hex(cp)})`;
+    if (ch === ' ') return 'it contains a space';
+    if ('~^:?*[\\'.includes(ch)) return `it contains '${ch}', which git refs cannot hold`;
+    if (isInvisible(cp))
+      return `it contains an invisible or direction-changing character (U+${hex(cp)})`;
+  }
+  if (name.includes('..')) return "it contains '..'";
+  if (name.includes('@{')) return "it contains '@{'";
+  if (name === '@') return "it is '@', which git reads as HEAD";
+  if (name.startsWith('-'))
+    return "it starts with '-', which a command line would read as an option";
+  if (name.startsWith('.')) return "it starts with '.'";
+  if (name.endsWith('.')) return "it ends with '.'";
+  if (name.endsWith('.lock')) return "it ends with '.lock'";
+  if (/^[A-Z_]*HEAD$/.test(name)) return `'${name}' is reserved by git`;
+  if (/[$`'"<>|;&(){}!]/.test(name))
+    return 'it contains shell or markup characters ($ ` \' " < > | ; & ( ) { } !)';
+  return undefined;
+}
+
+function isInvisible(cp: number): boolean {
+  return (
+    (cp >= 0x200b && cp <= 0x200f) ||
+    (cp >= 0x202a && cp <= 0x202e) ||
+    (cp >= 0x2060 && cp <= 0x2069) ||
+    cp === 0xfeff ||
+    cp === 0x00ad ||
+    (cp >= 0x80 && cp <= 0x9f)
+  );
+}
+
+function hex(cp: number): string {
+  return cp.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/** A message for an invalid name, saying what to change. */
+export function invalidNameMessage(kind: NameKind, name: string, why: string): string {
+  const shown = JSON.stringify(name).slice(1, -1);
+  return `Invalid ${kind} name '${shown}': ${why}. Names become git refs; use letters, digits, '-', '_' and '.'${kind === 'component' ? " (and '/' between parts)" : ''}.`;
+}

@@ -1,0 +1,294 @@
+/**
+ * Parses a deployment file into the model. Never throws: every failure becomes a problem
+ * with a stable code at the range it concerns.
+ */
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Node,
+  type Pair,
+  type Document,
+} from 'yaml';
+import type {
+  AllowedFrom,
+  Component,
+  Deployment,
+  DeploymentFile,
+  NameNode,
+  Pos,
+  Promotion,
+  SourceRange,
+  SourceRef,
+  Target,
+} from './model';
+import { problem, type Problem } from './problem';
+import { positionFinder, rangeOf } from './text';
+import { DEFAULT_LIMITS, type ParseLimits } from './limits';
+
+export const COMPONENT_TYPES = ['terraform', 'helmfile', 'nixpack'] as const;
+
+/** True when the text looks like a deployment file without parsing it (cheap, for discovery). */
+export function looksLikeDeployment(text: string): boolean {
+  return /^(?:\uFEFF)?deployment[ \t]*:/m.test(text.slice(0, 64 * 1024));
+}
+
+export function parseDeploymentFile(
+  text: string,
+  file: string,
+  limits: ParseLimits = DEFAULT_LIMITS,
+): DeploymentFile {
+  const positionAt = positionFinder(text);
+  const base = { file, text, positionAt, problems: [] as Problem[] };
+  if (text.length > limits.maxFileSize) {
+    const isDeployment = looksLikeDeployment(text);
+    if (isDeployment) {
+      const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+      base.problems.push(
+        problem(
+          'yaml-syntax',
+          file,
+          rangeOf(positionAt, 0, Math.min(text.length, text.indexOf('\n') >>> 0)),
+          `File is ${mb(text.length)} MB, above the ${mb(limits.maxFileSize)} MB limit, so it was not checked. Split it, or raise the limit (CLI --max-file-size, setting atmosDeployments.maxFileSize).`,
+        ),
+      );
+    }
+    return { ...base, isDeployment };
+  }
+
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, keepSourceTokens: false });
+  } catch (err) {
+    // The yaml package does not throw on bad input, but a bug there must not take a server down.
+    base.problems.push(
+      problem(
+        'yaml-syntax',
+        file,
+        rangeOf(positionAt, 0, 0),
+        `YAML could not be read: ${String(err)}`,
+      ),
+    );
+    return { ...base, isDeployment: looksLikeDeployment(text) };
+  }
+
+  for (const err of doc.errors) {
+    const [start, end] = err.pos;
+    base.problems.push(
+      problem(
+        'yaml-syntax',
+        file,
+        rangeOf(positionAt, start, Math.max(end, start + 1)),
+        cleanYamlMessage(err.message),
+      ),
+    );
+  }
+
+  const root = doc.contents;
+  const deploymentPair = isMap(root)
+    ? root.items.find((p) => scalarString(p.key) === 'deployment')
+    : undefined;
+  if (!deploymentPair) return { ...base, doc, isDeployment: false };
+
+  const tooDeep = depthExceeds(root as Node, limits.maxDepth);
+  if (tooDeep !== undefined) {
+    base.problems.push(
+      problem(
+        'yaml-syntax',
+        file,
+        rangeOf(positionAt, tooDeep, tooDeep + 1),
+        `Nesting is deeper than ${limits.maxDepth} levels here; a deployment file never needs that. Flatten it.`,
+      ),
+    );
+    return { ...base, doc, isDeployment: true };
+  }
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+  } catch (err) {
+    // yaml throws here when aliases expand too far (a "billion laughs" document).
+    const msg = String((err as Error)?.message ?? err);
+    const why = /alias/i.test(msg)
+      ? `Aliases expand to more than ${limits.maxAliasCount} nodes here, so the file was not checked. Replace the aliases with plain values.`
+      : `The YAML could not be read as data: ${msg}`;
+    base.problems.push(
+      problem('yaml-syntax', file, rangeOf(positionAt, 0, text.indexOf('\n') >>> 0), why),
+    );
+    return { ...base, doc, isDeployment: true };
+  }
+
+  const reader = new ModelReader(positionAt, doc);
+  const deployment = reader.deployment(deploymentPair);
+  return { ...base, doc, value, isDeployment: true, deployment };
+}
+
+function cleanYamlMessage(message: string): string {
+  // yaml appends " at line N, column M" and a code excerpt; the range already says where.
+  return message
+    .split('\n')[0]
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .trim();
+}
+
+export function scalarString(node: unknown): string | undefined {
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null || v === undefined) return undefined;
+    return typeof v === 'string' ? v : String(v);
+  }
+  return undefined;
+}
+
+function depthExceeds(node: Node, max: number): number | undefined {
+  const stack: Array<[unknown, number]> = [[node, 0]];
+  while (stack.length) {
+    const [n, d] = stack.pop()!;
+    if (isMap(n) || isSeq(n)) {
+      if (d > max) return n.range?.[0] ?? 0;
+      for (const item of n.items as unknown[]) {
+        if (isPair(item)) {
+          stack.push([item.value, d + 1]);
+          stack.push([item.key, d + 1]);
+        } else stack.push([item, d + 1]);
+      }
+    }
+  }
+  return undefined;
+}
+
+class ModelReader {
+  constructor(
+    private readonly positionAt: (o: number) => Pos,
+    private readonly doc: Document.Parsed,
+  ) {}
+
+  range(node: unknown, fallback?: SourceRange): SourceRange {
+    const r = (node as Node | null)?.range;
+    if (r) return rangeOf(this.positionAt, r[0], r[1]);
+    return fallback ?? rangeOf(this.positionAt, 0, 0);
+  }
+
+  pairRange(pair: Pair): SourceRange {
+    const k = (pair.key as Node | null)?.range;
+    const v = (pair.value as Node | null)?.range;
+    const start = k?.[0] ?? 0;
+    const end = v?.[1] ?? k?.[1] ?? start;
+    return rangeOf(this.positionAt, start, end);
+  }
+
+  /** Follows an alias to its anchor, one hop: the model never expands alias trees. */
+  resolve(node: unknown): unknown {
+    if (isAlias(node)) {
+      try {
+        return node.resolve(this.doc);
+      } catch {
+        return undefined;
+      }
+    }
+    return node;
+  }
+
+  pairs(node: unknown): Pair[] {
+    const n = this.resolve(node);
+    return isMap(n) ? (n.items as Pair[]) : [];
+  }
+
+  get(node: unknown, key: string): Pair | undefined {
+    return this.pairs(node).find((p) => scalarString(p.key) === key);
+  }
+
+  nameNode(node: unknown): NameNode | undefined {
+    const value = scalarString(this.resolve(node));
+    if (value === undefined) return undefined;
+    return { value, range: this.range(node) };
+  }
+
+  deployment(pair: Pair): Deployment {
+    const body = pair.value;
+    const namePair = this.get(body, 'name');
+    const targetsPair = this.get(body, 'targets');
+    const descriptionPair = this.get(body, 'description');
+    return {
+      keyRange: this.range(pair.key),
+      name: namePair ? this.nameNode(namePair.value) : undefined,
+      description: descriptionPair ? scalarString(this.resolve(descriptionPair.value)) : undefined,
+      targetsKeyRange: targetsPair ? this.range(targetsPair.key) : undefined,
+      targets: targetsPair
+        ? this.pairs(targetsPair.value)
+            .map((p) => this.target(p))
+            .filter((t): t is Target => !!t)
+        : [],
+      components: this.components(this.get(body, 'components')?.value),
+    };
+  }
+
+  components(node: unknown): Component[] {
+    const out: Component[] = [];
+    for (const typePair of this.pairs(node)) {
+      const type = scalarString(typePair.key);
+      if (!type) continue;
+      for (const c of this.pairs(typePair.value)) {
+        const name = scalarString(c.key);
+        if (name !== undefined) out.push({ name, type, keyRange: this.range(c.key) });
+      }
+    }
+    return out;
+  }
+
+  target(pair: Pair): Target | undefined {
+    const name = scalarString(pair.key);
+    if (name === undefined) return undefined;
+    const labels: Record<string, string> = {};
+    for (const l of this.pairs(this.get(pair.value, 'labels')?.value)) {
+      const k = scalarString(l.key);
+      const v = scalarString(this.resolve(l.value));
+      if (k !== undefined && v !== undefined) labels[k] = v;
+    }
+    const promotionPair = this.get(pair.value, 'promotion');
+    return {
+      name,
+      keyRange: this.range(pair.key),
+      range: this.pairRange(pair),
+      labels,
+      promotion: promotionPair ? this.promotion(promotionPair) : undefined,
+    };
+  }
+
+  promotion(pair: Pair): Promotion {
+    const keyRange = this.range(pair.key);
+    const fromPair = this.get(pair.value, 'from');
+    const allowedPair = this.get(pair.value, 'allowed_from');
+    const approvalPair = this.get(pair.value, 'requires_approval');
+    const fromName = fromPair ? this.nameNode(fromPair.value) : undefined;
+    const approval = approvalPair ? this.resolve(approvalPair.value) : undefined;
+    return {
+      keyRange,
+      range: this.range(pair.value, keyRange),
+      from: fromName ? { ...fromName, kind: 'from', index: 0 } : undefined,
+      fromKeyRange: fromPair ? this.range(fromPair.key) : undefined,
+      allowedFrom: allowedPair ? this.allowedFrom(allowedPair) : undefined,
+      requiresApproval: isScalar(approval) && approval.value === true,
+      requiresApprovalRange: approvalPair
+        ? this.range(approvalPair.value ?? approvalPair.key)
+        : undefined,
+      approvalMethod: 'manual',
+    };
+  }
+
+  allowedFrom(pair: Pair): AllowedFrom {
+    const keyRange = this.range(pair.key);
+    const value = this.resolve(pair.value);
+    const items: SourceRef[] = [];
+    if (isSeq(value)) {
+      value.items.forEach((item, index) => {
+        const n = this.nameNode(item);
+        if (n) items.push({ ...n, kind: 'allowed_from', index });
+      });
+    }
+    return { keyRange, range: this.range(pair.value, keyRange), isList: isSeq(value), items };
+  }
+}

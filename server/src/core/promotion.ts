@@ -1,0 +1,113 @@
+/**
+ * The promotion check: the spec's ValidatePromotion, with the messages word for word, plus what
+ * design section 4 adds (unknown names, cross-deployment sources, commits rolled straight onto
+ * a target that has rules). Every face asks this function; none re-derives the rule.
+ */
+import { findTarget, targetNames, type Deployment, type Target } from './model';
+
+export type PromotionRefusalReason =
+  | 'unknown-target'
+  | 'unknown-source'
+  | 'cross-deployment'
+  | 'self'
+  | 'not-allowed'
+  | 'needs-source';
+
+export type PromotionDecision =
+  | { ok: true; requiresApproval: boolean; entryPoint: boolean }
+  | { ok: false; reason: PromotionRefusalReason; message: string };
+
+/** The sources a target accepts, or undefined when it accepts anything (an entry point). */
+export function allowedSources(target: Target): string[] | undefined {
+  const p = target.promotion;
+  if (!p) return undefined;
+  if (p.from) return [p.from.value];
+  if (p.allowedFrom && p.allowedFrom.items.length > 0)
+    return p.allowedFrom.items.map((i) => i.value);
+  return undefined;
+}
+
+export function knownTargetsText(deployment: Deployment): string {
+  const names = [...new Set(targetNames(deployment))];
+  return names.length ? `Known targets: ${names.join(', ')}.` : 'It has no targets.';
+}
+
+export function deploymentLabel(deployment: Deployment): string {
+  return deployment.name?.value ?? '(unnamed deployment)';
+}
+
+/**
+ * Can `from` be promoted to `to`? `from` undefined means a plain commit (`--git-sha`), which
+ * only entry points and targets without source rules accept.
+ */
+export function checkPromotion(
+  deployment: Deployment,
+  to: string,
+  from?: string,
+): PromotionDecision {
+  const target = findTarget(deployment, to);
+  const d = deploymentLabel(deployment);
+  if (!target) {
+    return {
+      ok: false,
+      reason: 'unknown-target',
+      message: `Unknown target '${to}' in deployment ${d}. ${knownTargetsText(deployment)}`,
+    };
+  }
+  const requiresApproval = !!target.promotion?.requiresApproval;
+  const entryPoint = !target.promotion;
+  if (from === undefined) {
+    const sources = allowedSources(target);
+    if (!sources) return { ok: true, requiresApproval, entryPoint };
+    const list =
+      sources.length === 1
+        ? sources[0]
+        : `${sources.slice(0, -1).join(', ')} or ${sources[sources.length - 1]}`;
+    const flag =
+      sources.length === 1 ? `--promote-from ${sources[0]}` : `--promote-from with one of them`;
+    return {
+      ok: false,
+      reason: 'needs-source',
+      message: `Cannot deploy a commit directly to ${to}: it only accepts promotions from ${list}. Use ${flag}.`,
+    };
+  }
+  if (from.includes('/')) {
+    return {
+      ok: false,
+      reason: 'cross-deployment',
+      message: 'Cannot promote across deployments. Use same-deployment promotion only.',
+    };
+  }
+  if (!findTarget(deployment, from)) {
+    return {
+      ok: false,
+      reason: 'unknown-source',
+      message: `Unknown source target '${from}' in deployment ${d}. ${knownTargetsText(deployment)}`,
+    };
+  }
+  if (from === to) {
+    return { ok: false, reason: 'self', message: `Cannot promote ${to} from itself.` };
+  }
+  const p = target.promotion;
+  if (!p) return { ok: true, requiresApproval, entryPoint };
+  // The spec checks `from` first and then `allowed_from`; both being set is a config error
+  // reported by the promotion-exclusive rule, and the order here matches the spec.
+  if (p.from && p.from.value !== from) {
+    return {
+      ok: false,
+      reason: 'not-allowed',
+      message: `Cannot promote directly from ${from} to ${to}. Must promote from ${p.from.value}.`,
+    };
+  }
+  if (p.allowedFrom && p.allowedFrom.items.length > 0) {
+    const allowed = p.allowedFrom.items.map((i) => i.value);
+    if (!allowed.includes(from)) {
+      return {
+        ok: false,
+        reason: 'not-allowed',
+        message: `Cannot promote from ${from} to ${to} (allowed: [${allowed.join(', ')}])`,
+      };
+    }
+  }
+  return { ok: true, requiresApproval, entryPoint };
+}

@@ -1,0 +1,276 @@
+/**
+ * The git record formats (design section 5): deployment refs, annotated tag names and
+ * messages, and approval notes. These are the interchange with Atmos itself, so they follow
+ * the spec to the letter. Pure functions: the git layer writes what these return.
+ */
+import { parse as parseYaml, stringify } from 'yaml';
+
+export const REF_ROOT = 'refs/atmos/deployments';
+export const TAG_ROOT = 'atmos/deployments';
+export const TAG_MESSAGE_HEADER = 'atmos.tools/v1alpha1\nkind: Deployment\n---\n';
+
+export function deploymentRef(deployment: string, target: string, component: string): string {
+  return `${REF_ROOT}/${deployment}/${target}/${component}`;
+}
+
+export function deploymentRefPrefix(deployment: string): string {
+  return `${REF_ROOT}/${deployment}/`;
+}
+
+/** Splits `refs/atmos/deployments/<d>/<t>/<c...>`; components may hold one `/`. */
+export function parseDeploymentRef(
+  ref: string,
+): { deployment: string; target: string; component: string } | undefined {
+  if (!ref.startsWith(`${REF_ROOT}/`)) return undefined;
+  const parts = ref.slice(REF_ROOT.length + 1).split('/');
+  if (parts.length < 3) return undefined;
+  return { deployment: parts[0], target: parts[1], component: parts.slice(2).join('/') };
+}
+
+export function notesRef(deployment: string): string {
+  return `refs/notes/atmos/${deployment}/approvals`;
+}
+
+/** The spec's Go layout `2006-01-02T15-04-05Z`, in UTC. */
+export function tagTimestamp(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '-');
+}
+
+/** `2025-01-22T12:00:00Z` from a date, seconds precision. */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function tagName(
+  deployment: string,
+  target: string,
+  component: string,
+  timestamp: string,
+  seq = 1,
+): string {
+  return `${TAG_ROOT}/${deployment}/${target}/${component}/${timestamp}${seq > 1 ? `-${seq}` : ''}`;
+}
+
+export interface ParsedTagName {
+  deployment: string;
+  target: string;
+  component: string;
+  timestamp: string;
+  seq: number;
+}
+
+export function parseTagName(name: string): ParsedTagName | undefined {
+  const bare = name.startsWith('refs/tags/') ? name.slice('refs/tags/'.length) : name;
+  if (!bare.startsWith(`${TAG_ROOT}/`)) return undefined;
+  const parts = bare.slice(TAG_ROOT.length + 1).split('/');
+  if (parts.length < 4) return undefined;
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z)(?:-(\d+))?$/.exec(parts[parts.length - 1]);
+  if (!m) return undefined;
+  return {
+    deployment: parts[0],
+    target: parts[1],
+    component: parts.slice(2, -1).join('/'),
+    timestamp: m[1],
+    seq: m[2] ? Number(m[2]) : 1,
+  };
+}
+
+export type RecordStatus = 'success' | 'failed' | 'rolled_back';
+
+export interface DeploymentRecord {
+  deployment: string;
+  target: string;
+  component: string;
+  deployed_by: string;
+  build_id: string;
+  git_sha: string;
+  timestamp: string;
+  status: RecordStatus;
+  promoted_from?: string;
+  promoted_at?: string;
+  metadata: Record<string, string>;
+  rollback_of?: string;
+}
+
+const RECORD_KEYS: Array<keyof DeploymentRecord> = [
+  'deployment',
+  'target',
+  'component',
+  'deployed_by',
+  'build_id',
+  'git_sha',
+  'timestamp',
+  'status',
+  'promoted_from',
+  'promoted_at',
+  'metadata',
+  'rollback_of',
+];
+
+/** The annotated tag message in the spec's format, keys in the spec's order. */
+export function formatTagMessage(record: DeploymentRecord): string {
+  const ordered: Record<string, unknown> = {};
+  for (const key of RECORD_KEYS) {
+    const value = record[key];
+    if (value === undefined) continue;
+    if (key === 'metadata' && Object.keys(value as object).length === 0) continue;
+    ordered[key] = value;
+  }
+  return TAG_MESSAGE_HEADER + stringify(ordered, { lineWidth: 0 });
+}
+
+/** Reads a tag message back; undefined when it is not a deployment record. */
+export function parseTagMessage(message: string): DeploymentRecord | undefined {
+  const text = message.replace(/\r\n/g, '\n');
+  if (!text.startsWith(TAG_MESSAGE_HEADER)) return undefined;
+  let body: unknown;
+  try {
+    // A signed tag carries its signature after the message; it is not part of the record.
+    body = parseYaml(text.slice(TAG_MESSAGE_HEADER.length).split('\n-----BEGIN ')[0], {
+      maxAliasCount: 10,
+    });
+  } catch {
+    return undefined;
+  }
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as Record<string, unknown>;
+  const str = (k: string) => (b[k] === undefined || b[k] === null ? undefined : String(b[k]));
+  const required = ['deployment', 'target', 'component', 'git_sha', 'timestamp', 'status'];
+  if (required.some((k) => str(k) === undefined)) return undefined;
+  const metadata: Record<string, string> = {};
+  if (b.metadata && typeof b.metadata === 'object') {
+    for (const [k, v] of Object.entries(b.metadata as Record<string, unknown>))
+      metadata[k] = String(v);
+  }
+  return {
+    deployment: str('deployment')!,
+    target: str('target')!,
+    component: str('component')!,
+    deployed_by: str('deployed_by') ?? '',
+    build_id: str('build_id') ?? '',
+    git_sha: str('git_sha')!,
+    timestamp: str('timestamp')!,
+    status: (str('status') as RecordStatus) ?? 'success',
+    promoted_from: str('promoted_from'),
+    promoted_at: str('promoted_at'),
+    metadata,
+    rollback_of: str('rollback_of'),
+  };
+}
+
+export interface Approval {
+  approved_by: string;
+  approved_at: string;
+  approver_role?: string;
+  target: string;
+  deployment: string;
+  promoted_from: string;
+  /** Component name → SHA: the exact plan this approval is for. */
+  components: Record<string, string>;
+}
+
+/** One approval as one JSON line, with the spec's keys first. */
+export function formatApprovalLine(a: Approval): string {
+  return JSON.stringify({
+    approved_by: a.approved_by,
+    approved_at: a.approved_at,
+    approver_role: a.approver_role ?? '',
+    target: a.target,
+    deployment: a.deployment,
+    promoted_from: a.promoted_from,
+    components: a.components,
+  });
+}
+
+export interface ParsedApprovals {
+  approvals: Approval[];
+  /** Lines that are not valid approvals: ignored, and reported as warnings. */
+  invalid: Array<{ line: number; reason: string }>;
+}
+
+/**
+ * Reads a note holding one JSON approval per line. A note written by hand as one
+ * pretty-printed object (the spec's example) is read too.
+ */
+export function parseApprovalNote(text: string): ParsedApprovals {
+  const approvals: Approval[] = [];
+  const invalid: ParsedApprovals['invalid'] = [];
+  const trimmed = text.trim();
+  if (!trimmed) return { approvals, invalid };
+  const chunks: Array<[number, string]> = [];
+  if (trimmed.startsWith('{') && !trimmed.split('\n')[0].trim().endsWith('}')) {
+    chunks.push([1, trimmed]);
+  } else {
+    text.split('\n').forEach((line, i) => {
+      if (line.trim()) chunks.push([i + 1, line]);
+    });
+  }
+  for (const [line, chunk] of chunks) {
+    let value: unknown;
+    try {
+      value = JSON.parse(chunk);
+    } catch {
+      invalid.push({ line, reason: 'not valid JSON' });
+      continue;
+    }
+    const why = approvalShapeProblem(value);
+    if (why) invalid.push({ line, reason: why });
+    else approvals.push(value as Approval);
+  }
+  return { approvals, invalid };
+}
+
+function approvalShapeProblem(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
+  const v = value as Record<string, unknown>;
+  for (const k of ['approved_by', 'approved_at', 'target', 'deployment', 'promoted_from']) {
+    if (typeof v[k] !== 'string' || !(v[k] as string)) return `missing or non-string '${k}'`;
+  }
+  if (Number.isNaN(Date.parse(v.approved_at as string))) return "'approved_at' is not a time";
+  const c = v.components;
+  if (!c || typeof c !== 'object' || Array.isArray(c))
+    return "missing 'components' (the SHAs it approves)";
+  for (const sha of Object.values(c as Record<string, unknown>)) {
+    if (typeof sha !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha))
+      return "'components' holds something other than full SHAs";
+  }
+  return undefined;
+}
+
+export interface ApprovalScope {
+  deployment: string;
+  target: string;
+  promotedFrom: string;
+  /** Component → SHA of the plan to run. */
+  components: Record<string, string>;
+}
+
+/** An approval counts only for the same deployment, target, source and exact SHAs. */
+export function approvalMatches(a: Approval, scope: ApprovalScope): boolean {
+  if (
+    a.deployment !== scope.deployment ||
+    a.target !== scope.target ||
+    a.promoted_from !== scope.promotedFrom
+  )
+    return false;
+  const planned = Object.entries(scope.components);
+  if (planned.length === 0) return false;
+  return planned.every(([c, sha]) => a.components[c] === sha);
+}
+
+/** Why an approval does not cover a plan, for messages that say what to do. */
+export function approvalMismatch(a: Approval, scope: ApprovalScope): string | undefined {
+  if (a.deployment !== scope.deployment) return `it is for deployment ${a.deployment}`;
+  if (a.target !== scope.target) return `it is for target ${a.target}`;
+  if (a.promoted_from !== scope.promotedFrom)
+    return `it approves promotion from ${a.promoted_from}`;
+  for (const [c, sha] of Object.entries(scope.components)) {
+    if (a.components[c] === undefined) return `it does not cover component ${c}`;
+    if (a.components[c] !== sha)
+      return `it approved ${c} at ${a.components[c].slice(0, 9)}, not ${sha.slice(0, 9)}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,15 @@
+/** The shape every rule has: a pure function from a parsed file to its problems. */
+import type { PromotionGraph } from '../graph';
+import type { Deployment, DeploymentFile } from '../model';
+import type { Problem } from '../problem';
+import type { WorkspaceIndex } from '../workspace';
+
+export interface RuleContext {
+  file: DeploymentFile;
+  /** Present for files whose `deployment:` mapping could be read. */
+  deployment?: Deployment;
+  graph?: PromotionGraph;
+  workspace?: WorkspaceIndex;
+}
+
+export type Rule = (ctx: RuleContext) => Problem[];

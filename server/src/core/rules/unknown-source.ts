@@ -1,0 +1,37 @@
+/** `unknown-source`: `from`/`allowed_from` names a target this deployment does not have (spec rule 5). */
+import { nearestName } from '../distance';
+import { sourcesOf, targetNames } from '../model';
+import { problem, type Problem } from '../problem';
+import { deploymentLabel, knownTargetsText } from '../promotion';
+import type { Rule } from './rule';
+
+export const unknownSource: Rule = ({ file, deployment }) => {
+  const out: Problem[] = [];
+  if (!deployment) return out;
+  const names = targetNames(deployment);
+  const known = new Set(names);
+  for (const t of deployment.targets) {
+    for (const ref of sourcesOf(t)) {
+      if (known.has(ref.value)) continue;
+      const guess = nearestName(
+        ref.value,
+        names.filter((n) => n !== t.name),
+      );
+      const cross = ref.value.includes('/') ? ' Promotion across deployments is not allowed.' : '';
+      out.push(
+        problem(
+          'unknown-source',
+          file.file,
+          ref.range,
+          `Target '${t.name}': promotion source '${ref.value}' does not exist in deployment ${deploymentLabel(deployment)}.${cross}${guess ? ` Did you mean '${guess}'?` : ''} ${knownTargetsText(deployment)}`,
+          {
+            data: guess
+              ? { target: t.name, source: ref.value, suggestion: guess }
+              : { target: t.name, source: ref.value },
+          },
+        ),
+      );
+    }
+  }
+  return out;
+};

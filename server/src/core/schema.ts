@@ -1,0 +1,189 @@
+/**
+ * Schema validation with ajv, compiled once. Errors are located on the YAML nodes they
+ * concern, so `schema` and `unknown-key` problems point at the key or value to change.
+ */
+import Ajv2020 from 'ajv/dist/2020';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { isMap, isPair, isScalar, type Node, type Pair } from 'yaml';
+import schemaJson from '../../../schemas/deployment.schema.json';
+import { nearestName } from './distance';
+import type { DeploymentFile, SourceRange } from './model';
+import { scalarString } from './parse';
+import { rangeOf } from './text';
+
+export const deploymentSchema = schemaJson as Record<string, unknown>;
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true });
+    compiled = ajv.compile(deploymentSchema);
+  }
+  return compiled;
+}
+
+export interface SchemaFinding {
+  kind: 'unknown-key' | 'schema';
+  range: SourceRange;
+  message: string;
+  data?: Record<string, string>;
+}
+
+const memo = new WeakMap<DeploymentFile, SchemaFinding[]>();
+
+/** Schema findings for a file, computed once and shared by the schema and unknown-key rules. */
+export function schemaFindings(file: DeploymentFile): SchemaFinding[] {
+  const cached = memo.get(file);
+  if (cached) return cached;
+  const findings: SchemaFinding[] = [];
+  if (file.doc && file.value !== undefined) {
+    const validate = validator();
+    if (!validate(file.value)) {
+      const seen = new Set<string>();
+      for (const err of validate.errors ?? []) {
+        const f = toFinding(file, err);
+        if (!f) continue;
+        const key = `${f.kind}:${f.range.start.offset}:${f.message}`;
+        if (!seen.has(key)) (seen.add(key), findings.push(f));
+      }
+    }
+  }
+  memo.set(file, findings);
+  return findings;
+}
+
+function segments(instancePath: string): string[] {
+  if (!instancePath) return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** Finds the pair whose value sits at `path`, walking the YAML tree (no alias expansion). */
+function locate(file: DeploymentFile, path: string[]): { pair?: Pair; node?: Node } {
+  let node: unknown = file.doc?.contents;
+  let pair: Pair | undefined;
+  for (const seg of path) {
+    if (isMap(node)) {
+      pair = node.items.find((p) => scalarString(p.key) === seg) as Pair | undefined;
+      node = pair?.value;
+    } else if (node && typeof node === 'object' && 'items' in node) {
+      const item = (node as { items: unknown[] }).items[Number(seg)];
+      pair = undefined;
+      node = isPair(item) ? item.value : item;
+    } else return { pair };
+  }
+  return { pair, node: (node ?? undefined) as Node | undefined };
+}
+
+function nodeRange(file: DeploymentFile, n: unknown): SourceRange | undefined {
+  const r = (n as Node | null | undefined)?.range;
+  return r ? rangeOf(file.positionAt, r[0], r[1]) : undefined;
+}
+
+function where(path: string[]): string {
+  if (path.length === 0) return 'the top level';
+  if (path[0] === 'deployment' && path[1] === 'targets' && path.length >= 3) {
+    const rest = path.slice(3);
+    return `target '${path[2]}'${rest.length ? ` (${rest.join('.')})` : ''}`;
+  }
+  return path.join('.');
+}
+
+function toFinding(file: DeploymentFile, err: ErrorObject): SchemaFinding | undefined {
+  const path = segments(err.instancePath);
+  const { pair, node } = locate(file, path);
+  const valueRange = nodeRange(file, node) ?? nodeRange(file, pair?.key);
+  const keyRange = nodeRange(file, pair?.key) ?? valueRange ?? rangeOf(file.positionAt, 0, 0);
+  const last = path[path.length - 1];
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const extra = String((err.params as { additionalProperty: string }).additionalProperty);
+      const { node: parent } = locate(file, path);
+      const extraPair = isMap(parent)
+        ? (parent.items.find((p) => scalarString(p.key) === extra) as Pair | undefined)
+        : undefined;
+      const known = Object.keys(
+        (err.parentSchema as { properties?: object } | undefined)?.properties ?? {},
+      );
+      const guess = nearestName(extra, known);
+      const message =
+        `Unknown key '${extra}' in ${where(path)}.` +
+        (guess ? ` Did you mean '${guess}'?` : '') +
+        (known.length ? ` Known keys: ${known.join(', ')}.` : '');
+      return {
+        kind: 'unknown-key',
+        range: nodeRange(file, extraPair?.key) ?? keyRange,
+        message,
+        data: guess ? { key: extra, suggestion: guess } : { key: extra },
+      };
+    }
+    case 'required': {
+      const missing = String((err.params as { missingProperty: string }).missingProperty);
+      return {
+        kind: 'schema',
+        range: path.length ? keyRange : firstKeyRange(file),
+        message: `Missing required key '${missing}' in ${where(path)}.`,
+        data: { key: missing },
+      };
+    }
+    case 'type': {
+      const want = String((err.params as { type: string | string[] }).type)
+        .replace(',null', '')
+        .replace(/,/g, ' or ');
+      const got = describe(node);
+      const label = last ?? 'the document';
+      const hint =
+        want === 'boolean'
+          ? ' (true or false)'
+          : want === 'array'
+            ? ' (a list such as [dev, qa])'
+            : '';
+      return {
+        kind: 'schema',
+        range: valueRange ?? keyRange,
+        message: `'${label}' in ${where(path.slice(0, -1))} must be ${article(want)}${hint}, not ${got}.`,
+      };
+    }
+    case 'enum': {
+      const allowed = ((err.params as { allowedValues: unknown[] }).allowedValues ?? []).map(
+        String,
+      );
+      return {
+        kind: 'schema',
+        range: valueRange ?? keyRange,
+        message: `'${last}' must be one of: ${allowed.join(', ')}.`,
+      };
+    }
+    default:
+      return {
+        kind: 'schema',
+        range: valueRange ?? keyRange,
+        message: `${where(path)}: ${err.message ?? 'does not match the schema'}.`,
+      };
+  }
+}
+
+function firstKeyRange(file: DeploymentFile): SourceRange {
+  const root = file.doc?.contents;
+  const first = isMap(root) ? root.items[0]?.key : undefined;
+  return nodeRange(file, first) ?? rangeOf(file.positionAt, 0, 0);
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describe(node: unknown): string {
+  if (node === undefined || node === null) return 'empty';
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null) return 'empty';
+    if (typeof v === 'string') return `the text '${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
+    return `${typeof v} ${String(v)}`;
+  }
+  if (isMap(node)) return 'a mapping';
+  return 'a list';
+}

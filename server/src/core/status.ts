@@ -1,0 +1,95 @@
+/**
+ * Promotion status: for each edge of the graph, can the source's deployed SHAs move to the
+ * target now? This one function feeds the CLI's promotion-status, the hover, the code lens,
+ * the sidebar tree and the graph.
+ */
+import { buildGraph } from './graph';
+import { componentNames, type Deployment } from './model';
+
+export interface DeployedComponent {
+  sha: string;
+  /** ISO 8601 time of the rollout that put this SHA there, when known. */
+  deployedAt?: string;
+  deployedBy?: string;
+  tag?: string;
+  promotedFrom?: string;
+}
+
+/** target → component → what is deployed there now. */
+export type DeployedState = Record<string, Record<string, DeployedComponent>>;
+
+export type EdgeState = 'ready' | 'ready, requires approval' | 'up to date' | 'blocked';
+
+export interface ComponentChange {
+  component: string;
+  /** SHA in the source target (what would be promoted). */
+  sourceSha?: string;
+  /** SHA in the target now. */
+  targetSha?: string;
+}
+
+export interface EdgeStatus {
+  from: string;
+  to: string;
+  state: EdgeState;
+  /** Why the edge is blocked, in words a user can act on. */
+  why?: string;
+  requiresApproval: boolean;
+  changes: ComponentChange[];
+  /** The text the CLI prints and the lens shows: `ready`, `blocked (nothing deployed in staging)`. */
+  label: string;
+}
+
+export function edgeStatus(
+  deployment: Deployment,
+  state: DeployedState,
+  from: string,
+  to: string,
+  requiresApproval: boolean,
+): EdgeStatus {
+  const source = state[from] ?? {};
+  const target = state[to] ?? {};
+  const declared = componentNames(deployment);
+  const names = [...new Set([...declared, ...Object.keys(source), ...Object.keys(target)])];
+  const changes = names.map((component) => ({
+    component,
+    sourceSha: source[component]?.sha,
+    targetSha: target[component]?.sha,
+  }));
+  const deployedInSource = changes.filter((c) => c.sourceSha);
+  let s: EdgeState;
+  let why: string | undefined;
+  if (deployedInSource.length === 0) {
+    s = 'blocked';
+    why = `nothing deployed in ${from}`;
+  } else if (deployedInSource.every((c) => c.sourceSha === c.targetSha)) {
+    s = 'up to date';
+  } else {
+    s = requiresApproval ? 'ready, requires approval' : 'ready';
+  }
+  return { from, to, state: s, why, requiresApproval, changes, label: why ? `${s} (${why})` : s };
+}
+
+/** Every edge of the deployment's graph, in promotion order. */
+export function promotionStatus(deployment: Deployment, state: DeployedState): EdgeStatus[] {
+  const graph = buildGraph(deployment);
+  const rank = new Map(graph.order.map((n, i) => [n, i]));
+  const edges = [...graph.edges].sort(
+    (a, b) => rank.get(a.from)! - rank.get(b.from)! || rank.get(a.to)! - rank.get(b.to)!,
+  );
+  return edges.map((e) => edgeStatus(deployment, state, e.from, e.to, e.requiresApproval));
+}
+
+/** `2h ago`, `3d ago`, `just now`: the spec's ages. */
+export function formatAge(iso: string | undefined, now: Date = new Date()): string {
+  if (!iso) return 'unknown age';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return 'unknown age';
+  const s = Math.max(0, Math.round((now.getTime() - t) / 1000));
+  if (s < 60) return 'just now';
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ago`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ago`;
+  return `${Math.floor(h / 24)}d ago`;
+}

@@ -1,0 +1,51 @@
+/**
+ * Validation: every rule over a parsed file. Never throws; a rule that fails on input nobody
+ * foresaw reports itself as a problem instead of taking the caller down.
+ */
+import { buildGraph } from './graph';
+import type { DeploymentFile } from './model';
+import { parseDeploymentFile } from './parse';
+import { compareProblems, problem, type Problem } from './problem';
+import { RULES } from './rules';
+import { rangeOf } from './text';
+import type { WorkspaceIndex } from './workspace';
+import type { ParseLimits } from './limits';
+
+export interface ValidateOptions {
+  /** The workspace, for the cross-file rule; without it `duplicate-deployment` is not checked. */
+  workspace?: WorkspaceIndex;
+}
+
+export function validateFile(file: DeploymentFile, options: ValidateOptions = {}): Problem[] {
+  if (!file.isDeployment) return [];
+  const ctx = {
+    file,
+    deployment: file.deployment,
+    graph: file.deployment ? buildGraph(file.deployment) : undefined,
+    workspace: options.workspace,
+  };
+  const out: Problem[] = [];
+  for (const [code, rule] of Object.entries(RULES)) {
+    try {
+      out.push(...rule(ctx));
+    } catch (err) {
+      out.push(
+        problem(
+          'yaml-syntax',
+          file.file,
+          rangeOf(file.positionAt, 0, 0),
+          `Internal error in rule ${code}: ${String(err)}. Please report this with the file.`,
+        ),
+      );
+    }
+  }
+  return out.sort(compareProblems);
+}
+
+export function validateText(
+  text: string,
+  fileName: string,
+  options: ValidateOptions & { limits?: ParseLimits } = {},
+): Problem[] {
+  return validateFile(parseDeploymentFile(text, fileName, options.limits), options);
+}

@@ -1,7 +1,9 @@
 // One build script for every bundle the project ships: the VS Code client, the language
 // server, the CLI and the graph webview. `--production` minifies; `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -29,6 +31,7 @@ const builds = [
     entryPoints: ['server/src/cli.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
+    define: { ATMOS_VERSION: JSON.stringify(version) },
   },
 ];
 

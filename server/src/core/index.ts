@@ -13,3 +13,4 @@ export * from './limits';
 export * from './distance';
 export { positionFinder } from './text';
 export { deploymentSchema } from './schema';
+export * from './graph-format';

@@ -1,0 +1,102 @@
+/** `validate [paths...]`: every problem, as the editor shows it, in text, JSON or SARIF. */
+import type { Command } from 'commander';
+import { validateFile, type Problem } from '../../core';
+import { expandPaths } from '../discover';
+import { CliError, EXIT } from '../errors';
+import type { Output } from '../output';
+import { loadFile, loadWorkspace } from '../workspace';
+import { toSarif } from '../sarif';
+import { commonOptions, type CommonOptions } from '../options';
+
+export interface ValidateJson {
+  files: number;
+  diagnostics: Array<{
+    file: string;
+    line: number;
+    column: number;
+    endLine: number;
+    endColumn: number;
+    severity: string;
+    code: string;
+    message: string;
+  }>;
+}
+
+export function runValidate(
+  paths: string[],
+  opts: CommonOptions & { format: string },
+  output: Output,
+  version: string,
+): number {
+  const { cwd, limits } = opts;
+  const ws = loadWorkspace(cwd, limits);
+  let files = ws.index.all();
+  if (paths.length) {
+    const { files: abs, missing } = expandPaths(cwd, paths);
+    if (missing.length)
+      throw new CliError(`No such file or directory: ${missing.join(', ')}`, EXIT.usage);
+    files = abs.map((a) => {
+      const loaded = loadFile(cwd, a, limits);
+      return ws.index.get(loaded.file) ?? loaded;
+    });
+    for (const f of files) {
+      if (!f.isDeployment)
+        output.err(
+          `${f.file}: skipped, not a deployment file (its top-level key is not 'deployment:').`,
+        );
+    }
+    files = files.filter((f) => f.isDeployment);
+  }
+  const problems: Problem[] = files.flatMap((f) => validateFile(f, { workspace: ws.index }));
+  if (opts.format === 'json') {
+    const json: ValidateJson = {
+      files: files.length,
+      diagnostics: problems.map((p) => ({
+        file: p.file,
+        line: p.range.start.line + 1,
+        column: p.range.start.character + 1,
+        endLine: p.range.end.line + 1,
+        endColumn: p.range.end.character + 1,
+        severity: p.severity,
+        code: p.code,
+        message: p.message,
+      })),
+    };
+    output.out(JSON.stringify(json, null, 2));
+  } else if (opts.format === 'sarif') {
+    output.out(JSON.stringify(toSarif(problems, version), null, 2));
+  } else {
+    for (const p of problems)
+      output.out(
+        `${p.file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity} ${p.code} ${p.message}`,
+      );
+    const errors = problems.filter((p) => p.severity === 'error').length;
+    const warnings = problems.length - errors;
+    if (files.length === 0)
+      output.err(
+        `No deployment files found under ${cwd} (looked for deployments/*.yaml with a top-level 'deployment:' key).`,
+      );
+    else
+      output.err(
+        `${files.length} file${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}.`,
+      );
+  }
+  return problems.some((p) => p.severity === 'error') ? EXIT.refused : EXIT.ok;
+}
+
+export function registerValidate(
+  program: Command,
+  output: Output,
+  version: string,
+  setExit: (code: number) => void,
+): void {
+  commonOptions(
+    program
+      .command('validate')
+      .description(
+        'Check deployment files: schema, names, promotion rules (from/allowed_from, missing sources, cycles). Without paths, every deployment file under --cwd.',
+      )
+      .argument('[paths...]', 'files or folders to check'),
+    ['text', 'json', 'sarif'],
+  ).action((paths: string[], opts) => setExit(runValidate(paths, opts, output, version)));
+}

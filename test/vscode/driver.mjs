@@ -61,7 +61,9 @@ export async function runCommand(page, title, { timeout = 30000 } = {}) {
   await page.keyboard.type(title, { delay: 5 });
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ state: 'visible', timeout });
-  await page.keyboard.press('Enter');
+  // Clicking the matching row, rather than Enter, runs this command even when fuzzy matching
+  // ranks another one first.
+  await row.click();
 }
 
 /** Waits for the quick input to close (after a command that does not open a second picker). */
@@ -182,26 +184,70 @@ export async function readTreeView(page, viewName, { timeout = 30000, minRows = 
 /**
  * Switches the colour theme through "Preferences: Color Theme" and waits until the workbench
  * carries the matching theme class (`vs` for light, `vs-dark` for dark, `hc-*` for contrast).
+ * `themeName` is the settings id ("Default Dark Modern"); the picker labels built-in themes
+ * without the "Default " prefix ("Dark Modern"), so we filter and match on the label.
  */
 export async function setColorTheme(page, themeName, { timeout = 30000 } = {}) {
+  const label = themeName.replace(/^Default /, '');
   await runCommand(page, 'Preferences: Color Theme', { timeout });
   const input = quickInput(page);
   await input.waitFor({ state: 'visible', timeout });
-  await input.fill(themeName);
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: themeName }).first();
+  await input.fill(label);
+  const row = page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label}\\s*$`) }) })
+    .first();
   await row.waitFor({ state: 'visible', timeout });
-  await page.keyboard.press('Enter');
+  await row.click();
   await waitForQuickInputClosed(page, { timeout });
-  const kind = /high contrast/i.test(themeName) ? 'hc' : /dark/i.test(themeName) ? 'vs-dark' : 'vs';
+  const kind = /high contrast/i.test(themeName) ? 'high-contrast' : /dark/i.test(themeName) ? 'dark' : 'light';
+  await waitForThemeApplied(page, kind, { timeout });
+}
+
+/**
+ * Waits until the workbench is painted in a theme of `kind` ('light' | 'dark' | 'high-contrast'):
+ * the theme class is set first and the parts restyle afterwards, so we also wait for the editor
+ * and the status bar backgrounds to have the right lightness before anyone takes a screenshot.
+ */
+export async function waitForThemeApplied(page, kind, { timeout = 30000 } = {}) {
   await page.waitForFunction(
     (k) => {
       const cl = document.querySelector('.monaco-workbench')?.classList;
       if (!cl) return false;
-      if (k === 'hc') return cl.contains('hc-black') || cl.contains('hc-light');
-      return cl.contains(k) && !(k === 'vs' && cl.contains('vs-dark'));
+      const hc = cl.contains('hc-black') || cl.contains('hc-light');
+      const current = hc ? 'high-contrast' : cl.contains('vs-dark') ? 'dark' : 'light';
+      if (current !== k) return false;
+      if (k === 'high-contrast') return true;
+      const lightness = (el) => {
+        if (!el) return null;
+        const m = getComputedStyle(el).backgroundColor.match(/[\d.]+/g);
+        if (!m || (m.length > 3 && Number(m[3]) === 0)) return null;
+        const [r, g, b] = m.map(Number);
+        return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+      };
+      const parts = [document.querySelector('.part.statusbar'), document.querySelector('.part.editor .monaco-editor-background')];
+      return parts.every((el) => {
+        const l = lightness(el);
+        return l === null || (k === 'dark' ? l < 0.5 : l > 0.5);
+      });
     },
     kind,
-    { timeout },
+    { timeout, polling: 'raf' },
+  );
+}
+
+/**
+ * Waits until the active editor shows syntax colouring (more than one token class), so that a
+ * screenshot does not catch the plain text that is painted before tokenization finishes.
+ */
+export async function waitForEditorTokens(page, { timeout = 30000 } = {}) {
+  await page.waitForFunction(
+    () => {
+      const spans = document.querySelectorAll('.editor-instance .monaco-editor .view-lines span[class^="mtk"]');
+      return new Set(Array.from(spans, (s) => s.className)).size > 1;
+    },
+    null,
+    { timeout, polling: 100 },
   );
 }
 

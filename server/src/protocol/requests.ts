@@ -1,0 +1,249 @@
+/**
+ * The custom requests between the Atmos Deployments language server and its clients, in one
+ * file shared by both sides (as vscode-eslint does). Every request is namespaced
+ * `atmosDeployments/`, typed, and specified in docs/lsp-extensions.md. The client never runs
+ * git: everything that reads or writes git records goes through these requests.
+ *
+ * Positions and ranges are LSP ones (zero-based lines, UTF-16 columns).
+ */
+import { NotificationType, RequestType, type Range } from 'vscode-languageserver-protocol';
+
+/** What is deployed for one component of one target, read from `refs/atmos/deployments`. */
+export interface DeployedComponentInfo {
+  component: string;
+  /** Full commit SHA, absent when nothing was ever deployed there. */
+  sha?: string;
+  /** ISO 8601 time of the rollout that put this SHA there. */
+  deployedAt?: string;
+  /** Human age such as `2h ago`, computed by the server so every view agrees. */
+  age?: string;
+  deployedBy?: string;
+  /** The annotated tag that recorded the rollout. */
+  tag?: string;
+  promotedFrom?: string;
+}
+
+export interface TargetInfo {
+  name: string;
+  uri: string;
+  /** The target's key in the YAML. */
+  range: Range;
+  entryPoint: boolean;
+  requiresApproval: boolean;
+  /** Targets it may be promoted from. */
+  sources: string[];
+  components: DeployedComponentInfo[];
+}
+
+export type EdgeState = 'ready' | 'ready, requires approval' | 'up to date' | 'blocked';
+
+export interface EdgeInfo {
+  from: string;
+  to: string;
+  state: EdgeState;
+  /** `ready`, `up to date`, `blocked (nothing deployed in staging)`: the text every view shows. */
+  label: string;
+  why?: string;
+  requiresApproval: boolean;
+  changes: Array<{ component: string; sourceSha?: string; targetSha?: string }>;
+}
+
+export interface DeploymentInfo {
+  name: string;
+  uri: string;
+  /** The `name:` value in the YAML. */
+  range: Range;
+  /** Targets in promotion order. */
+  targets: TargetInfo[];
+  edges: EdgeInfo[];
+  /** Each cycle as a path that returns to its start. */
+  cycles: string[][];
+  /** Number of error diagnostics in the deployment's file. */
+  errors: number;
+}
+
+export interface GraphParams {
+  /** A deployment name, or the URI of a file defining it. */
+  deployment?: string;
+  uri?: string;
+}
+
+export interface GraphResult {
+  deployment?: DeploymentInfo;
+  /** Why live state is missing (no git repository, no commits), when it is. */
+  gitProblem?: string;
+}
+
+/** `atmosDeployments/graph`: one deployment's targets, edges and live state, for the graph view. */
+export const GraphRequest = new RequestType<GraphParams, GraphResult, void>(
+  'atmosDeployments/graph',
+);
+
+export type StatusParams = Record<string, never>;
+
+export interface StatusResult {
+  deployments: DeploymentInfo[];
+  gitProblem?: string;
+}
+
+/** `atmosDeployments/status`: every deployment in the workspace, for the Promotions tree. */
+export const StatusRequest = new RequestType<StatusParams, StatusResult, void>(
+  'atmosDeployments/status',
+);
+
+export interface RolloutParams {
+  deployment: string;
+  target: string;
+  /** Source target; absent for a commit rolled onto an entry point. */
+  promoteFrom?: string;
+  /** Commit for entry points; defaults to HEAD. */
+  gitSha?: string;
+  /** Limit to these components; all when absent. */
+  components?: string[];
+  /** Record even when the target already runs these SHAs. */
+  redeploy?: boolean;
+}
+
+export interface PlannedComponent {
+  component: string;
+  sha: string;
+  /** What the target runs now. */
+  currentSha?: string;
+}
+
+export interface RolloutPlan {
+  deployment: string;
+  target: string;
+  promotedFrom?: string;
+  components: PlannedComponent[];
+  requiresApproval: boolean;
+  /** True when a recorded approval matches this exact plan. */
+  approved: boolean;
+  /** Why a recorded approval does not count, when there is one. */
+  approvalProblem?: string;
+  /** The target already runs these SHAs. */
+  nothingToDo: boolean;
+  /** Commits between the target's SHA and the planned one, when git can tell. */
+  commitsAhead?: number;
+}
+
+export interface PlanResult {
+  plan?: RolloutPlan;
+  /** The promotion rule's refusal, word for word as the CLI prints it. */
+  refusal?: string;
+}
+
+/** `atmosDeployments/planRollout`: what a rollout would do, and whether it is allowed. Writes nothing. */
+export const PlanRolloutRequest = new RequestType<RolloutParams, PlanResult, void>(
+  'atmosDeployments/planRollout',
+);
+
+export interface ApplyRolloutParams extends RolloutParams {
+  /** The user approved this plan in the client's modal; the server records the approval note. */
+  approve?: boolean;
+  buildId?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  /** Tag names created, one per component. */
+  tags: string[];
+  /** A sentence for the user: what happened, or why nothing did. */
+  message: string;
+}
+
+/** `atmosDeployments/applyRollout`: plan, check approval, and record the rollout in one git transaction. */
+export const ApplyRolloutRequest = new RequestType<ApplyRolloutParams, ApplyResult, void>(
+  'atmosDeployments/applyRollout',
+);
+
+export interface ApproveParams {
+  deployment: string;
+  target: string;
+  promoteFrom: string;
+  role?: string;
+}
+
+export interface ApproveResult {
+  /** The notes ref written, `refs/notes/atmos/<d>/approvals`. */
+  notesRef: string;
+  /** The commit the note is on. */
+  commit: string;
+  message: string;
+}
+
+/** `atmosDeployments/approve`: record an approval note for the current plan of a promotion. */
+export const ApproveRequest = new RequestType<ApproveParams, ApproveResult, void>(
+  'atmosDeployments/approve',
+);
+
+export interface HistoryParams {
+  deployment: string;
+  target?: string;
+  component?: string;
+  limit?: number;
+}
+
+export interface HistoryEntry {
+  tag: string;
+  deployment: string;
+  target: string;
+  component: string;
+  gitSha: string;
+  timestamp: string;
+  status: string;
+  deployedBy: string;
+  promotedFrom?: string;
+  rollbackOf?: string;
+  approver?: string;
+}
+
+export interface HistoryResult {
+  entries: HistoryEntry[];
+}
+
+/** `atmosDeployments/history`: recorded rollouts from the deployment tags, newest first. */
+export const HistoryRequest = new RequestType<HistoryParams, HistoryResult, void>(
+  'atmosDeployments/history',
+);
+
+export interface RollbackParams {
+  deployment: string;
+  target: string;
+  /** A tag name or its timestamp (`2025-01-22T12-00-00Z`). */
+  to: string;
+  approve?: boolean;
+}
+
+/** `atmosDeployments/rollback`: re-promote a recorded SHA set through the same rules and approvals. */
+export const RollbackRequest = new RequestType<RollbackParams, ApplyResult, void>(
+  'atmosDeployments/rollback',
+);
+
+/** `atmosDeployments/stateChanged` (server → client): deployment files or `refs/atmos` changed; views refresh. */
+export const StateChangedNotification = new NotificationType<{ deployments: string[] }>(
+  'atmosDeployments/stateChanged',
+);
+
+/** Settings, section `atmosDeployments`, pulled per workspace folder. */
+export interface Settings {
+  /** Glob of files that may hold a deployment. */
+  files: string;
+  /** Git remote that is the shared source of truth, or empty for the local repository only. */
+  remote: string;
+  /** `approver_role` written into approval notes. */
+  approvalRole: string;
+  /** Files larger than this many bytes are not checked. */
+  maxFileSize: number;
+  /** Deploy command run per component during a rollout, or empty for none. */
+  deployCommand: string;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  files: '**/deployments/**/*.{yaml,yml}',
+  remote: '',
+  approvalRole: '',
+  maxFileSize: 5 * 1024 * 1024,
+  deployCommand: '',
+};

@@ -10,32 +10,42 @@ import { fileURLToPath } from 'node:url';
 import { findNvim, runNvimDiagnostics } from './nvim.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const YAML_LS = path.join(REPO_ROOT, 'node_modules', 'yaml-language-server', 'bin', 'yaml-language-server');
+const YAML_LS = path.join(
+  REPO_ROOT,
+  'node_modules',
+  'yaml-language-server',
+  'bin',
+  'yaml-language-server',
+);
 const skip = !findNvim()
   ? 'nvim is not installed (node test/vscode/setup.mjs installs it)'
   : !fs.existsSync(YAML_LS)
     ? 'yaml-language-server is not installed (devDependency)'
     : false;
 
-test('headless nvim gets the duplicate-key diagnostic from yaml-language-server', { skip, timeout: 60000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atmos-nvim-yaml-'));
-  try {
-    const file = path.join(dir, 'dup.yaml');
-    fs.writeFileSync(file, 'name: a\ntargets:\n  dev: {}\nname: b\n');
-    const diags = await runNvimDiagnostics({
-      serverCmd: [process.execPath, YAML_LS, '--stdio'],
-      file,
-      settings: { yaml: { validate: true, schemaStore: { enable: false } } },
-      minCount: 1,
-    });
-    const dup = diags.find((d) => /Map keys must be unique/.test(d.message));
-    assert.ok(dup, `no duplicate-key diagnostic in ${JSON.stringify(diags)}`);
-    assert.equal(dup.range.start.line, 3, 'the second `name` (0-based line 3) is flagged');
-    assert.equal(dup.severity, 1);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  'headless nvim gets the duplicate-key diagnostic from yaml-language-server',
+  { skip, timeout: 60000 },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atmos-nvim-yaml-'));
+    try {
+      const file = path.join(dir, 'dup.yaml');
+      fs.writeFileSync(file, 'name: a\ntargets:\n  dev: {}\nname: b\n');
+      const diags = await runNvimDiagnostics({
+        serverCmd: [process.execPath, YAML_LS, '--stdio'],
+        file,
+        settings: { yaml: { validate: true, schemaStore: { enable: false } } },
+        minCount: 1,
+      });
+      const dup = diags.find((d) => /Map keys must be unique/.test(d.message));
+      assert.ok(dup, `no duplicate-key diagnostic in ${JSON.stringify(diags)}`);
+      assert.equal(dup.range.start.line, 3, 'the second `name` (0-based line 3) is flagged');
+      assert.equal(dup.severity, 1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test('headless nvim reports a server that cannot start', { skip, timeout: 60000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atmos-nvim-yaml-'));

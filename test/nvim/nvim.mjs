@@ -84,10 +84,15 @@ export async function runNvimDiagnostics({
       .map((l) => JSON.parse(l.slice('DIAGNOSTIC '.length)));
     if (code !== 0 || !/^DIAGNOSTICS_DONE \d+$/m.test(stdout)) {
       const why =
-        { 2: 'timed out waiting for diagnostics', 3: 'the server did not start or exited', 4: 'lsp_client.lua failed' }[code] ??
-        `exit ${code}`;
+        {
+          2: 'timed out waiting for diagnostics',
+          3: 'the server did not start or exited',
+          4: 'lsp_client.lua failed',
+        }[code] ?? `exit ${code}`;
       throw Object.assign(
-        new Error(`nvim LSP client: ${why} (server: ${argv.join(' ')})\n--- stdout\n${stdout}--- stderr\n${stderr.slice(-4000)}`),
+        new Error(
+          `nvim LSP client: ${why} (server: ${argv.join(' ')})\n--- stdout\n${stdout}--- stderr\n${stderr.slice(-4000)}`,
+        ),
         { diagnostics, code },
       );
     }

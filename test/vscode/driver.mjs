@@ -200,7 +200,11 @@ export async function setColorTheme(page, themeName, { timeout = 30000 } = {}) {
   await row.waitFor({ state: 'visible', timeout });
   await row.click();
   await waitForQuickInputClosed(page, { timeout });
-  const kind = /high contrast/i.test(themeName) ? 'high-contrast' : /dark/i.test(themeName) ? 'dark' : 'light';
+  const kind = /high contrast/i.test(themeName)
+    ? 'high-contrast'
+    : /dark/i.test(themeName)
+      ? 'dark'
+      : 'light';
   await waitForThemeApplied(page, kind, { timeout });
 }
 
@@ -225,7 +229,10 @@ export async function waitForThemeApplied(page, kind, { timeout = 30000 } = {}) 
         const [r, g, b] = m.map(Number);
         return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
       };
-      const parts = [document.querySelector('.part.statusbar'), document.querySelector('.part.editor .monaco-editor-background')];
+      const parts = [
+        document.querySelector('.part.statusbar'),
+        document.querySelector('.part.editor .monaco-editor-background'),
+      ];
       return parts.every((el) => {
         const l = lightness(el);
         return l === null || (k === 'dark' ? l < 0.5 : l > 0.5);
@@ -243,7 +250,9 @@ export async function waitForThemeApplied(page, kind, { timeout = 30000 } = {}) 
 export async function waitForEditorTokens(page, { timeout = 30000 } = {}) {
   await page.waitForFunction(
     () => {
-      const spans = document.querySelectorAll('.editor-instance .monaco-editor .view-lines span[class^="mtk"]');
+      const spans = document.querySelectorAll(
+        '.editor-instance .monaco-editor .view-lines span[class^="mtk"]',
+      );
       return new Set(Array.from(spans, (s) => s.className)).size > 1;
     },
     null,

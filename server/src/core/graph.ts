@@ -80,7 +80,11 @@ function topoOrder(
       if (indegree.get(d) === 0) queue.push(d);
     }
   }
-  for (const n of nodes) if (!placed.has(n)) (placed.add(n), order.push(n));
+  for (const n of nodes) {
+    if (placed.has(n)) continue;
+    placed.add(n);
+    order.push(n);
+  }
   return order;
 }
 

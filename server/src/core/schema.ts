@@ -45,7 +45,9 @@ export function schemaFindings(file: DeploymentFile): SchemaFinding[] {
         const f = toFinding(file, err);
         if (!f) continue;
         const key = `${f.kind}:${f.range.start.offset}:${f.message}`;
-        if (!seen.has(key)) (seen.add(key), findings.push(f));
+        if (seen.has(key)) continue;
+        seen.add(key);
+        findings.push(f);
       }
     }
   }

@@ -31,7 +31,11 @@ export async function launch({
   return { browser, context, page, consoleLines };
 }
 
-/** Waits until the workbench has rendered its parts and finished its startup progress bar. */
+/**
+ * Waits until the workbench has rendered its parts and finished its startup progress bar. A
+ * colour theme from the user settings is applied a second or two later; call
+ * waitForThemeApplied() before screenshots that depend on it.
+ */
 export async function waitForWorkbench(page, { timeout = 120000 } = {}) {
   await page.waitForSelector('.monaco-workbench', { timeout });
   await page.waitForSelector('.part.statusbar', { timeout });
@@ -158,11 +162,13 @@ export async function readWebview(page, selector, { timeout = 30000, index = -1 
   return loc.first().innerText();
 }
 
-/** The Frame objects of every webview document currently loaded, for evaluate()/locators. */
+/**
+ * The Frame of each webview's own document, for evaluate() and locators. VS Code loads an
+ * extension's webview HTML into `pre/fake.html` inside the outer host frame; frame names are not
+ * usable (Playwright keeps the `pending-frame` id the iframe had when it was created).
+ */
 export function webviewFrames(page) {
-  return page
-    .frames()
-    .filter((f) => f.name() === 'active-frame' || /\/fake\.html|index\.html\?/.test(f.url()));
+  return page.frames().filter((f) => f.url().includes('/pre/fake.html'));
 }
 
 /**
@@ -211,7 +217,8 @@ export async function setColorTheme(page, themeName, { timeout = 30000 } = {}) {
 /**
  * Waits until the workbench is painted in a theme of `kind` ('light' | 'dark' | 'high-contrast'):
  * the theme class is set first and the parts restyle afterwards, so we also wait for the editor
- * and the status bar backgrounds to have the right lightness before anyone takes a screenshot.
+ * and the status bar backgrounds to have the right lightness, and for colour transitions to end,
+ * before anyone takes a screenshot.
  */
 export async function waitForThemeApplied(page, kind, { timeout = 30000 } = {}) {
   await page.waitForFunction(
@@ -233,10 +240,16 @@ export async function waitForThemeApplied(page, kind, { timeout = 30000 } = {}) 
         document.querySelector('.part.statusbar'),
         document.querySelector('.part.editor .monaco-editor-background'),
       ];
-      return parts.every((el) => {
+      const painted = parts.every((el) => {
         const l = lightness(el);
         return l === null || (k === 'dark' ? l < 0.5 : l > 0.5);
       });
+      // Parts such as the status bar fade to the new colours with CSS transitions; a screenshot
+      // taken mid-fade shows neither theme.
+      const fading = document
+        .getAnimations()
+        .some((a) => a.transitionProperty !== undefined && a.playState === 'running');
+      return painted && !fading;
     },
     kind,
     { timeout, polling: 'raf' },

@@ -53,6 +53,36 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+// A test process killed with SIGKILL cannot stop its server or remove its temp dir. Each state
+// dir records its owner's pid, and the next start() clears dirs whose owner is gone. A server
+// still running there is killed only when its command line names that very dir, so a reused pid
+// can never take an unrelated process with it.
+function sweepOrphans() {
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    if (!name.startsWith('atmos-vscode-')) continue;
+    const dir = path.join(os.tmpdir(), name);
+    let owner;
+    let server;
+    try {
+      [owner, server] = fs
+        .readFileSync(path.join(dir, 'owner.pid'), 'utf8')
+        .trim()
+        .split(' ')
+        .map(Number);
+    } catch {
+      continue;
+    }
+    if (owner === process.pid || groupAlive(owner, false)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${server}/cmdline`, 'utf8');
+      if (cmdline.includes(path.join(dir, 'data'))) process.kill(-server, 'SIGKILL');
+    } catch {
+      // No such process any more: nothing to kill.
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A port that was free a moment ago on 127.0.0.1 (the kernel picks it). */
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -87,9 +117,9 @@ export async function pollUntil(
   );
 }
 
-function groupAlive(pid) {
+function groupAlive(pid, group = true) {
   try {
-    process.kill(-pid, 0);
+    process.kill(group ? -pid : pid, 0);
     return true;
   } catch {
     return false;
@@ -135,6 +165,7 @@ export async function start({
   if (!folder) throw new Error('start(): folder is required');
   folder = path.resolve(folder);
   const install = await setup({ quiet: true });
+  sweepOrphans();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atmos-vscode-'));
   const dataDir = path.join(stateDir, 'data');
   const extDir = path.join(stateDir, 'ext');
@@ -204,6 +235,7 @@ export async function start({
     child.on('exit', (code, signal) => {
       exited = { code, signal };
     });
+    fs.writeFileSync(path.join(stateDir, 'owner.pid'), `${process.pid} ${child.pid}\n`);
     const handle = { pid: child.pid };
     live.add(handle);
     const server = `http://127.0.0.1:${port}`;

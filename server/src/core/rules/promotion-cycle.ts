@@ -1,16 +1,31 @@
 /**
  * `promotion-cycle`: the sources form a cycle (spec rule 6). One problem per edge of each
  * cycle, each naming the whole cycle, with the other edges as related locations.
+ *
+ * A cycle through thousands of targets would make that quadratic (every problem listing every
+ * other edge and the whole path), so long cycles list only the edges that follow this one
+ * and name the cycle from this edge on, shortened in the middle.
  */
 import { problem, type Problem } from '../problem';
 import type { Rule } from './rule';
 
+/** Cycles up to this many edges are named in full with every other edge related. */
+const MAX_SHOWN = 12;
+
 export const promotionCycle: Rule = ({ file, graph }) => {
   const out: Problem[] = [];
   for (const cycle of graph?.cycles ?? []) {
-    const text = cycle.path.join(' → ');
+    const n = cycle.edges.length;
+    const long = n > MAX_SHOWN;
+    const whole = cycle.path.join(' → ');
     cycle.edges.forEach((edge, i) => {
-      const closing = i === cycle.edges.length - 1;
+      const closing = i === n - 1;
+      const text = long
+        ? `${[0, 1, 2].map((k) => cycle.path[(i + k) % n]).join(' → ')} → … → ${cycle.path[(i + n - 1) % n]} → ${cycle.path[i]} (${n} targets)`
+        : whole;
+      const others = long
+        ? Array.from({ length: MAX_SHOWN - 1 }, (_, k) => cycle.edges[(i + k + 1) % n])
+        : cycle.edges.filter((e) => e !== edge);
       out.push(
         problem(
           'promotion-cycle',
@@ -18,17 +33,16 @@ export const promotionCycle: Rule = ({ file, graph }) => {
           edge.ref.range,
           `Circular promotion path detected: ${text}. Remove one of these sources to break the cycle.`,
           {
-            related: cycle.edges
-              .filter((e) => e !== edge)
-              .map((e) => ({
-                file: file.file,
-                range: e.ref.range,
-                message: `${e.from} → ${e.to}`,
-              })),
+            related: others.map((e) => ({
+              file: file.file,
+              range: e.ref.range,
+              message: `${e.from} → ${e.to}`,
+            })),
             data: {
               target: edge.to,
               source: edge.from,
-              cycle: cycle.path,
+              // Sent to the editor with every problem, so only when it is short.
+              ...(long ? {} : { cycle: cycle.path }),
               closing: closing ? 'true' : 'false',
             },
           },

@@ -1,0 +1,53 @@
+/**
+ * The approval prompt: a modal that shows the exact plan (deployment, source → target, every
+ * component with its current and planned SHA, commits ahead) and asks for Approve or Cancel.
+ * Approve lets the caller ask the server to record the approval note and continue; Cancel
+ * returns false and nothing is written. Tests replace the prompt through the extension's API,
+ * because a modal dialog cannot be answered from inside the extension host.
+ */
+import * as vscode from 'vscode';
+import type { RolloutPlan } from '../../server/src/protocol/requests';
+import { shortSha } from './tree/promotionsTree';
+
+export type ApprovalPrompt = (plan: RolloutPlan, text: ApprovalText) => Promise<boolean>;
+
+export interface ApprovalText {
+  message: string;
+  detail: string;
+}
+
+/** The words of the modal, separate from showing it so tests can check exactly what users see. */
+export function describePlan(plan: RolloutPlan, action = 'Approve deployment?'): ApprovalText {
+  const route = plan.promotedFrom
+    ? `${plan.promotedFrom} → ${plan.target}`
+    : `commit → ${plan.target}`;
+  const lines = [`Deployment: ${plan.deployment}`, `Promotion: ${route}`, '', 'Components:'];
+  for (const c of plan.components) {
+    lines.push(`  ${c.component}: ${shortSha(c.currentSha) || '(none)'} → ${shortSha(c.sha)}`);
+  }
+  if (plan.commitsAhead !== undefined) {
+    lines.push('', `${plan.commitsAhead} commit${plan.commitsAhead === 1 ? '' : 's'} ahead`);
+  }
+  if (plan.approvalProblem) lines.push('', `Existing approval not used: ${plan.approvalProblem}`);
+  return { message: `${action} ${plan.deployment}: ${route}`, detail: lines.join('\n') };
+}
+
+const modalPrompt: ApprovalPrompt = async (_plan, text) => {
+  const choice = await vscode.window.showWarningMessage(
+    text.message,
+    { modal: true, detail: text.detail },
+    'Approve',
+  );
+  return choice === 'Approve';
+};
+
+let prompt: ApprovalPrompt = modalPrompt;
+
+/** Replaces the modal (tests); `undefined` restores it. */
+export function setApprovalPrompt(p: ApprovalPrompt | undefined): void {
+  prompt = p ?? modalPrompt;
+}
+
+export function askApproval(plan: RolloutPlan, action?: string): Promise<boolean> {
+  return prompt(plan, describePlan(plan, action));
+}

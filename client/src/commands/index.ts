@@ -1,0 +1,123 @@
+/**
+ * The command table: every command id the extension contributes, its handler, and whether it
+ * writes git. Commands that write git refuse in an untrusted workspace with an explanation (the
+ * palette and menus already hide them there through `isWorkspaceTrusted`).
+ */
+import * as vscode from 'vscode';
+import type { PromotionNode } from '../tree/promotionsTree';
+import type { CommandContext } from './context';
+import { pickDeployment, targetName, type CommandArgs } from './pick';
+import { approve, promote, rollBack, rollOut } from './rollout';
+import {
+  compareTargets,
+  createDeploymentFile,
+  revealInYaml,
+  showHistory,
+  validateWorkspace,
+} from './views';
+
+interface CommandSpec {
+  id: string;
+  writesGit?: boolean;
+  run(ctx: CommandContext, args?: CommandArgs & Record<string, unknown>): unknown;
+}
+
+/** A tree item, a graph message or plain arguments, as the handlers' one argument shape. */
+export function toArgs(arg: unknown): (CommandArgs & Record<string, unknown>) | undefined {
+  if (!arg || typeof arg !== 'object') return undefined;
+  const node = arg as PromotionNode;
+  switch (node.kind) {
+    case 'deployment':
+      return { deployment: node.deployment };
+    case 'target':
+      return { deployment: node.deployment, target: node.target };
+    case 'component':
+      return {
+        deployment: node.deployment,
+        target: node.target,
+        component: node.component.component,
+      };
+    case 'edge':
+      return {
+        deployment: node.deployment,
+        edge: node.edge,
+        target: node.edge.to,
+        from: node.edge.from,
+      };
+    case 'message':
+      return undefined;
+    default:
+      return arg as CommandArgs & Record<string, unknown>;
+  }
+}
+
+export const UNTRUSTED_MESSAGE =
+  'Atmos Deployments: this workspace is in Restricted Mode. Promotions, approvals and rollbacks write git records, so they are disabled until you trust the workspace. Validation, the tree and the graph still work.';
+
+const COMMANDS: CommandSpec[] = [
+  { id: 'atmosDeployments.promote', writesGit: true, run: promote },
+  { id: 'atmosDeployments.rollOut', writesGit: true, run: rollOut },
+  { id: 'atmosDeployments.approve', writesGit: true, run: approve },
+  { id: 'atmosDeployments.rollBack', writesGit: true, run: rollBack },
+  { id: 'atmosDeployments.showHistory', run: showHistory },
+  { id: 'atmosDeployments.compareTargets', run: compareTargets },
+  { id: 'atmosDeployments.revealInYaml', run: revealInYaml },
+  { id: 'atmosDeployments.validateWorkspace', run: validateWorkspace },
+  { id: 'atmosDeployments.createDeploymentFile', run: () => createDeploymentFile() },
+  {
+    id: 'atmosDeployments.showGraph',
+    run: async (ctx, args) => {
+      const d = await pickDeployment(ctx.tree, args);
+      await ctx.graph.show(d);
+      return ctx.graph.lastView;
+    },
+  },
+  {
+    id: 'atmosDeployments.showInGraph',
+    run: async (ctx, args) => {
+      const d = await pickDeployment(ctx.tree, args);
+      await ctx.graph.show(d, targetName(args));
+      return ctx.graph.lastView;
+    },
+  },
+  {
+    id: 'atmosDeployments.exportGraphSvg',
+    run: async (ctx, args) => {
+      if (!ctx.graph.visible) await ctx.graph.show(await pickDeployment(ctx.tree, args));
+      const target = args?.uri instanceof vscode.Uri ? args.uri : undefined;
+      return ctx.graph.exportSvg(target);
+    },
+  },
+  {
+    id: 'atmosDeployments.refresh',
+    run: (ctx) => {
+      ctx.refresh();
+      return ctx.tree.load();
+    },
+  },
+  { id: 'atmosDeployments.openLog', run: (ctx) => ctx.log.show() },
+];
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  return COMMANDS.map((spec) =>
+    vscode.commands.registerCommand(spec.id, async (arg?: unknown) => {
+      if (spec.writesGit && !vscode.workspace.isTrusted) {
+        ctx.log.warn(`${spec.id} refused: the workspace is not trusted`);
+        void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE);
+        return undefined;
+      }
+      try {
+        return await spec.run(ctx, toArgs(arg));
+      } catch (err) {
+        const text = err instanceof Error ? err.message : String(err);
+        ctx.log.error(`${spec.id} failed: ${text}`);
+        void vscode.window
+          .showErrorMessage(`Atmos Deployments: ${text}`, 'Open Log')
+          .then((c) => c && ctx.log.show());
+        return undefined;
+      }
+    }),
+  );
+}
+
+export const COMMAND_IDS = COMMANDS.map((c) => c.id);

@@ -1,0 +1,280 @@
+/**
+ * The commands that write git records: promote, roll out a commit, approve and roll back. Each
+ * plans through the server first (which writes nothing), shows the plan, asks for approval when
+ * the target needs it, and only then applies, with a progress notification. The server does the
+ * writing; the client never runs git.
+ */
+import * as vscode from 'vscode';
+import {
+  ApplyRolloutRequest,
+  ApproveRequest,
+  HistoryRequest,
+  PlanRolloutRequest,
+  RollbackRequest,
+  type ApplyResult,
+  type ApproveResult,
+  type HistoryEntry,
+  type RolloutParams,
+  type RolloutPlan,
+} from '../../../server/src/protocol/requests';
+import { askApproval } from '../approval';
+import { errorText } from '../log';
+import { shortSha } from '../tree/promotionsTree';
+import type { CommandContext } from './context';
+import { pickDeployment, pickSource, pickTarget, type CommandArgs } from './pick';
+
+/** Plans, asks, applies. Resolves to the server's result, or undefined when nothing was done. */
+async function planAndApply(
+  ctx: CommandContext,
+  params: RolloutParams,
+  title: string,
+): Promise<ApplyResult | undefined> {
+  let plan: RolloutPlan;
+  try {
+    const res = await ctx.session.request(PlanRolloutRequest, params);
+    if (res.refusal || !res.plan) {
+      void showFailure(ctx, res.refusal ?? 'the server returned no plan');
+      return { ok: false, tags: [], message: res.refusal ?? 'no plan' };
+    }
+    plan = res.plan;
+  } catch (err) {
+    void showFailure(ctx, errorText(err));
+    return undefined;
+  }
+  if (plan.nothingToDo) {
+    const message = `${plan.target} already runs these SHAs; nothing to do.`;
+    void vscode.window.showInformationMessage(message);
+    return { ok: true, tags: [], message };
+  }
+  // A target that requires approval gets the approval modal; others get the same plan as a
+  // confirmation, so nobody promotes without seeing what moves.
+  const needsApproval = plan.requiresApproval && !plan.approved;
+  const yes = await askApproval(plan, needsApproval ? 'Approve deployment?' : 'Promote?');
+  if (!yes) {
+    ctx.log.info(`${title}: cancelled by the user; nothing was written`);
+    void vscode.window.showInformationMessage('Cancelled: nothing was written.');
+    return undefined;
+  }
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: false },
+    async (progress) => {
+      progress.report({ message: 'recording in git…' });
+      try {
+        return await ctx.session.request(ApplyRolloutRequest, {
+          ...params,
+          approve: needsApproval,
+        });
+      } catch (err) {
+        return { ok: false, tags: [], message: errorText(err) } satisfies ApplyResult;
+      }
+    },
+  );
+  report(ctx, title, result);
+  return result;
+}
+
+function report(ctx: CommandContext, title: string, result: ApplyResult): void {
+  if (result.ok) {
+    ctx.log.info(`${title}: ${result.message} ${result.tags.join(' ')}`);
+    const tags = result.tags.length ? ` Tags: ${result.tags.join(', ')}` : '';
+    void vscode.window.showInformationMessage(`${result.message}${tags}`);
+  } else {
+    void showFailure(ctx, result.message);
+  }
+  ctx.refresh();
+}
+
+async function showFailure(ctx: CommandContext, reason: string): Promise<void> {
+  ctx.log.error(reason);
+  const choice = await vscode.window.showErrorMessage(`Atmos Deployments: ${reason}`, 'Open Log');
+  if (choice === 'Open Log') ctx.log.show();
+}
+
+export async function promote(
+  ctx: CommandContext,
+  args?: CommandArgs,
+): Promise<ApplyResult | undefined> {
+  const deployment = await pickDeployment(ctx.tree, args);
+  if (!deployment) return undefined;
+  const target = await pickTarget(deployment, args, (t) => !t.entryPoint, 'Promote to');
+  if (!target) return undefined;
+  if (target.entryPoint && !args?.from && !args?.edge) {
+    return rollOut(ctx, { ...args, deployment: deployment.name, target: target.name });
+  }
+  const from = await pickSource(deployment, target, args);
+  if (!from) return undefined;
+  return planAndApply(
+    ctx,
+    { deployment: deployment.name, target: target.name, promoteFrom: from },
+    `Promoting ${deployment.name}: ${from} → ${target.name}`,
+  );
+}
+
+export async function rollOut(
+  ctx: CommandContext,
+  args?: CommandArgs,
+): Promise<ApplyResult | undefined> {
+  const deployment = await pickDeployment(ctx.tree, args);
+  if (!deployment) return undefined;
+  const target = await pickTarget(deployment, args, (t) => t.entryPoint, 'Roll out a commit to');
+  if (!target) return undefined;
+  let gitSha = args?.gitSha;
+  if (gitSha === undefined) {
+    const typed = await vscode.window.showInputBox({
+      title: `Roll out to ${target.name}`,
+      prompt: 'Commit SHA to roll out (empty for HEAD)',
+      placeHolder: 'HEAD',
+      validateInput: (v) =>
+        v === '' || /^[0-9a-fA-F]{4,40}$/.test(v) ? undefined : 'A commit SHA (4–40 hex digits)',
+    });
+    if (typed === undefined) return undefined;
+    gitSha = typed;
+  }
+  return planAndApply(
+    ctx,
+    { deployment: deployment.name, target: target.name, gitSha: gitSha || undefined },
+    `Rolling out ${shortSha(gitSha) || 'HEAD'} to ${deployment.name}/${target.name}`,
+  );
+}
+
+export async function approve(
+  ctx: CommandContext,
+  args?: CommandArgs,
+): Promise<ApproveResult | undefined> {
+  const deployment = await pickDeployment(ctx.tree, args);
+  if (!deployment) return undefined;
+  const target = await pickTarget(
+    deployment,
+    args,
+    (t) => t.requiresApproval,
+    'Approve promotion to',
+  );
+  if (!target) return undefined;
+  const from = await pickSource(deployment, target, args);
+  if (!from) return undefined;
+  try {
+    const res = await ctx.session.request(PlanRolloutRequest, {
+      deployment: deployment.name,
+      target: target.name,
+      promoteFrom: from,
+    });
+    if (!res.plan) {
+      void showFailure(ctx, res.refusal ?? 'the server returned no plan');
+      return undefined;
+    }
+    if (!(await askApproval(res.plan, 'Record approval for'))) {
+      void vscode.window.showInformationMessage('Cancelled: no approval was recorded.');
+      return undefined;
+    }
+    const role = vscode.workspace.getConfiguration('atmosDeployments').get<string>('approvalRole');
+    const done = await ctx.session.request(ApproveRequest, {
+      deployment: deployment.name,
+      target: target.name,
+      promoteFrom: from,
+      role: role || undefined,
+    });
+    void vscode.window.showInformationMessage(done.message);
+    ctx.refresh();
+    return done;
+  } catch (err) {
+    void showFailure(ctx, errorText(err));
+    return undefined;
+  }
+}
+
+/** One recorded rollout of a whole target: the tags that share a timestamp. */
+interface RolloutGroup {
+  timestamp: string;
+  entries: HistoryEntry[];
+}
+
+export function groupByRollout(entries: HistoryEntry[]): RolloutGroup[] {
+  const groups = new Map<string, HistoryEntry[]>();
+  for (const e of entries) {
+    const key = e.tag.slice(e.tag.lastIndexOf('/') + 1);
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
+  return [...groups].map(([timestamp, group]) => ({ timestamp, entries: group }));
+}
+
+export async function rollBack(
+  ctx: CommandContext,
+  args?: CommandArgs,
+): Promise<ApplyResult | undefined> {
+  const deployment = await pickDeployment(ctx.tree, args);
+  if (!deployment) return undefined;
+  const target = await pickTarget(deployment, args, () => true, 'Roll back');
+  if (!target) return undefined;
+  let to = args?.to;
+  let chosen: HistoryEntry[] = [];
+  try {
+    const history = await ctx.session.request(HistoryRequest, {
+      deployment: deployment.name,
+      target: target.name,
+      limit: 200,
+    });
+    const groups = groupByRollout(history.entries);
+    if (to) {
+      chosen =
+        groups.find((g) => g.timestamp === to || g.entries.some((e) => e.tag === to))?.entries ??
+        [];
+    } else {
+      if (groups.length < 2) {
+        void vscode.window.showInformationMessage(
+          `${deployment.name}/${target.name} has no earlier rollout to go back to.`,
+        );
+        return undefined;
+      }
+      const picked = await vscode.window.showQuickPick(
+        groups.slice(1).map((g) => ({
+          label: g.timestamp,
+          description: g.entries.map((e) => `${e.component}@${shortSha(e.gitSha)}`).join(' '),
+          detail: `by ${g.entries[0].deployedBy}${g.entries[0].promotedFrom ? ` from ${g.entries[0].promotedFrom}` : ''} · ${g.entries[0].status}`,
+          group: g,
+        })),
+        { title: `Roll back ${deployment.name}/${target.name} to`, placeHolder: 'Which rollout?' },
+      );
+      if (!picked) return undefined;
+      to = picked.group.timestamp;
+      chosen = picked.group.entries;
+    }
+  } catch (err) {
+    void showFailure(ctx, errorText(err));
+    return undefined;
+  }
+  const plan: RolloutPlan = {
+    deployment: deployment.name,
+    target: target.name,
+    components: chosen.map((e) => ({
+      component: e.component,
+      sha: e.gitSha,
+      currentSha: target.components.find((c) => c.component === e.component)?.sha,
+    })),
+    requiresApproval: target.requiresApproval,
+    approved: false,
+    nothingToDo: false,
+  };
+  if (!(await askApproval(plan, target.requiresApproval ? 'Approve rollback?' : 'Roll back?'))) {
+    void vscode.window.showInformationMessage('Cancelled: nothing was written.');
+    return undefined;
+  }
+  const rollbackTo = to as string;
+  const title = `Rolling back ${deployment.name}/${target.name} to ${rollbackTo}`;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title },
+    async () => {
+      try {
+        return await ctx.session.request(RollbackRequest, {
+          deployment: deployment.name,
+          target: target.name,
+          to: rollbackTo,
+          approve: target.requiresApproval,
+        });
+      } catch (err) {
+        return { ok: false, tags: [], message: errorText(err) } satisfies ApplyResult;
+      }
+    },
+  );
+  report(ctx, title, result);
+  return result;
+}

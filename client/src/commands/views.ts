@@ -1,0 +1,296 @@
+/**
+ * Read-only commands: history, compare, reveal, validate, and creating a first deployment file.
+ * They work in restricted mode because none of them writes git.
+ */
+import * as vscode from 'vscode';
+import {
+  HistoryRequest,
+  type DeploymentInfo,
+  type HistoryEntry,
+  type TargetInfo,
+} from '../../../server/src/protocol/requests';
+import { errorText } from '../log';
+import { shortSha } from '../tree/promotionsTree';
+import type { CommandContext } from './context';
+import { pickDeployment, pickTarget, targetName, type CommandArgs } from './pick';
+
+function toVsRange(r: TargetInfo['range']): vscode.Range {
+  return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+}
+
+/** Opens the YAML of a deployment (or one of its targets) with the name selected. */
+export async function revealInYaml(
+  ctx: CommandContext,
+  args?: CommandArgs,
+): Promise<vscode.TextEditor | undefined> {
+  const deployment = await pickDeployment(ctx.tree, args);
+  if (!deployment) return undefined;
+  const name = targetName(args);
+  const target = name ? deployment.targets.find((t) => t.name === name) : undefined;
+  return revealRange(target?.uri ?? deployment.uri, target?.range ?? deployment.range);
+}
+
+export async function revealRange(
+  uri: string,
+  range: TargetInfo['range'],
+): Promise<vscode.TextEditor> {
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
+  // The graph sits beside the YAML; reveal in the first column so the graph stays visible.
+  const editor = await vscode.window.showTextDocument(doc, {
+    viewColumn: vscode.ViewColumn.One,
+    preserveFocus: false,
+  });
+  const r = toVsRange(range);
+  editor.selection = new vscode.Selection(r.start, r.end);
+  editor.revealRange(r, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  return editor;
+}
+
+/** A readable Markdown document of the recorded rollouts, newest first. */
+export function historyMarkdown(title: string, entries: HistoryEntry[]): string {
+  const esc = (s: string | undefined) => (s ?? '').replace(/[|\\`<>]/g, (c) => `\\${c}`);
+  const lines = [`# History: ${esc(title)}`, ''];
+  if (!entries.length) {
+    lines.push('No rollouts recorded yet.');
+    return lines.join('\n');
+  }
+  lines.push(
+    '| When | Target | Component | SHA | Status | By | From | Approver | Tag |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const e of entries) {
+    const from = e.rollbackOf ? `rollback of ${e.rollbackOf}` : (e.promotedFrom ?? 'commit');
+    lines.push(
+      `| ${esc(e.timestamp)} | ${esc(e.target)} | ${esc(e.component)} | \`${shortSha(e.gitSha)}\` | ${esc(e.status)} | ${esc(e.deployedBy)} | ${esc(from)} | ${esc(e.approver)} | ${esc(e.tag)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export async function showHistory(
+  ctx: CommandContext,
+  args?: CommandArgs & { component?: string },
+): Promise<vscode.TextDocument | undefined> {
+  const deployment = await pickDeployment(ctx.tree, args);
+  if (!deployment) return undefined;
+  const target = targetName(args);
+  try {
+    const res = await ctx.session.request(HistoryRequest, {
+      deployment: deployment.name,
+      target,
+      component: args?.component,
+      limit: 500,
+    });
+    const title = [deployment.name, target, args?.component].filter(Boolean).join('/');
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'markdown',
+      content: historyMarkdown(title, res.entries),
+    });
+    await vscode.window.showTextDocument(doc, { preview: true });
+    return doc;
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Atmos Deployments: ${errorText(err)}`);
+    return undefined;
+  }
+}
+
+/** The parts of the built-in git extension's API we use (typed here; it ships no npm types). */
+interface GitApi {
+  repositories: Array<{
+    rootUri: vscode.Uri;
+    diffBetween(
+      ref1: string,
+      ref2: string,
+    ): Promise<Array<{ uri: vscode.Uri; originalUri: vscode.Uri }>>;
+  }>;
+  toGitUri(uri: vscode.Uri, ref: string): vscode.Uri;
+}
+
+async function gitApi(): Promise<GitApi | undefined> {
+  if (!vscode.workspace.getConfiguration('git').get<boolean>('enabled', true)) return undefined;
+  const ext = vscode.extensions.getExtension<{ getAPI(v: 1): GitApi; enabled: boolean }>(
+    'vscode.git',
+  );
+  if (!ext) return undefined;
+  try {
+    const exports = ext.isActive ? ext.exports : await ext.activate();
+    return exports.enabled ? exports.getAPI(1) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ComparePair {
+  component: string;
+  fromSha?: string;
+  toSha?: string;
+}
+
+export function comparePairs(a: TargetInfo, b: TargetInfo): ComparePair[] {
+  const names = [...new Set([...a.components, ...b.components].map((c) => c.component))];
+  return names.map((component) => ({
+    component,
+    fromSha: a.components.find((c) => c.component === component)?.sha,
+    toSha: b.components.find((c) => c.component === component)?.sha,
+  }));
+}
+
+export function compareMarkdown(
+  deployment: DeploymentInfo,
+  a: TargetInfo,
+  b: TargetInfo,
+  pairs: ComparePair[],
+): string {
+  const lines = [`# ${deployment.name}: ${a.name} → ${b.name}`, ''];
+  for (const p of pairs) {
+    if (!p.fromSha || !p.toSha) {
+      lines.push(
+        `- ${p.component}: ${p.fromSha ? '' : `nothing deployed in ${a.name}`}${!p.fromSha && !p.toSha ? ', ' : ''}${p.toSha ? '' : `nothing deployed in ${b.name}`}`,
+      );
+    } else if (p.fromSha === p.toSha) {
+      lines.push(`- ${p.component}: same commit \`${shortSha(p.fromSha)}\``);
+    } else {
+      lines.push(`- ${p.component}: \`${p.fromSha}..${p.toSha}\``);
+      lines.push(`  \`git log --oneline ${p.fromSha}..${p.toSha}\``);
+    }
+  }
+  return lines.join('\n');
+}
+
+export async function compareTargets(
+  ctx: CommandContext,
+  args?: CommandArgs & { with?: string },
+): Promise<{ pairs: ComparePair[]; opened: 'diff' | 'document' } | undefined> {
+  const deployment = await pickDeployment(ctx.tree, args);
+  if (!deployment) return undefined;
+  const a = await pickTarget(deployment, args, () => true, 'Compare from');
+  if (!a) return undefined;
+  const b = await pickTarget(
+    deployment,
+    args?.with ? { target: args.with } : undefined,
+    (t) => t.name !== a.name,
+    `Compare ${a.name} with`,
+  );
+  if (!b) return undefined;
+  const pairs = comparePairs(a, b);
+  const diffable = pairs.filter((p) => p.fromSha && p.toSha && p.fromSha !== p.toSha);
+  const api = diffable.length ? await gitApi() : undefined;
+  const repo = api?.repositories[0];
+  if (api && repo) {
+    const first = diffable[0];
+    try {
+      const changes = await repo.diffBetween(first.fromSha as string, first.toSha as string);
+      const resources = changes.map((c) => [
+        c.uri,
+        api.toGitUri(c.originalUri, first.fromSha as string),
+        api.toGitUri(c.uri, first.toSha as string),
+      ]);
+      await vscode.commands.executeCommand(
+        'vscode.changes',
+        `${deployment.name}: ${a.name} (${shortSha(first.fromSha)}) ↔ ${b.name} (${shortSha(first.toSha)})`,
+        resources,
+      );
+      return { pairs, opened: 'diff' };
+    } catch (err) {
+      ctx.log.warn(
+        `git extension diff failed, showing the commit range instead: ${errorText(err)}`,
+      );
+    }
+  }
+  const doc = await vscode.workspace.openTextDocument({
+    language: 'markdown',
+    content: compareMarkdown(deployment, a, b, pairs),
+  });
+  await vscode.window.showTextDocument(doc, { preview: true });
+  return { pairs, opened: 'document' };
+}
+
+/** Opens every deployment file so the server checks it, then summarises and shows Problems. */
+export async function validateWorkspace(
+  ctx: CommandContext,
+): Promise<{ files: number; errors: number; warnings: number }> {
+  const glob = vscode.workspace
+    .getConfiguration('atmosDeployments')
+    .get<string>('files', '**/deployments/**/*.{yaml,yml}');
+  const uris = await vscode.workspace.findFiles(glob, '**/node_modules/**');
+  await Promise.all(uris.map((u) => vscode.workspace.openTextDocument(u)));
+  ctx.refresh();
+  // Diagnostics arrive asynchronously after the documents open; wait for them to settle (no
+  // change for half a second) with an overall deadline, rather than a fixed delay.
+  await new Promise<void>((resolve) => {
+    let timer = setTimeout(done, 500);
+    const deadline = setTimeout(done, 5000);
+    const sub = vscode.languages.onDidChangeDiagnostics(() => {
+      clearTimeout(timer);
+      timer = setTimeout(done, 500);
+    });
+    function done(): void {
+      clearTimeout(timer);
+      clearTimeout(deadline);
+      sub.dispose();
+      resolve();
+    }
+  });
+  let errors = 0;
+  let warnings = 0;
+  for (const u of uris) {
+    for (const d of vscode.languages.getDiagnostics(u)) {
+      if (d.source !== 'atmos-deployments') continue;
+      if (d.severity === vscode.DiagnosticSeverity.Error) errors++;
+      else if (d.severity === vscode.DiagnosticSeverity.Warning) warnings++;
+    }
+  }
+  const summary = `Checked ${uris.length} deployment file${uris.length === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}.`;
+  ctx.log.info(summary);
+  void vscode.window.showInformationMessage(summary);
+  if (errors || warnings) void vscode.commands.executeCommand('workbench.actions.view.problems');
+  return { files: uris.length, errors, warnings };
+}
+
+const TEMPLATE = `# A deployment: targets and how changes are promoted between them.
+deployment:
+  name: my-service
+
+  components:
+    terraform:
+      app: {}
+
+  targets:
+    dev:
+      # No promotion config: an entry point that takes any commit.
+      labels:
+        environment: dev
+
+    staging:
+      promotion:
+        from: dev
+
+    prod:
+      promotion:
+        from: staging
+        requires_approval: true
+`;
+
+export async function createDeploymentFile(): Promise<vscode.Uri | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) {
+    void vscode.window.showInformationMessage('Open a folder first to create a deployment file.');
+    return undefined;
+  }
+  let uri = vscode.Uri.joinPath(folder.uri, 'deployments', 'my-service.yaml');
+  for (let i = 2; await exists(uri); i++) {
+    uri = vscode.Uri.joinPath(folder.uri, 'deployments', `my-service-${i}.yaml`);
+  }
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(TEMPLATE));
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+  return uri;
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}

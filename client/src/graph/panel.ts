@@ -1,0 +1,309 @@
+/**
+ * The promotion graph panel: one webview beside the YAML that draws the current deployment's
+ * targets and edges with live state. The host fetches data through the graph request, lays it
+ * out with elkjs, and posts it to the page; the page reports clicks back. The panel follows the
+ * YAML as it is edited (debounced) and highlights the target under the cursor. Its state (which
+ * deployment) survives a window reload through the serializer.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { GraphRequest, type DeploymentInfo } from '../../../server/src/protocol/requests';
+import { errorText } from '../log';
+import type { Session } from '../session';
+import { layoutGraph } from './layout';
+import type { FromWebview, GraphState, GraphView, ToWebview } from './messages';
+
+export const GRAPH_VIEW_TYPE = 'atmosDeployments.graph';
+const EDIT_DEBOUNCE_MS = 300;
+
+export interface GraphActions {
+  reveal(deployment: DeploymentInfo, target: string): Thenable<unknown>;
+  promote(deployment: string, from: string, to: string): Thenable<unknown>;
+}
+
+/**
+ * The target whose block contains `line`: the last target key at or above the line, provided
+ * every line in between is indented deeper than that key (or blank, or a comment).
+ */
+export function targetAtLine(
+  deployment: DeploymentInfo,
+  lines: (n: number) => string,
+  line: number,
+): string | undefined {
+  const candidates = deployment.targets
+    .filter((t) => t.uri === deployment.uri && t.range.start.line <= line)
+    .sort((a, b) => b.range.start.line - a.range.start.line);
+  const t = candidates[0];
+  if (!t) return undefined;
+  const indent = t.range.start.character;
+  for (let n = t.range.start.line + 1; n <= line; n++) {
+    const text = lines(n);
+    if (!text.trim() || text.trim().startsWith('#')) continue;
+    if (text.length - text.trimStart().length <= indent) return undefined;
+  }
+  return t.name;
+}
+
+export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private state: GraphState = {};
+  private deployment: DeploymentInfo | undefined;
+  private highlighted: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private pageReady = false;
+  private readonly svgWaiters: Array<(svg: string) => void> = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly updated = new vscode.EventEmitter<ToWebview>();
+  /** Fires with every message posted to the page (tests read the graph content from it). */
+  readonly onDidPost = this.updated.event;
+  /** The last graph posted, for tests and for Show in Graph. */
+  lastView: GraphView | undefined;
+  lastError: string | undefined;
+
+  constructor(
+    private readonly extension: vscode.ExtensionContext,
+    private readonly session: Session,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly actions: GraphActions,
+  ) {
+    this.disposables.push(
+      this.updated,
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (this.panel && e.document.uri.toString() === this.currentUri()) {
+          this.schedule(EDIT_DEBOUNCE_MS);
+        }
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => this.followCursor(e.textEditor)),
+      vscode.window.onDidChangeActiveTextEditor((e) => e && this.followCursor(e)),
+      session.onStateChanged(() => this.schedule(0)),
+    );
+  }
+
+  get visible(): boolean {
+    return !!this.panel;
+  }
+
+  get panelForTests(): vscode.WebviewPanel | undefined {
+    return this.panel;
+  }
+
+  private currentUri(): string | undefined {
+    return this.deployment?.uri ?? this.state.uri;
+  }
+
+  /** Opens (or reuses) the panel on a deployment; resolves once its graph has been posted. */
+  async show(deployment: DeploymentInfo | undefined, highlight?: string): Promise<void> {
+    if (!this.panel) {
+      const panel = vscode.window.createWebviewPanel(
+        GRAPH_VIEW_TYPE,
+        'Promotion Graph',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        this.options(),
+      );
+      this.attach(panel);
+    } else {
+      this.panel.reveal(undefined, true);
+    }
+    if (deployment) {
+      this.deployment = deployment;
+      this.state = { deployment: deployment.name, uri: deployment.uri };
+    }
+    if (highlight) this.highlighted = highlight;
+    await this.update();
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: GraphState): Promise<void> {
+    this.log.info(`Restoring the promotion graph of ${state?.deployment ?? '(no deployment)'}`);
+    this.state = state ?? {};
+    panel.webview.options = this.options();
+    this.attach(panel);
+    await this.update();
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [
+        vscode.Uri.joinPath(this.extension.extensionUri, 'dist', 'webview'),
+        vscode.Uri.joinPath(this.extension.extensionUri, 'media'),
+      ],
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.pageReady = false;
+    panel.iconPath = vscode.Uri.joinPath(this.extension.extensionUri, 'media', 'graph.svg');
+    panel.webview.html = this.html(panel.webview);
+    const subs = [
+      panel.webview.onDidReceiveMessage((m: FromWebview) => this.handleMessage(m)),
+      panel.onDidChangeViewState(() => panel.visible && this.schedule(0)),
+    ];
+    panel.onDidDispose(() => {
+      for (const s of subs) s.dispose();
+      if (this.panel === panel) this.panel = undefined;
+    });
+  }
+
+  /** Handles a message from the page; public so tests can act as the page. */
+  async handleMessage(m: FromWebview): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.pageReady = true;
+        this.repost();
+        return;
+      case 'refresh':
+        await this.update();
+        return;
+      case 'reveal':
+        if (this.deployment) await this.actions.reveal(this.deployment, m.target);
+        return;
+      case 'promote':
+        if (this.deployment) await this.actions.promote(this.deployment.name, m.from, m.to);
+        return;
+      case 'requestExport':
+        await this.exportSvg();
+        return;
+      case 'exportSvg':
+        this.svgWaiters.shift()?.(m.svg);
+        return;
+    }
+  }
+
+  /** Asks the page for its SVG and writes it to `target` (or where the user says). */
+  async exportSvg(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    if (!this.panel) return undefined;
+    const svg = await new Promise<string>((resolve, reject) => {
+      const timeout = setTimeout(() => reject(new Error('the graph page did not answer')), 10000);
+      this.svgWaiters.push((s) => {
+        clearTimeout(timeout);
+        resolve(s);
+      });
+      this.post({ type: 'requestSvg' });
+    });
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri =
+      target ??
+      (await vscode.window.showSaveDialog({
+        title: 'Export promotion graph',
+        filters: { SVG: ['svg'] },
+        defaultUri: folder
+          ? vscode.Uri.joinPath(folder, `${this.state.deployment ?? 'promotion-graph'}.svg`)
+          : undefined,
+      }));
+    if (!uri) return undefined;
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(svg));
+    if (!target) void vscode.window.showInformationMessage(`Saved ${uri.fsPath}`);
+    return uri;
+  }
+
+  /** Debounced refresh: typing fires many edits; the graph follows a moment later. */
+  schedule(ms: number): void {
+    if (!this.panel) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.update(), ms);
+  }
+
+  private lastPosted: ToWebview | undefined;
+
+  private repost(): void {
+    if (this.lastPosted) this.post(this.lastPosted);
+    this.post({ type: 'highlight', target: this.highlighted });
+  }
+
+  private post(m: ToWebview): void {
+    if (m.type === 'graph' || m.type === 'error') this.lastPosted = m;
+    this.updated.fire(m);
+    if (this.panel && this.pageReady) void this.panel.webview.postMessage(m);
+  }
+
+  /** Fetches the graph and posts it; errors become a readable message in the page. */
+  async update(): Promise<void> {
+    if (!this.panel) return;
+    const { deployment, uri } = this.state;
+    try {
+      const res = await this.session.request(
+        GraphRequest,
+        uri ? { uri, deployment } : { deployment },
+      );
+      if (!res.deployment) {
+        throw new Error(
+          res.gitProblem ?? `no deployment ${deployment ?? ''} found in the workspace`,
+        );
+      }
+      this.deployment = res.deployment;
+      this.state = { deployment: res.deployment.name, uri: res.deployment.uri };
+      if (this.panel) this.panel.title = `Promotion Graph: ${res.deployment.name}`;
+      const file = vscode.workspace.asRelativePath(vscode.Uri.parse(res.deployment.uri));
+      const view = await layoutGraph(res.deployment, file, res.gitProblem);
+      this.lastView = view;
+      this.lastError = undefined;
+      this.post({ type: 'graph', view, highlight: this.highlighted });
+      const editor = vscode.window.activeTextEditor;
+      if (editor) this.followCursor(editor);
+    } catch (err) {
+      this.lastError = `Promotion status unavailable: ${errorText(err)}`;
+      this.log.warn(`graph: ${this.lastError}`);
+      this.post({ type: 'error', message: this.lastError, deployment });
+    }
+  }
+
+  private followCursor(editor: vscode.TextEditor): void {
+    const d = this.deployment;
+    if (!this.panel || !d || editor.document.uri.toString() !== d.uri) return;
+    const doc = editor.document;
+    const line = editor.selection.active.line;
+    const target = targetAtLine(d, (n) => (n < doc.lineCount ? doc.lineAt(n).text : ''), line);
+    if (target === this.highlighted) return;
+    this.highlighted = target;
+    this.post({ type: 'highlight', target });
+  }
+
+  get highlight(): string | undefined {
+    return this.highlighted;
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(
+      vscode.Uri.joinPath(this.extension.extensionUri, 'dist', 'webview', 'main.js'),
+    );
+    const style = webview.asWebviewUri(
+      vscode.Uri.joinPath(this.extension.extensionUri, 'media', 'graph.css'),
+    );
+    const csp = [
+      "default-src 'none'",
+      `script-src 'nonce-${nonce}'`,
+      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+      `img-src ${webview.cspSource}`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Promotion Graph</title>
+</head>
+<body>
+<header id="toolbar"></header>
+<div id="banner" hidden></div>
+<main id="canvas" aria-label="Promotion graph"></main>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+
+  /** The HTML of the open panel (tests check its CSP). */
+  get htmlForTests(): string | undefined {
+    return this.panel?.webview.html;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+    this.panel?.dispose();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The client's only door to the language server: typed custom requests from
+ * server/src/protocol/requests.ts, with errors turned into sentences a user can act on. The client
+ * never runs git; everything about deployed state goes through here.
+ */
+import * as vscode from 'vscode';
+import {
+  ErrorCodes,
+  ResponseError,
+  State,
+  type LanguageClient,
+  type RequestType,
+} from 'vscode-languageclient/node';
+import { StateChangedNotification } from '../../server/src/protocol/requests';
+
+/** A request that failed, with a message meant for people rather than for the log only. */
+export class RequestFailed extends Error {
+  constructor(
+    message: string,
+    readonly method: string,
+    readonly notImplemented = false,
+  ) {
+    super(message);
+  }
+}
+
+export class Session implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private readonly stateChanged = new vscode.EventEmitter<string[]>();
+  private readonly disposables: vscode.Disposable[] = [this.stateChanged];
+  /** Fires with the deployment names the server says changed (deployment files or refs/atmos). */
+  readonly onStateChanged = this.stateChanged.event;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  /** Attaches the started language client; requests before this fail with a clear reason. */
+  attach(client: LanguageClient): void {
+    this.client = client;
+    this.disposables.push(
+      client.onNotification(StateChangedNotification, (p) => {
+        this.log.debug(`stateChanged: ${p.deployments.join(', ') || '(all)'}`);
+        this.stateChanged.fire(p.deployments);
+      }),
+    );
+  }
+
+  get running(): boolean {
+    return this.client?.state === State.Running;
+  }
+
+  async request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
+    const method = type.method;
+    if (!this.client || this.client.state !== State.Running) {
+      throw new RequestFailed('the Atmos Deployments language server is not running', method);
+    }
+    const t0 = Date.now();
+    try {
+      const result = await this.client.sendRequest(type, params);
+      this.log.trace(`${method} answered in ${Date.now() - t0} ms`);
+      return result;
+    } catch (err) {
+      if (err instanceof ResponseError && err.code === ErrorCodes.MethodNotFound) {
+        this.log.warn(`${method}: the language server does not implement it`);
+        throw new RequestFailed(
+          `the language server does not implement ${method} yet`,
+          method,
+          true,
+        );
+      }
+      const text = err instanceof Error ? err.message : String(err);
+      this.log.error(`${method} failed: ${text}`);
+      throw new RequestFailed(text, method);
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

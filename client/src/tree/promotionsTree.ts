@@ -1,0 +1,240 @@
+/**
+ * The Promotions view: deployment → target → component, plus one item per promotion edge with
+ * its state. Everything comes from the server's status request; the tree derives nothing about
+ * promotion rules itself, so it always agrees with the CLI, the hover and the code lens.
+ */
+import * as vscode from 'vscode';
+import {
+  StatusRequest,
+  type DeployedComponentInfo,
+  type DeploymentInfo,
+  type EdgeInfo,
+  type StatusResult,
+  type TargetInfo,
+} from '../../../server/src/protocol/requests';
+import type { Session } from '../session';
+
+export type PromotionNode =
+  | { kind: 'deployment'; deployment: DeploymentInfo }
+  | { kind: 'target'; deployment: DeploymentInfo; target: TargetInfo }
+  | {
+      kind: 'component';
+      deployment: DeploymentInfo;
+      target: TargetInfo;
+      component: DeployedComponentInfo;
+    }
+  | { kind: 'edge'; deployment: DeploymentInfo; edge: EdgeInfo }
+  | { kind: 'message'; text: string; detail?: string; icon: string };
+
+/** Short SHA as git prints it by default. */
+export function shortSha(sha: string | undefined): string {
+  return sha ? sha.slice(0, 7) : '';
+}
+
+/** The context value of an edge, which the menus in package.json match on. */
+export function edgeContext(edge: EdgeInfo): string {
+  if (edge.state === 'blocked') return 'edge.blocked';
+  if (edge.state === 'up to date') return 'edge.upToDate';
+  return edge.requiresApproval ? 'edge.ready.approval' : 'edge.ready';
+}
+
+function edgeIcon(edge: EdgeInfo): vscode.ThemeIcon {
+  switch (edge.state) {
+    case 'ready':
+      return new vscode.ThemeIcon('arrow-circle-right', new vscode.ThemeColor('charts.green'));
+    case 'ready, requires approval':
+      return new vscode.ThemeIcon('shield', new vscode.ThemeColor('charts.yellow'));
+    case 'up to date':
+      return new vscode.ThemeIcon('pass', new vscode.ThemeColor('descriptionForeground'));
+    case 'blocked':
+      return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('charts.red'));
+  }
+}
+
+function targetDescription(target: TargetInfo): string {
+  const parts: string[] = [];
+  if (target.entryPoint) parts.push('entry point');
+  else parts.push(`from ${target.sources.join(', ')}`);
+  if (target.requiresApproval) parts.push('requires approval');
+  return parts.join(' · ');
+}
+
+export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<PromotionNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private status: Promise<StatusResult | { error: string }> | undefined;
+  /** The last answer, for commands that pick a deployment or target without asking again. */
+  last: StatusResult | undefined;
+
+  constructor(private readonly session: Session) {}
+
+  refresh(): void {
+    this.status = undefined;
+    this.changed.fire(undefined);
+  }
+
+  /** The current status, fetched once per refresh and shared by every caller. */
+  load(): Promise<StatusResult | { error: string }> {
+    this.status ??= this.session.request(StatusRequest, {}).then(
+      (r) => {
+        this.last = r;
+        void vscode.commands.executeCommand(
+          'setContext',
+          'atmosDeployments.hasDeployments',
+          r.deployments.length > 0,
+        );
+        return r;
+      },
+      (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
+    );
+    return this.status;
+  }
+
+  async getChildren(node?: PromotionNode): Promise<PromotionNode[]> {
+    if (!node) {
+      const status = await this.load();
+      if ('error' in status) {
+        return [
+          {
+            kind: 'message',
+            text: `Promotion status unavailable: ${status.error}`,
+            icon: 'warning',
+          },
+        ];
+      }
+      const items: PromotionNode[] = status.deployments.map((deployment) => ({
+        kind: 'deployment',
+        deployment,
+      }));
+      if (status.gitProblem && items.length) {
+        items.unshift({ kind: 'message', text: status.gitProblem, icon: 'info' });
+      }
+      return items;
+    }
+    switch (node.kind) {
+      case 'deployment':
+        return [
+          ...node.deployment.targets.map((target): PromotionNode => ({
+            kind: 'target',
+            deployment: node.deployment,
+            target,
+          })),
+          ...node.deployment.edges.map((edge): PromotionNode => ({
+            kind: 'edge',
+            deployment: node.deployment,
+            edge,
+          })),
+        ];
+      case 'target':
+        if (!node.target.components.length) {
+          return [{ kind: 'message', text: 'no components declared', icon: 'circle-outline' }];
+        }
+        return node.target.components.map((component) => ({
+          kind: 'component',
+          deployment: node.deployment,
+          target: node.target,
+          component,
+        }));
+      default:
+        return [];
+    }
+  }
+
+  getTreeItem(node: PromotionNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'deployment': {
+        const d = node.deployment;
+        const item = new vscode.TreeItem(d.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `d/${d.name}`;
+        item.contextValue = 'deployment';
+        item.iconPath = new vscode.ThemeIcon(
+          'rocket',
+          d.errors ? new vscode.ThemeColor('charts.red') : undefined,
+        );
+        const count = `${d.targets.length} target${d.targets.length === 1 ? '' : 's'}`;
+        item.description = d.errors
+          ? `${count} · ${d.errors} error${d.errors === 1 ? '' : 's'}`
+          : count;
+        item.resourceUri = vscode.Uri.parse(d.uri);
+        item.tooltip = `${d.name} (${vscode.workspace.asRelativePath(item.resourceUri)})`;
+        if (d.cycles.length) {
+          item.tooltip += `\nCycles: ${d.cycles.map((c) => c.join(' → ')).join('; ')}`;
+        }
+        return item;
+      }
+      case 'target': {
+        const t = node.target;
+        const item = new vscode.TreeItem(t.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `d/${node.deployment.name}/t/${t.name}`;
+        item.contextValue = t.entryPoint ? 'target.entry' : 'target';
+        item.description = targetDescription(t);
+        item.iconPath = new vscode.ThemeIcon(
+          t.entryPoint ? 'debug-start' : t.requiresApproval ? 'shield' : 'server-environment',
+        );
+        const deployed = t.components.filter((c) => c.sha).length;
+        item.tooltip = `${t.name}: ${item.description}\n${deployed} of ${t.components.length} components deployed`;
+        return item;
+      }
+      case 'component': {
+        const c = node.component;
+        const item = new vscode.TreeItem(c.component, vscode.TreeItemCollapsibleState.None);
+        item.id = `d/${node.deployment.name}/t/${node.target.name}/c/${c.component}`;
+        item.contextValue = c.sha ? 'component.deployed' : 'component';
+        item.description = c.sha
+          ? [shortSha(c.sha), c.age].filter(Boolean).join(' · ')
+          : 'not deployed';
+        item.iconPath = new vscode.ThemeIcon(c.sha ? 'package' : 'circle-outline');
+        const md = new vscode.MarkdownString();
+        md.appendMarkdown(`**${escapeMd(c.component)}** in ${escapeMd(node.target.name)}\n\n`);
+        if (c.sha) {
+          md.appendMarkdown(`- SHA: \`${escapeMd(c.sha)}\`\n`);
+          if (c.deployedAt)
+            md.appendMarkdown(`- Deployed: ${escapeMd(c.deployedAt)} (${escapeMd(c.age ?? '')})\n`);
+          if (c.deployedBy) md.appendMarkdown(`- Last promoter: ${escapeMd(c.deployedBy)}\n`);
+          if (c.promotedFrom) md.appendMarkdown(`- Promoted from: ${escapeMd(c.promotedFrom)}\n`);
+          if (c.tag) md.appendMarkdown(`- Tag: \`${escapeMd(c.tag)}\`\n`);
+        } else {
+          md.appendMarkdown('Nothing deployed yet.');
+        }
+        item.tooltip = md;
+        return item;
+      }
+      case 'edge': {
+        const e = node.edge;
+        const item = new vscode.TreeItem(
+          `${e.from} → ${e.to}`,
+          vscode.TreeItemCollapsibleState.None,
+        );
+        item.id = `d/${node.deployment.name}/e/${e.from}/${e.to}`;
+        item.contextValue = edgeContext(e);
+        item.description = e.label;
+        item.iconPath = edgeIcon(e);
+        const lines = [`${e.from} → ${e.to}: ${e.label}`];
+        if (e.why) lines.push(e.why);
+        for (const ch of e.changes) {
+          lines.push(
+            `${ch.component}: ${shortSha(ch.targetSha) || '(none)'} → ${shortSha(ch.sourceSha) || '(none)'}`,
+          );
+        }
+        item.tooltip = lines.join('\n');
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.contextValue = 'message';
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.tooltip = node.detail ?? node.text;
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+/** Names come from a repository we do not control, so they are escaped before Markdown sees them. */
+function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!<>|~]/g, (ch) => `\\${ch}`);
+}

@@ -1,12 +1,8 @@
-/** Language server entry (replaced by the full server in server/src/lsp). */
-import {
-  createConnection,
-  ProposedFeatures,
-  TextDocumentSyncKind,
-} from 'vscode-languageserver/node';
+/**
+ * Language server entry: `node dist/server.js --stdio` (or `--node-ipc`, or `--socket=<port>`;
+ * vscode-languageserver reads the transport from the command line).
+ */
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { startSession } from './lsp/session';
 
-const connection = createConnection(ProposedFeatures.all);
-connection.onInitialize(() => ({
-  capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
-}));
-connection.listen();
+startSession(createConnection(ProposedFeatures.all));

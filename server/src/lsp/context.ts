@@ -1,0 +1,13 @@
+/**
+ * What every feature function receives besides the document and position: the workspace's
+ * documents and index, and live state. Features never see the LSP connection.
+ */
+import type { DeploymentDocuments } from './documents';
+import type { LiveState } from './live-state';
+
+export interface FeatureContext {
+  docs: DeploymentDocuments;
+  live: LiveState;
+  /** Whether the client renders markdown in hovers and documentation. */
+  markdown: boolean;
+}

@@ -1,0 +1,258 @@
+/**
+ * The server's view of the workspace: which files are deployment files, their current parse
+ * (from the editor buffer when open, from disk otherwise), and the core's WorkspaceIndex over
+ * all of them, so cross-file rules and completion work on files that are not open.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  DEFAULT_LIMITS,
+  parseDeploymentFile,
+  validateFile,
+  WorkspaceIndex,
+  type DeploymentFile,
+  type Problem,
+} from '../core';
+import { DEFAULT_SETTINGS, type Settings } from '../protocol/requests';
+import { matchesGlob } from './glob';
+import { canonicalUri, pathToUri, uriToPath } from './uris';
+
+const SKIP_FOLDERS = new Set(['node_modules', '.git']);
+
+export interface Folder {
+  uri: string;
+  path: string;
+}
+
+interface Entry {
+  file: DeploymentFile;
+  /** The open document's version the parse came from, or undefined for a parse of the disk. */
+  version?: number;
+}
+
+/** Open documents as the server sees them; TextDocuments satisfies this. */
+export interface OpenDocuments {
+  get(uri: string): TextDocument | undefined;
+  all(): TextDocument[];
+}
+
+export class DeploymentDocuments {
+  readonly index = new WorkspaceIndex();
+  private folders: Folder[] = [];
+  private readonly settings = new Map<string, Settings>();
+  private readonly entries = new Map<string, Entry>();
+  /** Canonical URI → the spelling the client used, for what is sent back. */
+  private readonly clientUris = new Map<string, string>();
+  /** Canonical URI of every open document. */
+  private readonly open = new Map<string, string>();
+  /** The last parse of each file that had targets, for completion in half-typed YAML. */
+  private readonly lastGood = new Map<string, DeploymentFile>();
+
+  constructor(
+    private readonly documents: OpenDocuments,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  setFolders(folders: Folder[]): void {
+    this.folders = folders.map((f) => ({ uri: canonicalUri(f.uri), path: path.resolve(f.path) }));
+  }
+
+  getFolders(): Folder[] {
+    return this.folders;
+  }
+
+  setSettings(folderUri: string, settings: Settings): void {
+    this.settings.set(canonicalUri(folderUri), settings);
+  }
+
+  /** The workspace folder holding a file: the deepest one, for nested folders. */
+  folderOf(uri: string): Folder | undefined {
+    const p = uriToPath(uri);
+    if (p === undefined) return undefined;
+    let best: Folder | undefined;
+    for (const f of this.folders) {
+      const rel = path.relative(f.path, p);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) continue;
+      if (!best || f.path.length > best.path.length) best = f;
+    }
+    return best;
+  }
+
+  settingsFor(uri: string): Settings {
+    const folder = this.folderOf(uri);
+    return (folder && this.settings.get(folder.uri)) ?? this.settings.get('') ?? DEFAULT_SETTINGS;
+  }
+
+  /** True when the file matches the `files` glob of its folder (or, outside folders, anywhere). */
+  isCandidate(uri: string): boolean {
+    const p = uriToPath(uri);
+    if (p === undefined) return false;
+    const folder = this.folderOf(uri);
+    const rel = (folder ? path.relative(folder.path, p) : p.replace(/^\/+/, ''))
+      .split(path.sep)
+      .join('/');
+    if (rel.split('/').some((seg) => SKIP_FOLDERS.has(seg))) return false;
+    return matchesGlob(rel, this.settingsFor(uri).files);
+  }
+
+  clientUri(uri: string): string {
+    return this.clientUris.get(canonicalUri(uri)) ?? uri;
+  }
+
+  didOpen(clientUri: string): string {
+    const key = canonicalUri(clientUri);
+    this.clientUris.set(key, clientUri);
+    this.open.set(key, clientUri);
+    return key;
+  }
+
+  didClose(clientUri: string): string {
+    const key = canonicalUri(clientUri);
+    this.open.delete(key);
+    return key;
+  }
+
+  isOpen(uri: string): boolean {
+    return this.open.has(canonicalUri(uri));
+  }
+
+  /** Every file found under the workspace folders that matches the glob, as canonical URIs. */
+  scan(): string[] {
+    const out: string[] = [];
+    for (const folder of this.folders) {
+      const walk = (dir: string, depth: number) => {
+        if (depth > 64) return;
+        let entries;
+        try {
+          entries = readdirSync(dir, { withFileTypes: true });
+        } catch {
+          return;
+        }
+        for (const e of entries) {
+          const full = path.join(dir, e.name);
+          if (e.isDirectory()) {
+            if (!SKIP_FOLDERS.has(e.name)) walk(full, depth + 1);
+          } else if (e.isFile() && /\.ya?ml$/i.test(e.name)) {
+            const uri = pathToUri(full);
+            if (this.isCandidate(uri)) out.push(uri);
+          }
+        }
+      };
+      walk(folder.path, 0);
+    }
+    return [...new Set(out)].sort();
+  }
+
+  /**
+   * Re-reads a file (buffer if open, disk otherwise) and updates the index. Returns the
+   * deployment names whose files must be re-validated: the file's old and new names.
+   */
+  refresh(uri: string): string[] {
+    const key = canonicalUri(uri);
+    const before = this.entries.get(key)?.file.deployment?.name?.value;
+    const entry = this.read(key);
+    if (entry) this.store(key, entry);
+    else this.forget(key);
+    const after = entry?.file.deployment?.name?.value;
+    return [...new Set([before, after].filter((n): n is string => n !== undefined))];
+  }
+
+  /** Drops a file (deleted, or no longer matching the glob). Returns its deployment name. */
+  remove(uri: string): string[] {
+    const key = canonicalUri(uri);
+    const before = this.entries.get(key)?.file.deployment?.name?.value;
+    this.forget(key);
+    return before === undefined ? [] : [before];
+  }
+
+  /** The current parse of a file, re-parsed when its open buffer changed since. */
+  get(uri: string): DeploymentFile | undefined {
+    const key = canonicalUri(uri);
+    const entry = this.entries.get(key);
+    const open = this.open.get(key);
+    if (open !== undefined) {
+      const doc = this.documents.get(open);
+      if (doc && entry?.version !== doc.version) {
+        this.refresh(key);
+        return this.entries.get(key)?.file;
+      }
+    }
+    return entry?.file;
+  }
+
+  /** The current parse when the file is a deployment file, else undefined. */
+  deployment(uri: string): DeploymentFile | undefined {
+    const f = this.get(uri);
+    return f?.isDeployment && f.deployment ? f : undefined;
+  }
+
+  /** The last parse of this file that had targets, for features that run on half-typed YAML. */
+  lastGoodParse(uri: string): DeploymentFile | undefined {
+    return this.lastGood.get(canonicalUri(uri));
+  }
+
+  /** Open text of a document, when open. */
+  openText(uri: string): TextDocument | undefined {
+    const open = this.open.get(canonicalUri(uri));
+    return open === undefined ? undefined : this.documents.get(open);
+  }
+
+  /** URIs of every indexed deployment file. */
+  indexed(): string[] {
+    return this.index.all().map((f) => f.file);
+  }
+
+  /** URIs of the files declaring a deployment name. */
+  filesOf(deploymentName: string): string[] {
+    return this.index.filesFor(deploymentName).map((f) => f.file);
+  }
+
+  /** Problems of one file with the workspace-wide rules, or [] when it is not a deployment file. */
+  problems(uri: string): Problem[] {
+    const file = this.get(uri);
+    if (!file || !file.isDeployment || !this.index.get(file.file)) return [];
+    return validateFile(file, { workspace: this.index });
+  }
+
+  private read(key: string): Entry | undefined {
+    if (!this.isCandidate(key)) return undefined;
+    const limits = { ...DEFAULT_LIMITS, maxFileSize: this.settingsFor(key).maxFileSize };
+    const open = this.open.get(key);
+    const doc = open === undefined ? undefined : this.documents.get(open);
+    if (doc) {
+      return { file: parseDeploymentFile(doc.getText(), key, limits), version: doc.version };
+    }
+    const p = uriToPath(key);
+    if (p === undefined) return undefined;
+    try {
+      const st = statSync(p);
+      if (!st.isFile()) return undefined;
+      // A file far above the limit is not read at all; one a little above it is read so that
+      // the parser can report it as too large at its first line.
+      if (st.size > limits.maxFileSize * 4) {
+        this.log(`Skipping ${p}: ${st.size} bytes is far above atmosDeployments.maxFileSize.`);
+        return undefined;
+      }
+      return { file: parseDeploymentFile(readFileSync(p, 'utf8'), key, limits) };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') this.log(`Cannot read ${p}: ${code ?? String(err)}`);
+      return undefined;
+    }
+  }
+
+  private store(key: string, entry: Entry): void {
+    this.entries.set(key, entry);
+    if (entry.file.isDeployment) this.index.set(entry.file);
+    else this.index.delete(key);
+    if (entry.file.deployment && entry.file.deployment.targets.length > 0)
+      this.lastGood.set(key, entry.file);
+  }
+
+  private forget(key: string): void {
+    this.entries.delete(key);
+    this.lastGood.delete(key);
+    this.index.delete(key);
+  }
+}

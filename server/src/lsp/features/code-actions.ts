@@ -1,0 +1,205 @@
+/**
+ * Quick fixes for the fixable codes. Each fix reads the facts the rule attached to its problem
+ * (`data`: target, source, suggestion, whether an edge closes a cycle); nothing here re-derives
+ * a rule. The edits themselves work on the YAML tree so block and flow styles both come out
+ * valid.
+ */
+import {
+  CodeActionKind,
+  type CodeAction,
+  type CodeActionContext,
+  type Range,
+  type TextEdit,
+} from 'vscode-languageserver';
+import { isMap, isSeq, type Node, type Pair } from 'yaml';
+import { findTarget, type DeploymentFile, type Problem } from '../../core';
+import type { FeatureContext } from '../context';
+import { rangesTouch, toDiagnostic, toRange } from '../conversions';
+import { findPair } from '../yaml-nodes';
+
+export function codeActions(
+  ctx: FeatureContext,
+  uri: string,
+  range: Range,
+  context: CodeActionContext,
+): CodeAction[] {
+  if (context.only && !context.only.some((k) => CodeActionKind.QuickFix.startsWith(k))) return [];
+  const file = ctx.docs.deployment(uri);
+  if (!file) return [];
+  const clientUri = ctx.docs.clientUri(uri);
+  const out: CodeAction[] = [];
+  for (const p of ctx.docs.problems(uri)) {
+    if (!rangesTouch(toRange(p.range), range)) continue;
+    for (const fix of fixesFor(file, p)) {
+      out.push({
+        title: fix.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [toDiagnostic(p)],
+        isPreferred: fix.preferred,
+        edit: { changes: { [clientUri]: fix.edits } },
+      });
+    }
+  }
+  return out;
+}
+
+interface Fix {
+  title: string;
+  edits: TextEdit[];
+  preferred?: boolean;
+}
+
+function str(v: string | string[] | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The fixes for one problem, from its code and data. */
+export function fixesFor(file: DeploymentFile, p: Problem): Fix[] {
+  const target = str(p.data?.target);
+  const source = str(p.data?.source);
+  const suggestion = str(p.data?.suggestion);
+  const promotion = target ? ['deployment', 'targets', target, 'promotion'] : [];
+  switch (p.code) {
+    case 'promotion-exclusive': {
+      if (!target) return [];
+      const fromPair = findPair(file.doc, [...promotion, 'from']);
+      const allowedPair = findPair(file.doc, [...promotion, 'allowed_from']);
+      const fixes: Fix[] = [];
+      const dropAllowed = allowedPair && deletePair(file, allowedPair);
+      const dropFrom = fromPair && deletePair(file, fromPair);
+      if (dropAllowed)
+        fixes.push({ title: "Keep 'from', remove 'allowed_from'", edits: [dropAllowed] });
+      if (dropFrom) fixes.push({ title: "Keep 'allowed_from', remove 'from'", edits: [dropFrom] });
+      return fixes;
+    }
+    case 'unknown-source':
+      return suggestion
+        ? [
+            {
+              title: `Replace '${source ?? ''}' with '${suggestion}'`,
+              edits: [{ range: toRange(p.range), newText: suggestion }],
+              preferred: true,
+            },
+          ]
+        : [];
+    case 'unknown-key':
+      return suggestion
+        ? [
+            {
+              title: `Rename key '${str(p.data?.key) ?? ''}' to '${suggestion}'`,
+              edits: [{ range: toRange(p.range), newText: suggestion }],
+              preferred: true,
+            },
+          ]
+        : [];
+    case 'promotion-cycle': {
+      if (p.data?.closing !== 'true' || !target || !source) return [];
+      const edit = removeSource(file, target, p.range.start.offset);
+      return edit
+        ? [
+            {
+              title: `Break the cycle: stop promoting ${target} from ${source}`,
+              edits: [edit],
+              preferred: true,
+            },
+          ]
+        : [];
+    }
+    case 'duplicate-source': {
+      if (!target) return [];
+      const edit = removeSource(file, target, p.range.start.offset);
+      return edit
+        ? [{ title: `Remove the repeated '${source ?? ''}'`, edits: [edit], preferred: true }]
+        : [];
+    }
+    default:
+      return [];
+  }
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** End of the line holding `offset`, past its line break. */
+function nextLineStart(text: string, offset: number): number {
+  const nl = text.indexOf('\n', offset);
+  return nl < 0 ? text.length : nl + 1;
+}
+
+function trimmedEnd(text: string, start: number, end: number): number {
+  let e = end;
+  while (e > start && /\s/.test(text[e - 1])) e--;
+  return e;
+}
+
+function edit(file: DeploymentFile, start: number, end: number, newText = ''): TextEdit {
+  return {
+    range: { start: file.positionAt(start), end: file.positionAt(end) },
+    newText,
+  };
+}
+
+/**
+ * Deletes the span [start, end) of a mapping pair or list item. In block style whole lines
+ * go; in flow style (`{a: 1, b: 2}`, `[a, b]`) the neighbouring comma goes with it.
+ */
+function deleteSpan(
+  file: DeploymentFile,
+  start: number,
+  end: number,
+  blockPrefix: RegExp,
+): TextEdit {
+  const text = file.text;
+  const ls = lineStart(text, start);
+  const head = text.slice(ls, start);
+  const tailEnd = nextLineStart(text, end);
+  const tail = text.slice(end, tailEnd);
+  if (blockPrefix.test(head) && /^\s*(#.*)?\r?\n?$/.test(tail)) return edit(file, ls, tailEnd);
+  const after = /^\s*,\s*/.exec(text.slice(end));
+  if (after) return edit(file, start, end + after[0].length);
+  const before = /,\s*$/.exec(text.slice(0, start));
+  if (before) return edit(file, start - before[0].length, end);
+  return edit(file, start, end);
+}
+
+function deletePair(file: DeploymentFile, pair: Pair): TextEdit | undefined {
+  const k = (pair.key as Node | null)?.range;
+  if (!k) return undefined;
+  const v = (pair.value as Node | null)?.range;
+  const end = trimmedEnd(file.text, k[0], Math.max(k[1], v?.[1] ?? k[1]));
+  return deleteSpan(file, k[0], end, /^\s*(-\s+)?$/);
+}
+
+/**
+ * Removes the source reference that starts at `refOffset` from a target's promotion. When it
+ * is the only source, the whole rule goes (an empty `allowed_from` or `promotion` would be an
+ * error of its own), which makes the target an entry point.
+ */
+function removeSource(
+  file: DeploymentFile,
+  target: string,
+  refOffset: number,
+): TextEdit | undefined {
+  const t = file.deployment && findTarget(file.deployment, target);
+  const p = t?.promotion;
+  if (!p) return undefined;
+  const path = ['deployment', 'targets', target, 'promotion'];
+  const promotionPair = findPair(file.doc, path);
+  const promotionKeys = isMap(promotionPair?.value) ? promotionPair.value.items.length : 0;
+  const dropRule = (pair: Pair | undefined) =>
+    promotionKeys <= 1 && promotionPair
+      ? deletePair(file, promotionPair)
+      : pair && deletePair(file, pair);
+  if (p.from && p.from.range.start.offset === refOffset)
+    return dropRule(findPair(file.doc, [...path, 'from']));
+  const allowedPair = findPair(file.doc, [...path, 'allowed_from']);
+  const seq = allowedPair?.value;
+  if (!isSeq(seq)) return undefined;
+  const items = seq.items as Array<Node | null>;
+  const item = items.find((n) => n?.range?.[0] === refOffset);
+  if (!item?.range) return undefined;
+  if (items.length <= 1) return dropRule(allowedPair);
+  const end = trimmedEnd(file.text, item.range[0], item.range[1]);
+  return deleteSpan(file, item.range[0], end, /^\s*-\s*$/);
+}

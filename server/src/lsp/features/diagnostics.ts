@@ -1,0 +1,13 @@
+/** Diagnostics for one file: the core's problems, with the workspace-wide rules, as LSP diagnostics. */
+import type { Diagnostic } from 'vscode-languageserver';
+import { toDiagnostic } from '../conversions';
+import type { FeatureContext } from '../context';
+
+export function diagnostics(ctx: FeatureContext, uri: string): Diagnostic[] {
+  return ctx.docs.problems(uri).map((p) => {
+    const d = toDiagnostic(p);
+    // Related locations name files by canonical URI; the client gets back its own spelling.
+    d.relatedInformation?.forEach((r) => (r.location.uri = ctx.docs.clientUri(r.location.uri)));
+    return d;
+  });
+}

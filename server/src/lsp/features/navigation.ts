@@ -1,0 +1,85 @@
+/** Go to definition, find references and rename for target names, across the deployment's files. */
+import {
+  ResponseError,
+  ErrorCodes,
+  type Location,
+  type Position,
+  type Range,
+  type TextEdit,
+  type WorkspaceEdit,
+} from 'vscode-languageserver';
+import { findTarget, invalidNameMessage, nameProblem } from '../../core';
+import type { FeatureContext } from '../context';
+import { offsetAt, toLocation, toRange } from '../conversions';
+import { findDefinition, occurrences, targetAt } from '../targets';
+
+export function definition(ctx: FeatureContext, uri: string, position: Position): Location[] {
+  const file = ctx.docs.deployment(uri);
+  if (!file) return [];
+  const at = targetAt(file, offsetAt(file.text, position));
+  if (!at) return [];
+  const def = findDefinition(ctx.docs, file, at.name);
+  return def ? [toLocation(ctx.docs.clientUri(def.file.file), def.target.keyRange)] : [];
+}
+
+export function references(
+  ctx: FeatureContext,
+  uri: string,
+  position: Position,
+  includeDeclaration: boolean,
+): Location[] {
+  const file = ctx.docs.deployment(uri);
+  if (!file) return [];
+  const at = targetAt(file, offsetAt(file.text, position));
+  if (!at) return [];
+  return occurrences(ctx.docs, file, at.name)
+    .filter((o) => includeDeclaration || o.kind === 'reference')
+    .map((o) => toLocation(ctx.docs.clientUri(o.uri), o.range));
+}
+
+export function prepareRename(
+  ctx: FeatureContext,
+  uri: string,
+  position: Position,
+): { range: Range; placeholder: string } | null {
+  const file = ctx.docs.deployment(uri);
+  if (!file) return null;
+  const at = targetAt(file, offsetAt(file.text, position));
+  if (!at) return null;
+  if (!findDefinition(ctx.docs, file, at.name))
+    throw new ResponseError(
+      ErrorCodes.InvalidRequest,
+      `No target named '${at.name}' exists in this deployment, so there is nothing to rename.`,
+    );
+  return { range: toRange(at.range), placeholder: at.name };
+}
+
+/** Renames a target at its definition and every reference; refuses names git refs cannot hold. */
+export function rename(
+  ctx: FeatureContext,
+  uri: string,
+  position: Position,
+  newName: string,
+): WorkspaceEdit | null {
+  const file = ctx.docs.deployment(uri);
+  if (!file) return null;
+  const at = targetAt(file, offsetAt(file.text, position));
+  if (!at) return null;
+  const why = nameProblem('target', newName);
+  if (why)
+    throw new ResponseError(ErrorCodes.InvalidParams, invalidNameMessage('target', newName, why));
+  if (newName !== at.name && at.deployment && findTarget(at.deployment, newName))
+    throw new ResponseError(
+      ErrorCodes.InvalidParams,
+      `Target '${newName}' already exists in this deployment; renaming '${at.name}' to it would merge two targets.`,
+    );
+  const changes: Record<string, TextEdit[]> = {};
+  for (const o of occurrences(ctx.docs, file, at.name)) {
+    const key = ctx.docs.clientUri(o.uri);
+    const original = ctx.docs.get(o.uri)?.text.slice(o.range.start.offset, o.range.end.offset);
+    // Quoted names stay quoted with the same quote character.
+    const q = original && /^["']/.test(original) ? original[0] : '';
+    (changes[key] ??= []).push({ range: toRange(o.range), newText: `${q}${newName}${q}` });
+  }
+  return { changes };
+}

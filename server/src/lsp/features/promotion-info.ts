@@ -1,0 +1,113 @@
+/**
+ * The read-only custom requests, `atmosDeployments/graph` and `atmosDeployments/status`: a
+ * deployment's targets, edges and live state, built from core's graph and promotionStatus.
+ */
+import {
+  allowedSources,
+  buildGraph,
+  componentNames,
+  formatAge,
+  promotionStatus,
+  validateFile,
+  type DeployedState,
+  type DeploymentFile,
+} from '../../core';
+import type {
+  DeploymentInfo,
+  GraphParams,
+  GraphResult,
+  StatusResult,
+  TargetInfo,
+} from '../../protocol/requests';
+import type { FeatureContext } from '../context';
+import { toRange } from '../conversions';
+import { canonicalUri } from '../uris';
+
+export async function deploymentInfo(
+  ctx: FeatureContext,
+  file: DeploymentFile,
+  now = new Date(),
+): Promise<DeploymentInfo | undefined> {
+  const d = file.deployment;
+  const name = d?.name;
+  if (!d || !name) return undefined;
+  let state: DeployedState = {};
+  try {
+    state = await ctx.live.deployed(name.value);
+  } catch {
+    state = {};
+  }
+  const graph = buildGraph(d);
+  const uri = ctx.docs.clientUri(file.file);
+  const declared = componentNames(d);
+  const targets: TargetInfo[] = graph.order.flatMap((tname) => {
+    const t = d.targets.find((x) => x.name === tname);
+    if (!t) return [];
+    const here = state[tname] ?? {};
+    const components = [...new Set([...declared, ...Object.keys(here)])].map((c) => {
+      const dc = here[c];
+      return dc
+        ? {
+            component: c,
+            sha: dc.sha,
+            deployedAt: dc.deployedAt,
+            age: formatAge(dc.deployedAt, now),
+            deployedBy: dc.deployedBy,
+            tag: dc.tag,
+            promotedFrom: dc.promotedFrom,
+          }
+        : { component: c };
+    });
+    return [
+      {
+        name: tname,
+        uri,
+        range: toRange(t.keyRange),
+        entryPoint: !t.promotion,
+        requiresApproval: !!t.promotion?.requiresApproval,
+        sources: allowedSources(t) ?? [],
+        components,
+      },
+    ];
+  });
+  return {
+    name: name.value,
+    uri,
+    range: toRange(name.range),
+    targets,
+    edges: promotionStatus(d, state).map((e) => ({
+      from: e.from,
+      to: e.to,
+      state: e.state,
+      label: e.label,
+      why: e.why,
+      requiresApproval: e.requiresApproval,
+      changes: e.changes,
+    })),
+    cycles: graph.cycles.map((c) => c.path),
+    errors: validateFile(file, { workspace: ctx.docs.index }).filter((p) => p.severity === 'error')
+      .length,
+  };
+}
+
+export async function graph(ctx: FeatureContext, params: GraphParams): Promise<GraphResult> {
+  let file: DeploymentFile | undefined;
+  if (params.uri) file = ctx.docs.deployment(canonicalUri(params.uri));
+  if (!file && params.deployment) {
+    const uri = ctx.docs.filesOf(params.deployment)[0];
+    file = uri ? ctx.docs.deployment(uri) : undefined;
+  }
+  if (!file) return { gitProblem: ctx.live.problem() };
+  return { deployment: await deploymentInfo(ctx, file), gitProblem: ctx.live.problem() };
+}
+
+export async function status(ctx: FeatureContext): Promise<StatusResult> {
+  const deployments: DeploymentInfo[] = [];
+  for (const name of ctx.docs.index.deploymentNames()) {
+    const uri = ctx.docs.filesOf(name)[0];
+    const file = uri ? ctx.docs.deployment(uri) : undefined;
+    const info = file && (await deploymentInfo(ctx, file));
+    if (info) deployments.push(info);
+  }
+  return { deployments, gitProblem: ctx.live.problem() };
+}

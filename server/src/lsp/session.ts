@@ -1,0 +1,418 @@
+/**
+ * Wires the LSP connection to the feature functions. Handlers only look up the document, call
+ * a feature and return; everything that can go wrong is caught here, logged to the client's
+ * log, and answered with an empty result, so bad input never takes the server down.
+ */
+import {
+  CodeLensRefreshRequest,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  ResponseError,
+  TextDocuments,
+  WatchKind,
+  type Connection,
+  type Diagnostic,
+  type InitializeParams,
+  type InitializeResult,
+  type WorkspaceFolder,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  ApplyRolloutRequest,
+  ApproveRequest,
+  GraphRequest,
+  HistoryRequest,
+  PlanRolloutRequest,
+  RollbackRequest,
+  StateChangedNotification,
+  StatusRequest,
+} from '../protocol/requests';
+import { clientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
+import type { FeatureContext } from './context';
+import { DeploymentDocuments } from './documents';
+import { codeActions } from './features/code-actions';
+import { codeLenses } from './features/code-lens';
+import { completion } from './features/completion';
+import { diagnostics } from './features/diagnostics';
+import { hover } from './features/hover';
+import { definition, prepareRename, references, rename } from './features/navigation';
+import { graph, status } from './features/promotion-info';
+import { documentSymbols, foldingRanges } from './features/symbols';
+import { createGitBackends } from './git-backends';
+import { CachedLiveState, EmptyLiveState } from './live-state';
+import { findGitDir, watchRefs } from './refs-watch';
+import { UnavailableRollout, type RolloutBackend } from './rollout-backend';
+import { readSettings, sameSettings, SETTINGS_SECTION } from './settings';
+import { canonicalUri, uriToPath } from './uris';
+
+/** How long a document must be still before it is re-validated. Short: a keystroke pause. */
+export const DEBOUNCE_MS = 120;
+
+export function startSession(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const log = (message: string) => connection.console.log(message);
+  const logError = (message: string) => connection.console.error(message);
+  const docs = new DeploymentDocuments(documents, log);
+  const live = new CachedLiveState(new EmptyLiveState());
+  let rollout: RolloutBackend = new UnavailableRollout(
+    'Git records are not available yet: this server has no rollout service for the workspace.',
+  );
+  let features: ClientFeatures = clientFeatures({});
+  let clientFolders: WorkspaceFolder[] = [];
+  /** Settings pushed by clients that cannot answer workspace/configuration. */
+  let pushedSettings: unknown;
+  const ctx = (): FeatureContext => ({ docs, live, markdown: features.markdown });
+  const timers = new Map<string, NodeJS.Timeout>();
+  const validatedVersion = new Map<string, number>();
+  const nonEmpty = new Set<string>();
+  const disposers: Array<() => void> = [];
+  let debounceMs = DEBOUNCE_MS;
+  // Documents opened before the workspace is indexed are validated once it is, so their first
+  // diagnostics already include the cross-file rules.
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  process.on('uncaughtException', (err) => logError(`Uncaught error: ${err.stack ?? String(err)}`));
+  process.on('unhandledRejection', (err) =>
+    logError(`Unhandled rejection: ${(err as Error)?.stack ?? String(err)}`),
+  );
+
+  // ---- diagnostics -------------------------------------------------------------------------
+
+  const publish = (uri: string) => {
+    const key = canonicalUri(uri);
+    let list: Diagnostic[];
+    try {
+      list = diagnostics(ctx(), key);
+    } catch (err) {
+      logError(`Validating ${key} failed: ${(err as Error)?.stack ?? String(err)}`);
+      list = [];
+    }
+    if (list.length === 0 && !nonEmpty.has(key) && !docs.isOpen(key)) return;
+    if (list.length) nonEmpty.add(key);
+    else nonEmpty.delete(key);
+    void connection.sendDiagnostics({ uri: docs.clientUri(key), diagnostics: list });
+  };
+
+  /** Re-reads a file, publishes its diagnostics and those of every file sharing its deployment. */
+  const revalidate = (uri: string, names: string[]) => {
+    const key = canonicalUri(uri);
+    publish(key);
+    const others = new Set(names.flatMap((n) => docs.filesOf(n)).filter((u) => u !== key));
+    for (const o of others) publish(o);
+  };
+
+  const validateNow = (clientUri: string) => {
+    const key = canonicalUri(clientUri);
+    const t = timers.get(key);
+    if (t) clearTimeout(t);
+    timers.delete(key);
+    const doc = documents.get(clientUri);
+    if (doc) validatedVersion.set(key, doc.version);
+    revalidate(key, docs.refresh(key));
+  };
+
+  const schedule = (clientUri: string) => {
+    const key = canonicalUri(clientUri);
+    const doc = documents.get(clientUri);
+    if (doc && validatedVersion.get(key) === doc.version) return;
+    if (!validatedVersion.has(key)) return;
+    const t = timers.get(key);
+    if (t) clearTimeout(t);
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        try {
+          validateNow(clientUri);
+        } catch (err) {
+          logError(`Validating ${key} failed: ${(err as Error)?.stack ?? String(err)}`);
+        }
+      }, debounceMs),
+    );
+  };
+
+  const reindexAll = () => {
+    const found = new Set(docs.scan());
+    for (const d of documents.all()) found.add(canonicalUri(d.uri));
+    for (const uri of docs.indexed()) if (!found.has(uri)) revalidate(uri, docs.remove(uri));
+    for (const uri of found) docs.refresh(uri);
+    for (const uri of new Set([...found, ...nonEmpty])) publish(uri);
+  };
+
+  // ---- settings ----------------------------------------------------------------------------
+
+  const loadSettings = async (): Promise<boolean> => {
+    const before = docs.getFolders().map((f) => docs.settingsFor(f.uri));
+    const beforeDefault = docs.settingsFor('');
+    if (features.configuration) {
+      const scopes = clientFolders.length
+        ? clientFolders.map((f) => ({ scopeUri: f.uri, section: SETTINGS_SECTION }))
+        : [{ section: SETTINGS_SECTION }];
+      try {
+        const values: unknown[] = await connection.workspace.getConfiguration(scopes);
+        if (clientFolders.length)
+          clientFolders.forEach((f, i) => docs.setSettings(f.uri, readSettings(values[i])));
+        else docs.setSettings('', readSettings(values[0]));
+      } catch (err) {
+        logError(`Reading settings failed, using defaults: ${String(err)}`);
+      }
+    } else {
+      const s = readSettings(pushedSettings);
+      docs.setSettings('', s);
+      for (const f of clientFolders) docs.setSettings(f.uri, s);
+    }
+    const after = docs.getFolders().map((f) => docs.settingsFor(f.uri));
+    return (
+      !sameSettings(beforeDefault, docs.settingsFor('')) ||
+      before.some((b, i) => !sameSettings(b, after[i]))
+    );
+  };
+
+  // ---- live state --------------------------------------------------------------------------
+
+  const refsChanged = () => {
+    live.invalidate();
+    if (features.codeLensRefresh)
+      connection.sendRequest(CodeLensRefreshRequest.type).catch((err) => {
+        log(`Code lens refresh was refused: ${String(err)}`);
+      });
+    void connection.sendNotification(StateChangedNotification, {
+      deployments: docs.index.deploymentNames(),
+    });
+  };
+
+  const connectGit = () => {
+    for (const d of disposers.splice(0)) d();
+    const root = docs.getFolders()[0]?.path;
+    const gitDir = root ? findGitDir(root) : undefined;
+    if (!root || !gitDir) {
+      live.setInner(new EmptyLiveState('no git repository in the workspace'));
+      return;
+    }
+    const backends = createGitBackends(
+      root,
+      docs,
+      () => docs.settingsFor(docs.getFolders()[0].uri),
+      log,
+    );
+    if (backends) {
+      live.setInner(backends.live);
+      rollout = backends.rollout;
+    }
+    disposers.push(watchRefs(gitDir, refsChanged, log));
+  };
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    features = clientFeatures(params.capabilities);
+    const opts = params.initializationOptions as { debounceMs?: unknown } | undefined;
+    if (typeof opts?.debounceMs === 'number' && opts.debounceMs >= 0) debounceMs = opts.debounceMs;
+    clientFolders =
+      params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
+    docs.setFolders(
+      clientFolders.flatMap((f) => {
+        const p = uriToPath(f.uri);
+        return p ? [{ uri: f.uri, path: p }] : [];
+      }),
+    );
+    return {
+      capabilities: serverCapabilities(params.capabilities),
+      serverInfo: { name: 'atmos-deployments' },
+    };
+  });
+
+  connection.onInitialized(async () => {
+    try {
+      if (features.configuration)
+        void connection.client.register(DidChangeConfigurationNotification.type, {
+          section: SETTINGS_SECTION,
+        });
+      if (features.dynamicWatchedFiles)
+        void connection.client.register(DidChangeWatchedFilesNotification.type, {
+          watchers: [
+            { globPattern: '**/*.{yaml,yml}' },
+            { globPattern: '**/deployments', kind: WatchKind.Delete },
+          ],
+        });
+      if (features.workspaceFolders)
+        connection.workspace.onDidChangeWorkspaceFolders(async (e) => {
+          const removed = new Set(e.removed.map((f) => f.uri));
+          clientFolders = [...clientFolders.filter((f) => !removed.has(f.uri)), ...e.added];
+          docs.setFolders(
+            clientFolders.flatMap((f) => {
+              const p = uriToPath(f.uri);
+              return p ? [{ uri: f.uri, path: p }] : [];
+            }),
+          );
+          await loadSettings();
+          reindexAll();
+          connectGit();
+        });
+      await loadSettings();
+      const started = Date.now();
+      reindexAll();
+      log(`Indexed ${docs.indexed().length} deployment files in ${Date.now() - started} ms.`);
+      connectGit();
+    } catch (err) {
+      logError(`Starting failed: ${(err as Error)?.stack ?? String(err)}`);
+    } finally {
+      markReady();
+    }
+  });
+
+  connection.onDidChangeConfiguration(async (change) => {
+    try {
+      const pushed = (change.settings as Record<string, unknown> | null)?.[SETTINGS_SECTION];
+      if (pushed !== undefined) pushedSettings = pushed;
+      if (await loadSettings()) reindexAll();
+      live.invalidate();
+    } catch (err) {
+      logError(`Applying settings failed: ${String(err)}`);
+    }
+  });
+
+  connection.onDidChangeWatchedFiles((change) => {
+    for (const c of change.changes) {
+      try {
+        const key = canonicalUri(c.uri);
+        if (c.type === FileChangeType.Deleted) {
+          const below = docs.indexed().filter((u) => u.startsWith(`${key}/`));
+          for (const u of [key, ...below]) {
+            if (docs.isOpen(u)) continue;
+            revalidate(u, docs.remove(u));
+            publish(u);
+          }
+        } else if (!docs.isOpen(key)) {
+          revalidate(key, docs.refresh(key));
+        }
+      } catch (err) {
+        logError(`Handling a change of ${c.uri} failed: ${String(err)}`);
+      }
+    }
+  });
+
+  documents.onDidOpen((e) => {
+    docs.didOpen(e.document.uri);
+    void ready.then(() => {
+      if (docs.isOpen(e.document.uri)) validateNow(e.document.uri);
+    });
+  });
+  documents.onDidChangeContent((e) => schedule(e.document.uri));
+  documents.onDidClose((e) => {
+    const key = docs.didClose(e.document.uri);
+    const t = timers.get(key);
+    if (t) clearTimeout(t);
+    timers.delete(key);
+    validatedVersion.delete(key);
+    // The buffer is gone: the file on disk (if any) is what counts now.
+    revalidate(key, docs.refresh(key));
+    publish(key);
+  });
+
+  // ---- requests ----------------------------------------------------------------------------
+
+  /** Wraps a document request: closed or unknown documents and failures answer `empty`. */
+  function onDoc<P extends { textDocument: { uri: string } }, R>(
+    name: string,
+    empty: R,
+    fn: (uri: string, params: P) => R | Promise<R>,
+  ): (params: P) => Promise<R> {
+    return async (params: P) => {
+      const uri = params?.textDocument?.uri;
+      if (typeof uri !== 'string' || !docs.isOpen(uri)) return empty;
+      try {
+        return await fn(canonicalUri(uri), params);
+      } catch (err) {
+        if (err instanceof ResponseError) throw err;
+        logError(`${name} failed for ${uri}: ${(err as Error)?.stack ?? String(err)}`);
+        return empty;
+      }
+    };
+  }
+
+  function onCustom<P, R>(name: string, fn: (params: P) => Promise<R>): (params: P) => Promise<R> {
+    return async (params: P) => {
+      try {
+        return await fn(params ?? ({} as P));
+      } catch (err) {
+        if (err instanceof ResponseError) throw err;
+        logError(`${name} failed: ${(err as Error)?.stack ?? String(err)}`);
+        throw new ResponseError(
+          -32603,
+          `${name} failed: ${(err as Error)?.message ?? String(err)}`,
+        );
+      }
+    };
+  }
+
+  connection.onCompletion(
+    onDoc('completion', null, (uri, p) => completion(ctx(), uri, p.position)),
+  );
+  connection.onHover(onDoc('hover', null, (uri, p) => hover(ctx(), uri, p.position)));
+  connection.onDefinition(onDoc('definition', [], (uri, p) => definition(ctx(), uri, p.position)));
+  connection.onReferences(
+    onDoc('references', [], (uri, p) =>
+      references(ctx(), uri, p.position, p.context?.includeDeclaration ?? true),
+    ),
+  );
+  connection.onPrepareRename(
+    onDoc('prepareRename', null, (uri, p) => prepareRename(ctx(), uri, p.position)),
+  );
+  connection.onRenameRequest(
+    onDoc('rename', null, (uri, p) => rename(ctx(), uri, p.position, p.newName)),
+  );
+  connection.onDocumentSymbol(onDoc('documentSymbol', [], (uri) => documentSymbols(ctx(), uri)));
+  connection.onFoldingRanges(onDoc('foldingRange', [], (uri) => foldingRanges(ctx(), uri)));
+  connection.onCodeAction(
+    onDoc('codeAction', [], (uri, p) => codeActions(ctx(), uri, p.range, p.context)),
+  );
+  connection.onCodeLens(onDoc('codeLens', [], (uri) => codeLenses(ctx(), uri)));
+
+  connection.onRequest(
+    GraphRequest,
+    onCustom('atmosDeployments/graph', (p) => graph(ctx(), p)),
+  );
+  connection.onRequest(
+    StatusRequest,
+    onCustom('atmosDeployments/status', () => status(ctx())),
+  );
+  connection.onRequest(
+    PlanRolloutRequest,
+    onCustom('atmosDeployments/planRollout', (p) => rollout.plan(p)),
+  );
+  connection.onRequest(
+    ApplyRolloutRequest,
+    onCustom('atmosDeployments/applyRollout', async (p) => {
+      const r = await rollout.apply(p);
+      refsChanged();
+      return r;
+    }),
+  );
+  connection.onRequest(
+    ApproveRequest,
+    onCustom('atmosDeployments/approve', (p) => rollout.approve(p)),
+  );
+  connection.onRequest(
+    HistoryRequest,
+    onCustom('atmosDeployments/history', (p) => rollout.history(p)),
+  );
+  connection.onRequest(
+    RollbackRequest,
+    onCustom('atmosDeployments/rollback', async (p) => {
+      const r = await rollout.rollback(p);
+      refsChanged();
+      return r;
+    }),
+  );
+
+  connection.onShutdown(() => {
+    for (const t of timers.values()) clearTimeout(t);
+    for (const d of disposers.splice(0)) d();
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}

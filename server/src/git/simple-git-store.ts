@@ -1,0 +1,423 @@
+/**
+ * The GitStore over simple-git: the only code in the project that starts git. Arguments are
+ * always passed as an array (simple-git spawns git without a shell), revisions from users are
+ * preceded by `--end-of-options`, and the names that make up refs were checked by the core's
+ * `nameProblem` before they get here.
+ *
+ * simple-git has no public way to write to a command's standard input, which `update-ref
+ * --stdin`, `cat-file --batch` and `hash-object --stdin-paths` need. It does run every spawned
+ * process through its plugin store, so each call here uses a fresh instance with one extra
+ * `spawn.after` plugin that writes the input, closes stdin and records the exit code. The
+ * plugin store is reached through the instance's `_plugins` field of the pinned simple-git
+ * 3.36.0; `openGitStore` checks it is there and fails loudly if a future version moves it.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import {
+  GitStoreError,
+  type GitStore,
+  type Identity,
+  type RefEntry,
+  type RefUpdate,
+  type RepoInfo,
+  type TagObjectSpec,
+} from './store';
+
+interface RunResult {
+  stdout: string;
+  /** The same output as bytes, for formats that count bytes (`cat-file --batch`). */
+  stdoutBytes: Buffer;
+  stderr: string;
+  code: number;
+}
+
+interface SpawnAfterContext {
+  spawned: ChildProcess;
+}
+
+interface PluginStoreLike {
+  append(type: 'spawn.after', action: (data: unknown, context: SpawnAfterContext) => void): void;
+}
+
+const ZERO_SHA = /^0+$/;
+
+const DROPPED_ENV = new Set([
+  'EDITOR',
+  'GIT_EDITOR',
+  'GIT_SEQUENCE_EDITOR',
+  'PAGER',
+  'GIT_PAGER',
+  'GIT_EXTERNAL_DIFF',
+]);
+
+/**
+ * simple-git refuses these variables unless told otherwise. They come from the user's own
+ * environment (an ssh key for CI, an isolated config for tests), never from the repository,
+ * and fetch and push need them to reach a remote, so they are allowed.
+ */
+const ALLOWED_FROM_ENVIRONMENT = {
+  allowUnsafeSshCommand: true,
+  allowUnsafeAskPass: true,
+  allowUnsafeConfigPaths: true,
+  allowUnsafeConfigEnvCount: true,
+  allowUnsafeGitProxy: true,
+  allowUnsafeTemplateDir: true,
+} as const;
+
+/** Field and record separators for `for-each-ref`; tag messages cannot hold NUL. */
+const FIELD = '%00';
+const RECORD_END = '%00%1e';
+
+export class SimpleGitStore implements GitStore {
+  private processes = 0;
+  private readonly env: Record<string, string>;
+
+  constructor(readonly cwd: string) {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) {
+      // Editors, pagers and external diff programs play no part in the commands run here, and
+      // simple-git refuses to start git while they are set, so they are left out.
+      if (v !== undefined && !DROPPED_ENV.has(k.toUpperCase())) env[k] = v;
+    }
+    // Messages are parsed in English and nothing may prompt for credentials in a pipeline.
+    Object.assign(env, { LC_ALL: 'C', LANGUAGE: 'C', GIT_TERMINAL_PROMPT: '0' });
+    this.env = env;
+  }
+
+  get processCount(): number {
+    return this.processes;
+  }
+
+  /** Runs one git command; never throws for a non-zero exit, the caller decides. */
+  private async run(args: string[], input?: string): Promise<RunResult> {
+    let code: number | undefined;
+    let spawnError: Error | undefined;
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const git: SimpleGit = simpleGit({
+      baseDir: this.cwd,
+      maxConcurrentProcesses: 1,
+      trimmed: false,
+      // Returning nothing tells simple-git that no exit is an error: the exit code recorded by
+      // the plugin below is what counts.
+      errors: () => undefined,
+      unsafe: ALLOWED_FROM_ENVIRONMENT,
+    });
+    git.env(this.env);
+    pluginStore(git).append('spawn.after', (_data, { spawned }) => {
+      spawned.stdout?.on('data', (c: Buffer) => out.push(c));
+      spawned.stderr?.on('data', (c: Buffer) => err.push(c));
+      spawned.on('exit', (c) => (code = c ?? -1));
+      spawned.on('error', (e) => (spawnError = e));
+      // A command that reads no input must still see end-of-file, never a stdin left open.
+      spawned.stdin?.on('error', () => undefined);
+      spawned.stdin?.end(input ?? '');
+    });
+    this.processes++;
+    try {
+      await git.raw(args);
+    } catch (e) {
+      spawnError ??= e instanceof Error ? e : new Error(String(e));
+    }
+    if (spawnError || code === undefined)
+      throw new GitStoreError(
+        'git',
+        `Cannot run git: ${spawnError?.message ?? 'it did not start'}`,
+        spawnError?.message,
+      );
+    return {
+      stdout: Buffer.concat(out).toString('utf8'),
+      stdoutBytes: Buffer.concat(out),
+      stderr: Buffer.concat(err).toString('utf8'),
+      code,
+    };
+  }
+
+  private async ok(args: string[], input?: string): Promise<string> {
+    const r = await this.run(args, input);
+    if (r.code !== 0) throw this.failure(args, r);
+    return r.stdout;
+  }
+
+  private failure(args: string[], r: RunResult): GitStoreError {
+    const text = r.stderr.trim();
+    if (/not a git repository/i.test(text))
+      return new GitStoreError(
+        'not-a-repo',
+        `${this.cwd} is not inside a git repository. Deployment records live in git: run \`git init\` (and commit) first, or pass --cwd.`,
+        text,
+      );
+    return new GitStoreError('git', `git ${args[0]} failed: ${firstLines(text)}`, text);
+  }
+
+  async repoInfo(): Promise<RepoInfo> {
+    const top = await this.ok(['rev-parse', '--show-toplevel', '--is-shallow-repository']);
+    const [root, shallow] = top.trim().split('\n');
+    const head = await this.resolveCommit('HEAD');
+    const branch = await this.run(['symbolic-ref', '-q', 'HEAD']);
+    const onBranch = branch.code === 0 && branch.stdout.trim().startsWith('refs/heads/');
+    return {
+      root,
+      head,
+      branch: onBranch ? branch.stdout.trim().slice('refs/heads/'.length) : undefined,
+      detached: branch.code !== 0,
+      shallow: shallow === 'true',
+    };
+  }
+
+  async resolveCommit(rev: string): Promise<string | undefined> {
+    const r = await this.run([
+      'rev-parse',
+      '-q',
+      '--verify',
+      '--end-of-options',
+      `${rev}^{commit}`,
+    ]);
+    if (r.code !== 0) {
+      if (/not a git repository/i.test(r.stderr)) throw this.failure(['rev-parse'], r);
+      return undefined;
+    }
+    const sha = r.stdout.trim();
+    return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : undefined;
+  }
+
+  async missingCommits(shas: string[]): Promise<string[]> {
+    const unique = [...new Set(shas)];
+    if (unique.length === 0) return [];
+    const out = await this.ok(
+      ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
+      unique.map((s) => `${s}\n`).join(''),
+    );
+    const lines = out.split('\n');
+    return unique.filter((_, i) => !/ commit$/.test(lines[i] ?? ''));
+  }
+
+  async listRefs(prefixes: string[], bodies: boolean): Promise<RefEntry[]> {
+    if (prefixes.length === 0) return [];
+    const body = bodies ? '%(if)%(*objectname)%(then)%(contents)%(end)' : '';
+    const format = [
+      '%(refname)',
+      '%(objectname)',
+      '%(objecttype)',
+      '%(*objectname)',
+      '%(if)%(*objectname)%(then)%(taggerdate:unix)%(end)',
+      body,
+    ].join(FIELD);
+    const out = await this.ok([
+      'for-each-ref',
+      `--format=${format}${RECORD_END}`,
+      '--',
+      ...prefixes,
+    ]);
+    const entries: RefEntry[] = [];
+    for (const raw of out.split('\u0000\u001e')) {
+      const rec = raw.replace(/^\n/, '');
+      if (!rec) continue;
+      const [ref, sha, objectType, peeled, tagged, message] = rec.split('\u0000');
+      if (!ref || !sha) continue;
+      entries.push({
+        ref,
+        sha,
+        objectType,
+        peeled: peeled || undefined,
+        taggedAt: tagged ? new Date(Number(tagged) * 1000).toISOString() : undefined,
+        message: bodies && peeled ? message : undefined,
+      });
+    }
+    return entries;
+  }
+
+  async readNotes(notesRef: string, commits: string[]): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    if (commits.length === 0) return result;
+    const list = await this.run(['notes', `--ref=${notesRef}`, 'list']);
+    if (list.code !== 0) return result;
+    const wanted = new Set(commits);
+    const blobs: Array<[string, string]> = [];
+    for (const line of list.stdout.split('\n')) {
+      const [blob, commit] = line.trim().split(' ');
+      if (blob && commit && wanted.has(commit)) blobs.push([blob, commit]);
+    }
+    if (blobs.length === 0) return result;
+    const bodies = await this.catFile(blobs.map(([b]) => b));
+    for (const [blob, commit] of blobs) {
+      const text = bodies.get(blob);
+      if (text !== undefined) result.set(commit, text);
+    }
+    return result;
+  }
+
+  async readTagMessages(tagShas: string[]): Promise<Map<string, string>> {
+    const bodies = await this.catFile([...new Set(tagShas)]);
+    const messages = new Map<string, string>();
+    for (const [sha, body] of bodies) {
+      const at = body.indexOf('\n\n');
+      messages.set(sha, at < 0 ? '' : body.slice(at + 2));
+    }
+    return messages;
+  }
+
+  /** Object contents by SHA, in one `cat-file --batch`; missing objects are left out. */
+  private async catFile(shas: string[]): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    if (shas.length === 0) return result;
+    const batch = await this.run(['cat-file', '--batch'], shas.map((s) => `${s}\n`).join(''));
+    if (batch.code !== 0) throw this.failure(['cat-file'], batch);
+    const buf = batch.stdoutBytes;
+    let at = 0;
+    for (const sha of shas) {
+      const nl = buf.indexOf(0x0a, at);
+      if (nl < 0) break;
+      const header = buf.subarray(at, nl).toString('utf8').split(' ');
+      at = nl + 1;
+      if (header[1] === 'missing' || header.length < 3) continue;
+      const size = Number(header[2]);
+      result.set(sha, buf.subarray(at, at + size).toString('utf8'));
+      at += size + 1;
+    }
+    return result;
+  }
+
+  async appendNote(notesRef: string, commit: string, line: string): Promise<void> {
+    await this.ok(['notes', `--ref=${notesRef}`, 'append', '-m', line, '--end-of-options', commit]);
+  }
+
+  async identity(): Promise<Identity> {
+    const r = await this.run(['var', 'GIT_COMMITTER_IDENT']);
+    const m = /^(.*?) <([^>]*)> \d+ [+-]\d{4}$/.exec(r.stdout.trim());
+    if (r.code !== 0 || !m)
+      throw new GitStoreError(
+        'no-identity',
+        'git does not know who you are: set `git config user.name` and `git config user.email` (or GIT_COMMITTER_NAME/GIT_COMMITTER_EMAIL) so records name who deployed.',
+        r.stderr,
+      );
+    return { name: m[1], email: m[2] };
+  }
+
+  async writeTagObjects(tags: TagObjectSpec[]): Promise<string[]> {
+    if (tags.length === 0) return [];
+    const dir = mkdtempSync(path.join(tmpdir(), 'atmos-tags-'));
+    try {
+      const files = tags.map((t, i) => {
+        const file = path.join(dir, `${i}.tag`);
+        writeFileSync(file, tagObjectText(t));
+        return file;
+      });
+      const out = await this.ok(
+        ['hash-object', '-t', 'tag', '-w', '--stdin-paths'],
+        files.map((f) => `${f}\n`).join(''),
+      );
+      const shas = out.trim().split('\n');
+      if (shas.length !== tags.length)
+        throw new GitStoreError('git', 'git hash-object did not write every tag object.');
+      return shas;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  async updateRefs(updates: RefUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    const lines = ['start'];
+    for (const u of updates) {
+      if (u.newSha === undefined) lines.push(`delete ${u.ref} ${u.oldSha ?? ''}`.trimEnd());
+      else if (u.oldSha === undefined) lines.push(`create ${u.ref} ${u.newSha}`);
+      else lines.push(`update ${u.ref} ${u.newSha} ${u.oldSha}`);
+    }
+    lines.push('prepare', 'commit', '');
+    const r = await this.run(['update-ref', '--stdin'], lines.join('\n'));
+    if (r.code === 0) return;
+    if (
+      /cannot lock ref|reference already exists|but expected|unable to resolve reference/i.test(
+        r.stderr,
+      )
+    )
+      throw new GitStoreError(
+        'conflict',
+        'Another rollout changed these deployment records at the same time; nothing was written. Check `promotion-status` and run the rollout again.',
+        r.stderr.trim(),
+      );
+    throw this.failure(['update-ref'], r);
+  }
+
+  async fetch(remote: string, refspecs: string[]): Promise<void> {
+    const r = await this.run([
+      'fetch',
+      '--no-tags',
+      '--quiet',
+      '--end-of-options',
+      remote,
+      ...refspecs,
+    ]);
+    if (r.code !== 0)
+      throw new GitStoreError(
+        'git',
+        `Cannot fetch deployment records from remote '${remote}': ${firstLines(r.stderr)}`,
+        r.stderr,
+      );
+  }
+
+  async push(remote: string, updates: RefUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    const leases = updates.map(
+      (u) => `--force-with-lease=${u.ref}:${u.oldSha && !ZERO_SHA.test(u.oldSha) ? u.oldSha : ''}`,
+    );
+    const specs = updates.map((u) => (u.newSha ? `${u.newSha}:${u.ref}` : `:${u.ref}`));
+    const r = await this.run([
+      'push',
+      '--atomic',
+      '--porcelain',
+      '--no-verify',
+      ...leases,
+      '--end-of-options',
+      remote,
+      ...specs,
+    ]);
+    if (r.code === 0) return;
+    const text = `${r.stdout}\n${r.stderr}`;
+    if (/stale info|rejected|atomic push failed|fetch first|already exists/i.test(text))
+      throw new GitStoreError(
+        'push-rejected',
+        `Remote '${remote}' refused the push: someone else promoted first. Your local records of this rollout were put back. Run the same command again: it fetches their records and plans from there.`,
+        text.trim(),
+      );
+    throw new GitStoreError(
+      'git',
+      `Cannot push deployment records to remote '${remote}': ${firstLines(r.stderr)}`,
+      text.trim(),
+    );
+  }
+}
+
+function tagObjectText(t: TagObjectSpec): string {
+  const seconds = Math.floor(t.date.getTime() / 1000);
+  const message = t.message.endsWith('\n') ? t.message : `${t.message}\n`;
+  return `object ${t.object}\ntype commit\ntag ${t.name}\ntagger ${t.tagger.name} <${t.tagger.email}> ${seconds} +0000\n\n${message}`;
+}
+
+function pluginStore(git: SimpleGit): PluginStoreLike {
+  const store = (git as unknown as { _plugins?: PluginStoreLike })._plugins;
+  if (!store || typeof store.append !== 'function')
+    throw new GitStoreError(
+      'git',
+      'This simple-git version does not expose its plugin store; atmos-deployments needs simple-git 3.36.0.',
+    );
+  return store;
+}
+
+function firstLines(text: string): string {
+  return text
+    .trim()
+    .split('\n')
+    .slice(0, 3)
+    .join(' ')
+    .replace(/^(fatal|error): /, '');
+}
+
+/** Opens the store for a folder. The folder must exist; git itself is checked on first use. */
+export function openGitStore(cwd: string): GitStore {
+  return new SimpleGitStore(cwd);
+}

@@ -1,0 +1,138 @@
+/**
+ * The one interface between the rollout service and git (design section 5). Everything the
+ * CLI and the language server know about deployment records comes through these methods, and
+ * the simple-git adapter is their only implementation, so no other code ever runs git.
+ *
+ * Every method is batched: a call costs a fixed number of git processes whatever the number of
+ * refs, tags, components or notes involved, which keeps status reads constant-time in processes.
+ */
+
+/** What a store knows about the repository it works in. */
+export interface RepoInfo {
+  /** The top of the working tree (or the git dir for a bare repository). */
+  root: string;
+  /** The commit HEAD points at; absent in a repository without commits. */
+  head?: string;
+  /** The branch HEAD is on; absent when HEAD is detached or unborn. */
+  branch?: string;
+  detached: boolean;
+  /** True in a shallow clone, where recorded commits may be missing. */
+  shallow: boolean;
+}
+
+/** One ref as `git for-each-ref` reports it. */
+export interface RefEntry {
+  /** Full ref name, `refs/atmos/deployments/...` or `refs/tags/atmos/deployments/...`. */
+  ref: string;
+  /** The object the ref points at (a tag object for annotated tags). */
+  sha: string;
+  objectType: string;
+  /** For annotated tags: the object the tag points at. */
+  peeled?: string;
+  /** For annotated tags: the tagger time, ISO 8601 UTC. */
+  taggedAt?: string;
+  /** For annotated tags, when bodies were asked for: the tag message. */
+  message?: string;
+}
+
+/** A git identity, as `git var GIT_COMMITTER_IDENT` gives it. */
+export interface Identity {
+  name: string;
+  email: string;
+}
+
+/** An annotated tag object to write (its ref is created later, in the transaction). */
+export interface TagObjectSpec {
+  /** Tag name without `refs/tags/`. */
+  name: string;
+  /** The commit it points at. */
+  object: string;
+  message: string;
+  tagger: Identity;
+  date: Date;
+}
+
+/**
+ * One ref change inside a transaction. `oldSha` is the value the ref must have for the change to
+ * apply (compare-and-swap): `undefined` means the ref must not exist yet. `newSha` undefined
+ * deletes the ref.
+ */
+export interface RefUpdate {
+  ref: string;
+  newSha?: string;
+  oldSha?: string;
+}
+
+/** The kinds of failure a store reports; the rollout layer turns them into exit codes. */
+export type GitFailureKind =
+  | 'not-a-repo'
+  | 'no-commits'
+  | 'bad-revision'
+  | 'missing-object'
+  | 'conflict'
+  | 'push-rejected'
+  | 'no-identity'
+  | 'git';
+
+export class GitStoreError extends Error {
+  constructor(
+    readonly kind: GitFailureKind,
+    message: string,
+    /** git's own words, kept for --verbose style diagnostics. */
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface GitStore {
+  /** The folder the store was opened on. */
+  readonly cwd: string;
+  /** Number of git processes started so far; tests use it to prove reads are batched. */
+  readonly processCount: number;
+
+  /** Checks the folder is inside a git repository and describes HEAD. Throws `not-a-repo`. */
+  repoInfo(): Promise<RepoInfo>;
+
+  /** Resolves a revision to a full commit SHA, or undefined when it names no commit. */
+  resolveCommit(rev: string): Promise<string | undefined>;
+
+  /** The subset of `shas` that are not present as commits in this repository (one process). */
+  missingCommits(shas: string[]): Promise<string[]>;
+
+  /**
+   * Every ref under the given prefixes, in one `git for-each-ref`. With `bodies`, annotated
+   * tags carry their message (read by the same process, no `cat-file` per tag).
+   */
+  listRefs(prefixes: string[], bodies: boolean): Promise<RefEntry[]>;
+
+  /** The messages of annotated tag objects, in one `git cat-file --batch`. */
+  readTagMessages(tagShas: string[]): Promise<Map<string, string>>;
+
+  /** The note text attached to each of `commits` under `notesRef` (at most two processes). */
+  readNotes(notesRef: string, commits: string[]): Promise<Map<string, string>>;
+
+  /** Appends one line to the note on `commit` under `notesRef`, never replacing what is there. */
+  appendNote(notesRef: string, commit: string, line: string): Promise<void>;
+
+  /** The identity git would record for a commit made now. Throws `no-identity`. */
+  identity(): Promise<Identity>;
+
+  /** Writes annotated tag objects (no refs) in one process; returns their SHAs in order. */
+  writeTagObjects(tags: TagObjectSpec[]): Promise<string[]>;
+
+  /**
+   * Applies every update in one `git update-ref --stdin` transaction: all of them or none.
+   * Throws `conflict` when a ref no longer has its expected old value.
+   */
+  updateRefs(updates: RefUpdate[]): Promise<void>;
+
+  /** Fetches these refspecs from a remote (forced, so the remote's records win). */
+  fetch(remote: string, refspecs: string[]): Promise<void>;
+
+  /**
+   * Pushes every update in one `git push --atomic` with `--force-with-lease` per ref, the
+   * lease being `oldSha`. Throws `push-rejected` when the remote moved first.
+   */
+  push(remote: string, updates: RefUpdate[]): Promise<void>;
+}

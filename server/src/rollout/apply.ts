@@ -1,0 +1,459 @@
+/**
+ * Writing records: a rollout, an approval, a rollback. A rollout is one transaction (design
+ * section 5): the annotated tag objects are written first, where nothing refers to them yet,
+ * then every deployment ref and every tag ref changes in one `git update-ref --stdin` with the
+ * expected old values. A crash before that leaves the old records (and unreferenced objects
+ * that `git gc` removes); a crash after leaves the new ones; a concurrent writer makes the
+ * compare-and-swap fail and nothing is written.
+ */
+import { existsSync } from 'node:fs';
+import {
+  deploymentRef,
+  formatApprovalLine,
+  formatTagMessage,
+  isoSeconds,
+  notesRef,
+  parseTagName,
+  tagName,
+  tagTimestamp,
+  type Approval,
+  type Deployment,
+  type DeploymentRecord,
+  type RecordStatus,
+} from '../core';
+import { GitStoreError, type GitStore, type RefUpdate } from '../git';
+import { RolloutError } from './errors';
+import { checkNames, checkRemoteName, deploymentName } from './names';
+import { approvalScope, DIRECT_SOURCE, planFrom, type PlanInput } from './plan';
+import { gitCall, readRecords, readSnapshot, tagPrefix, type Snapshot } from './snapshot';
+import type {
+  ApplyOptions,
+  ApplyResult,
+  ApproveOptions,
+  ApproveResult,
+  RecordedComponent,
+  RollbackOptions,
+  RolloutPlan,
+} from './types';
+
+/**
+ * The steps at which `ATMOS_TEST_PAUSE_AT` can stop a rollout. TEST ONLY: the hardening tests
+ * set it, wait for the `ATMOS_TEST_PAUSED <step>` line on stderr, then kill the process to
+ * prove that the records are whole at every step. With `ATMOS_TEST_RELEASE_FILE` the rollout
+ * continues once that file exists, which lets race tests line up many rollouts at one point.
+ */
+export const PAUSE_STEPS = [
+  'planned',
+  'deployed',
+  'tags-written',
+  'refs-updated',
+  'pushed',
+] as const;
+export type PauseStep = (typeof PAUSE_STEPS)[number];
+
+async function pauseAt(step: PauseStep): Promise<void> {
+  if (process.env.ATMOS_TEST_PAUSE_AT !== step) return;
+  process.stderr.write(`ATMOS_TEST_PAUSED ${step}\n`);
+  const release = process.env.ATMOS_TEST_RELEASE_FILE;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (release && existsSync(release)) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 10);
+  });
+}
+
+/** The refspecs that bring a deployment's records from a remote, forced: the remote wins. */
+export function remoteRefspecs(deployment: string): string[] {
+  return [
+    `+refs/atmos/deployments/${deployment}/*:refs/atmos/deployments/${deployment}/*`,
+    `+refs/notes/atmos/${deployment}/*:refs/notes/atmos/${deployment}/*`,
+    `+${tagPrefix(deployment)}*:${tagPrefix(deployment)}*`,
+  ];
+}
+
+function shortSha(sha: string): string {
+  return sha.slice(0, 9);
+}
+
+/** `api abc123def, worker abc123def` */
+export function describeComponents(plan: RolloutPlan): string {
+  return plan.components.map((c) => `${c.component} ${shortSha(c.sha)}`).join(', ');
+}
+
+/** The command that records the approval this plan lacks. */
+export function approveCommand(plan: RolloutPlan, requested?: string[]): string {
+  const parts = ['atmos-deployments', 'approve', plan.deployment, '--target', plan.target];
+  if (plan.promotedFrom) parts.push('--promote-from', plan.promotedFrom);
+  for (const c of requested ?? []) parts.push('--component', c);
+  return parts.join(' ');
+}
+
+/**
+ * Plans, checks the approval, runs the deploy step and records the rollout in one transaction.
+ * Resolves with what was recorded (`ok: false` when a component's deploy step failed). Throws a
+ * RolloutError when the rules refuse (`refused`), an approval is missing (`approval-missing`),
+ * another rollout won (`conflict`) or the input or repository is wrong (`usage`).
+ */
+export async function applyRollout(
+  store: GitStore,
+  deployment: Deployment,
+  options: ApplyOptions,
+): Promise<ApplyResult> {
+  return applyInput(store, deployment, options, async () => options);
+}
+
+/**
+ * Re-promotes the SHA set of a recorded rollout (`--to` a tag name or its timestamp) through
+ * the same rules and approvals. The new tags carry `rollback_of` and status `rolled_back`.
+ */
+export async function rollback(
+  store: GitStore,
+  deployment: Deployment,
+  options: RollbackOptions,
+): Promise<ApplyResult> {
+  const name = deploymentName(deployment);
+  return applyInput(store, deployment, options, async (snap) => {
+    const to = options.to.trim().replace(/^refs\/tags\//, '');
+    const asTag = parseTagName(to);
+    let timestamp: string;
+    let seq: number | undefined;
+    if (asTag) {
+      if (asTag.deployment !== name || asTag.target !== options.target)
+        throw new RolloutError(
+          'usage',
+          `Tag ${to} is not a rollout of ${name} to ${options.target}.`,
+        );
+      timestamp = asTag.timestamp;
+      seq = asTag.seq;
+    } else {
+      const m = /^(\d{4}-\d{2}-\d{2})T(\d{2})[-:](\d{2})[-:](\d{2})Z(?:-(\d+))?$/.exec(to);
+      if (!m)
+        throw new RolloutError(
+          'usage',
+          `--to ${JSON.stringify(options.to)} is neither a deployment tag nor a timestamp such as 2025-01-22T12-00-00Z.`,
+        );
+      timestamp = `${m[1]}T${m[2]}-${m[3]}-${m[4]}Z`;
+      seq = m[5] ? Number(m[5]) : undefined;
+    }
+    const group = snap.tags.filter(
+      (t) =>
+        t.parsed.target === options.target &&
+        t.parsed.timestamp === timestamp &&
+        (seq === undefined || t.parsed.seq === seq),
+    );
+    const records = await readRecords(store, group);
+    const usable = group.filter(
+      (t) => records.get(t.name) && records.get(t.name)!.status !== 'failed',
+    );
+    if (usable.length === 0) {
+      const recent = [
+        ...new Set(
+          snap.tags
+            .filter((t) => t.parsed.target === options.target)
+            .reverse()
+            .map((t) => t.parsed.timestamp),
+        ),
+      ].slice(0, 5);
+      throw new RolloutError(
+        'usage',
+        `No successful rollout of ${name} to ${options.target} matches '${options.to}'.${recent.length ? ` Recent rollouts: ${recent.join(', ')}.` : ' Nothing has been rolled out there yet.'}`,
+      );
+    }
+    const components: Record<string, { sha: string; tag: string }> = {};
+    let from: string | undefined;
+    for (const t of usable) {
+      const r = records.get(t.name)!;
+      if (components[t.parsed.component]) continue;
+      components[t.parsed.component] = { sha: r.git_sha, tag: t.name };
+      from ??= r.promoted_from;
+    }
+    return {
+      target: options.target,
+      components: options.components,
+      redeploy: options.redeploy,
+      now: options.now,
+      restore: { from, components },
+    };
+  });
+}
+
+async function applyInput(
+  store: GitStore,
+  deployment: Deployment,
+  options: ApplyOptions,
+  makeInput: (snap: Snapshot) => Promise<PlanInput>,
+): Promise<ApplyResult> {
+  const name = deploymentName(deployment);
+  checkNames({ deployment: name });
+  const progress = options.onProgress ?? (() => undefined);
+  const remote = options.remote || undefined;
+  if (remote) {
+    checkRemoteName(remote);
+    progress(`→ Fetching deployment records from ${remote}`);
+    await gitCall(() => store.fetch(remote, remoteRefspecs(name)));
+  }
+  const snap = await readSnapshot(store, name);
+  const input = await makeInput(snap);
+  const plan = await planFrom(store, deployment, input, snap);
+  const isRollback = !!input.restore;
+  progress(`→ Validating promotion path: ${plan.promotedFrom ?? 'commit'} → ${plan.target} ✓`);
+  for (const w of plan.warnings) progress(`! ${w}`);
+  const base = { plan, tags: [], recorded: [] };
+  if (plan.nothingToDo && !options.redeploy)
+    return {
+      ...base,
+      ok: true,
+      wroteNothing: true,
+      message: `Nothing to do: ${name}/${plan.target} already runs ${describeComponents(plan)}. Nothing was written (pass --redeploy to record it again).`,
+    };
+  if (options.dryRun)
+    return {
+      ...base,
+      ok: true,
+      wroteNothing: true,
+      message: `Dry run: would roll out ${name} to ${plan.target}${plan.promotedFrom ? ` from ${plan.promotedFrom}` : ''} (${describeComponents(plan)}). Nothing was written.`,
+    };
+
+  const identity = await gitCall(() => store.identity());
+  let approval = plan.approval;
+  let notesBefore: string | undefined;
+  let notesAfter: string | undefined;
+  if (plan.requiresApproval && !plan.approved) {
+    progress(`→ Manual approval required for ${plan.target} deployment`);
+    let yes = !!options.approve;
+    if (!yes && options.confirm) {
+      yes = await options.confirm(plan);
+      if (!yes)
+        throw new RolloutError(
+          'approval-missing',
+          `Deployment of ${name} to ${plan.target} was not approved; nothing was written.`,
+        );
+    }
+    if (!yes) {
+      const problem = plan.approvalProblem ? ` ${plan.approvalProblem}` : '';
+      const how = isRollback
+        ? 'Run the rollback again with --approve to record your approval, or run it on a terminal to be asked.'
+        : `Record one with:\n  ${approveCommand(plan, options.components)}\nthen run the rollout again, or pass --approve to approve it yourself now.`;
+      throw new RolloutError(
+        'approval-missing',
+        `Rolling out ${name} to ${plan.target} requires approval, and no recorded approval matches this plan (${plan.promotedFrom ?? DIRECT_SOURCE} → ${plan.target}: ${describeComponents(plan)}).${problem} ${how}`,
+      );
+    }
+    approval = {
+      approved_by: options.approver || identity.email || identity.name,
+      approved_at: isoSeconds(options.now ?? new Date()),
+      approver_role: options.approverRole ?? '',
+      ...approvalBody(plan),
+    };
+    progress(`→ Recording approval as git note`);
+    notesBefore = await gitCall(() => store.resolveCommit(notesRef(name)));
+    await appendApproval(store, plan, approval);
+    notesAfter = await gitCall(() => store.resolveCommit(notesRef(name)));
+  } else if (approval) {
+    progress(`→ Approval received from: ${approval.approved_by} at ${approval.approved_at}`);
+  }
+  await pauseAt('planned');
+
+  const statuses = new Map<string, RecordStatus>();
+  for (const c of plan.components) {
+    let ok = true;
+    if (options.deploy) {
+      progress(`→ Deploying ${c.component} (${shortSha(c.sha)}) to ${plan.target}...`);
+      ok = await options.deploy(c, plan).catch(() => false);
+      if (!ok) progress(`✗ Deploy step failed for ${c.component}; its ref stays where it was.`);
+    }
+    statuses.set(c.component, ok ? (isRollback ? 'rolled_back' : 'success') : 'failed');
+  }
+  await pauseAt('deployed');
+
+  const now = options.now ?? new Date();
+  const stamp = tagTimestamp(now);
+  const taken = new Set(snap.tags.map((t) => t.name));
+  const metadata: Record<string, string> = { ...(options.metadata ?? {}) };
+  if (approval) {
+    metadata.approver = approval.approved_by;
+    metadata.approval_timestamp = approval.approved_at;
+  }
+  const specs = plan.components.map((c) => {
+    let seq = 1;
+    while (taken.has(tagName(name, plan.target, c.component, stamp, seq))) seq++;
+    const tag = tagName(name, plan.target, c.component, stamp, seq);
+    const record: DeploymentRecord = {
+      deployment: name,
+      target: plan.target,
+      component: c.component,
+      deployed_by: identity.email || identity.name,
+      build_id: options.buildId ?? '',
+      git_sha: c.sha,
+      timestamp: isoSeconds(now),
+      status: statuses.get(c.component)!,
+      promoted_from: plan.promotedFrom,
+      promoted_at: plan.promotedFrom ? isoSeconds(now) : undefined,
+      metadata,
+      rollback_of: c.rollbackOf,
+    };
+    return { component: c, tag, record };
+  });
+  const tagShas = await gitCall(() =>
+    store.writeTagObjects(
+      specs.map((s) => ({
+        name: s.tag,
+        object: s.component.sha,
+        message: formatTagMessage(s.record),
+        tagger: identity,
+        date: now,
+      })),
+    ),
+  );
+  await pauseAt('tags-written');
+
+  const updates: RefUpdate[] = [];
+  specs.forEach((s, i) => {
+    if (s.record.status !== 'failed') {
+      const ref = deploymentRef(name, plan.target, s.component.component);
+      updates.push({ ref, newSha: s.component.sha, oldSha: snap.refValues.get(ref) });
+    }
+    updates.push({ ref: `refs/tags/${s.tag}`, newSha: tagShas[i] });
+  });
+  await gitCall(() => store.updateRefs(updates));
+  await pauseAt('refs-updated');
+
+  if (remote) {
+    const pushed = [...updates];
+    if (notesAfter && notesAfter !== notesBefore)
+      pushed.push({ ref: notesRef(name), newSha: notesAfter, oldSha: notesBefore });
+    progress(`→ Pushing records to ${remote} (one atomic push)`);
+    await pushOrRestore(store, remote, pushed);
+  }
+  await pauseAt('pushed');
+
+  const recorded: RecordedComponent[] = specs.map((s) => ({
+    component: s.component.component,
+    sha: s.component.sha,
+    status: s.record.status,
+    tag: s.tag,
+  }));
+  const failed = recorded.filter((r) => r.status === 'failed');
+  const moved = recorded.length - failed.length;
+  const verb = isRollback ? 'Rolled back' : 'Rolled out';
+  const message = failed.length
+    ? `${verb} ${moved} of ${recorded.length} components of ${name} to ${plan.target}; the deploy step failed for ${failed.map((f) => f.component).join(', ')} (recorded with status failed, refs not moved).`
+    : `${verb} ${name} to ${plan.target}${plan.promotedFrom ? ` from ${plan.promotedFrom}` : ''}: ${describeComponents(plan)}.`;
+  return {
+    ok: failed.length === 0,
+    tags: recorded.map((r) => r.tag),
+    message,
+    plan,
+    wroteNothing: false,
+    recorded,
+  };
+}
+
+function approvalBody(
+  plan: RolloutPlan,
+): Omit<Approval, 'approved_by' | 'approved_at' | 'approver_role'> {
+  const scope = approvalScope(plan);
+  return {
+    target: scope.target,
+    deployment: scope.deployment,
+    promoted_from: scope.promotedFrom,
+    components: scope.components,
+  };
+}
+
+/** Appends the approval as one JSON line to the note on every commit of the plan. */
+async function appendApproval(
+  store: GitStore,
+  plan: RolloutPlan,
+  approval: Approval,
+): Promise<string[]> {
+  const commits = [...new Set(plan.components.map((c) => c.sha))];
+  const line = formatApprovalLine(approval);
+  for (const commit of commits)
+    await gitCall(() => store.appendNote(notesRef(plan.deployment), commit, line));
+  return commits;
+}
+
+/**
+ * Pushes in one atomic push. When the remote refuses (someone else promoted first), the local
+ * refs of this rollout are put back to what they were, so the clone agrees with the remote.
+ */
+async function pushOrRestore(store: GitStore, remote: string, updates: RefUpdate[]): Promise<void> {
+  try {
+    await store.push(remote, updates);
+  } catch (err) {
+    if (!(err instanceof GitStoreError)) throw err;
+    const inverse: RefUpdate[] = updates.map((u) => ({
+      ref: u.ref,
+      newSha: u.oldSha,
+      oldSha: u.newSha,
+    }));
+    try {
+      await store.updateRefs(inverse);
+    } catch (restoreErr) {
+      throw new RolloutError(
+        'conflict',
+        `${err.message} Putting the local records back failed too: ${(restoreErr as Error).message}`,
+        err.detail,
+      );
+    }
+    throw new RolloutError(
+      err.kind === 'push-rejected' ? 'conflict' : 'usage',
+      err.message,
+      err.detail,
+    );
+  }
+}
+
+/**
+ * Records an approval note for the current plan of a promotion (`approve` command, the
+ * editor's Approve): one JSON line appended under `refs/notes/atmos/<d>/approvals` on each
+ * commit of the plan, bound to the deployment, target, source and component SHAs.
+ */
+export async function approve(
+  store: GitStore,
+  deployment: Deployment,
+  options: ApproveOptions,
+): Promise<ApproveResult> {
+  const name = deploymentName(deployment);
+  checkNames({ deployment: name });
+  const remote = options.remote || undefined;
+  if (remote) {
+    checkRemoteName(remote);
+    await gitCall(() => store.fetch(remote, remoteRefspecs(name)));
+  }
+  const snap = await readSnapshot(store, name);
+  const plan = await planFrom(
+    store,
+    deployment,
+    { target: options.target, promoteFrom: options.promoteFrom, components: options.components },
+    snap,
+  );
+  const identity = await gitCall(() => store.identity());
+  const approval: Approval = {
+    approved_by: options.approver || identity.email || identity.name,
+    approved_at: isoSeconds(options.now ?? new Date()),
+    approver_role: options.role ?? '',
+    ...approvalBody(plan),
+  };
+  const ref = notesRef(name);
+  const before = await gitCall(() => store.resolveCommit(ref));
+  const commits = await appendApproval(store, plan, approval);
+  if (remote) {
+    const after = await gitCall(() => store.resolveCommit(ref));
+    await pushOrRestore(store, remote, [{ ref, newSha: after, oldSha: before }]);
+  }
+  const note = plan.requiresApproval
+    ? ''
+    : ` (${plan.target} does not require approval; recorded anyway)`;
+  return {
+    notesRef: ref,
+    commit: commits[0],
+    commits,
+    approval,
+    message: `Recorded approval by ${approval.approved_by} for ${name} ${options.promoteFrom} → ${options.target} (${describeComponents(plan)}) under ${ref}${note}.`,
+  };
+}

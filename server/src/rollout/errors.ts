@@ -1,0 +1,36 @@
+/**
+ * The one error type of the rollout service. Its `kind` maps to the CLI's documented exit codes
+ * (design section 6), and the language server shows `message` as it is: every message says what
+ * happened and what to do next.
+ */
+export type RolloutErrorKind =
+  /** The promotion rules refuse it, or a concurrent rollout won (exit 1). */
+  | 'refused'
+  /** Bad input or an environment problem: unknown names, not a repository, I/O (exit 2). */
+  | 'usage'
+  /** The target requires an approval that is not recorded (exit 3). */
+  | 'approval-missing'
+  /** Someone else changed the same records first, locally or on the remote (exit 1). */
+  | 'conflict';
+
+export const EXIT_CODE: Record<RolloutErrorKind, 1 | 2 | 3> = {
+  refused: 1,
+  usage: 2,
+  'approval-missing': 3,
+  conflict: 1,
+};
+
+export class RolloutError extends Error {
+  constructor(
+    readonly kind: RolloutErrorKind,
+    message: string,
+    /** git's own output or other detail worth showing with --verbose or in a log. */
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+
+  get exitCode(): 1 | 2 | 3 {
+    return EXIT_CODE[this.kind];
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The rollout service: plain async functions over a GitStore and a parsed deployment, shared by
+ * the CLI and the language server's custom requests. Nothing here prints or prompts; progress
+ * and questions go through callbacks in the options. Failures are RolloutErrors whose `kind`
+ * (and `exitCode`) say what went wrong: `refused` 1, `usage` 2, `approval-missing` 3,
+ * `conflict` 1.
+ *
+ *   readDeployedState(store, deployment)      what runs where (one for-each-ref + one cat-file)
+ *   readPromotionStatus(store, deployment)    edges with state and ages (promotion-status)
+ *   planRollout(store, deployment, options)   what a rollout would do; writes nothing
+ *   applyRollout(store, deployment, options)  plan, approval, deploy step, one transaction
+ *   approve(store, deployment, options)       record the approval note for the current plan
+ *   history(store, deployment, options)       recorded rollouts, newest first
+ *   rollback(store, deployment, options)      put a recorded SHA set back through the rules
+ */
+export { RolloutError, EXIT_CODE, type RolloutErrorKind } from './errors';
+export { readDeployedState, history } from './snapshot';
+export { planRollout, findApproval, approvalScope } from './plan';
+export {
+  applyRollout,
+  approve,
+  rollback,
+  approveCommand,
+  describeComponents,
+  remoteRefspecs,
+  PAUSE_STEPS,
+  type PauseStep,
+} from './apply';
+export {
+  readPromotionStatus,
+  formatStatusText,
+  type StatusReport,
+  type StatusEdge,
+  type StatusComponent,
+} from './status';
+export { openGitStore, type GitStore } from '../git';
+export * from './types';

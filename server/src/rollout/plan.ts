@@ -1,0 +1,204 @@
+/**
+ * Planning a rollout: which components move to which SHAs, from where, whether the promotion
+ * rules allow it (asked of the core's `checkPromotion`, never re-derived), and whether a
+ * recorded approval covers exactly this plan. Planning writes nothing.
+ */
+import {
+  approvalMatches,
+  approvalMismatch,
+  checkPromotion,
+  componentNames,
+  notesRef,
+  parseApprovalNote,
+  type Approval,
+  type ApprovalScope,
+  type Deployment,
+} from '../core';
+import type { GitStore } from '../git';
+import { RolloutError } from './errors';
+import { checkNames, deploymentName } from './names';
+import { gitCall, readSnapshot, type Snapshot } from './snapshot';
+import type { PlannedComponent, RolloutOptions, RolloutPlan } from './types';
+
+/** What a rollback adds to a plan: the exact SHA set to put back and where each came from. */
+export interface PlanInput extends RolloutOptions {
+  restore?: { from?: string; components: Record<string, { sha: string; tag: string }> };
+}
+
+/** The word used as `promoted_from` in the approval of a commit rolled onto a target directly. */
+export const DIRECT_SOURCE = 'commit';
+
+/**
+ * Plans a rollout without writing anything. Throws a RolloutError: `refused` when the rules
+ * say no (with the spec's message), `usage` for unknown names or git problems.
+ */
+export async function planRollout(
+  store: GitStore,
+  deployment: Deployment,
+  options: RolloutOptions,
+): Promise<RolloutPlan> {
+  const name = deploymentName(deployment);
+  checkNames({ deployment: name });
+  return planFrom(store, deployment, options, await readSnapshot(store, name));
+}
+
+export async function planFrom(
+  store: GitStore,
+  deployment: Deployment,
+  input: PlanInput,
+  snap: Snapshot,
+): Promise<RolloutPlan> {
+  const name = deploymentName(deployment);
+  const { target } = input;
+  const source = input.restore ? input.restore.from : input.promoteFrom;
+  if (input.promoteFrom !== undefined && input.gitSha !== undefined)
+    throw new RolloutError('usage', 'Use either --promote-from or --git-sha, not both.');
+  const decision = checkPromotion(deployment, target, source);
+  if (!decision.ok) {
+    const usage = decision.reason === 'unknown-target' || decision.reason === 'unknown-source';
+    throw new RolloutError(usage ? 'usage' : 'refused', decision.message);
+  }
+  checkNames({ deployment: name, targets: [target, source], components: input.components });
+  const declared = componentNames(deployment);
+  const requested = input.components?.length ? [...new Set(input.components)] : undefined;
+  if (requested && declared.length) {
+    const unknown = requested.filter((c) => !declared.includes(c));
+    if (unknown.length)
+      throw new RolloutError(
+        'usage',
+        `Unknown component${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => `'${c}'`).join(', ')} in deployment ${name}. Known components: ${declared.join(', ')}.`,
+      );
+  }
+  const warnings: string[] = [];
+  const skipped: string[] = [];
+  const planned: Array<{ component: string; sha: string; rollbackOf?: string }> = [];
+
+  if (input.restore) {
+    for (const [component, r] of Object.entries(input.restore.components)) {
+      if (requested && !requested.includes(component)) continue;
+      planned.push({ component, sha: r.sha, rollbackOf: r.tag });
+    }
+    if (planned.length === 0)
+      throw new RolloutError(
+        'usage',
+        'That recorded rollout holds none of the components asked for.',
+      );
+  } else if (source !== undefined) {
+    const deployed = snap.refs.get(source) ?? new Map<string, string>();
+    const names = requested ?? (declared.length ? declared : [...deployed.keys()]);
+    const missing = names.filter((c) => !deployed.has(c));
+    if (missing.length === names.length || (requested && missing.length))
+      throw new RolloutError(
+        'refused',
+        `Cannot promote from ${source}: nothing is deployed there yet for ${name}${requested ? ` (component${missing.length > 1 ? 's' : ''} ${missing.join(', ')})` : ''}.`,
+      );
+    for (const c of names) {
+      const sha = deployed.get(c);
+      if (sha) planned.push({ component: c, sha });
+      else skipped.push(c);
+    }
+  } else {
+    let sha: string | undefined;
+    if (input.gitSha === undefined) {
+      const info = await gitCall(() => store.repoInfo());
+      if (!info.head)
+        throw new RolloutError(
+          'usage',
+          'This repository has no commits yet: commit first, or pass --git-sha <commit>.',
+        );
+      if (info.detached)
+        warnings.push(`HEAD is detached at ${info.head.slice(0, 9)}; deploying that commit.`);
+      sha = info.head;
+    } else {
+      sha = await gitCall(() => store.resolveCommit(input.gitSha!));
+      if (!sha)
+        throw new RolloutError(
+          'usage',
+          `'${JSON.stringify(input.gitSha).slice(1, -1)}' is not a commit in this repository.`,
+        );
+    }
+    const names = requested ?? declared;
+    if (names.length === 0)
+      throw new RolloutError(
+        'usage',
+        `Deployment ${name} declares no components; add them under \`components:\` or pass --component.`,
+      );
+    for (const c of names) planned.push({ component: c, sha });
+  }
+
+  const missingCommits = await gitCall(() => store.missingCommits(planned.map((p) => p.sha)));
+  if (missingCommits.length) {
+    const who = planned.find((p) => p.sha === missingCommits[0])!;
+    throw new RolloutError(
+      'usage',
+      `Commit ${missingCommits[0]} (${source ?? 'requested'} ${who.component}) is not in this clone; it may be a shallow clone. Run \`git fetch --unshallow\` (or fetch that commit) and try again.`,
+    );
+  }
+
+  const current = snap.refs.get(target);
+  const components: PlannedComponent[] = planned.map((p) => ({
+    component: p.component,
+    sha: p.sha,
+    currentSha: current?.get(p.component),
+    ...(p.rollbackOf ? { rollbackOf: p.rollbackOf } : {}),
+  }));
+  const plan: RolloutPlan = {
+    deployment: name,
+    target,
+    promotedFrom: source,
+    components,
+    skipped,
+    requiresApproval: decision.requiresApproval,
+    approved: false,
+    nothingToDo: components.every((c) => c.sha === c.currentSha),
+    warnings,
+  };
+  if (plan.requiresApproval) {
+    const found = await findApproval(store, approvalScope(plan));
+    plan.approved = !!found.approval;
+    plan.approval = found.approval;
+    plan.approvalProblem = found.problem;
+    warnings.push(...found.warnings);
+  }
+  return plan;
+}
+
+export function approvalScope(plan: RolloutPlan): ApprovalScope {
+  return {
+    deployment: plan.deployment,
+    target: plan.target,
+    promotedFrom: plan.promotedFrom ?? DIRECT_SOURCE,
+    components: Object.fromEntries(plan.components.map((c) => [c.component, c.sha])),
+  };
+}
+
+/**
+ * Looks for a recorded approval of exactly this plan in the notes on its commits. Lines that
+ * are not valid approvals are ignored and reported as warnings; they never count.
+ */
+export async function findApproval(
+  store: GitStore,
+  scope: ApprovalScope,
+): Promise<{ approval?: Approval; problem?: string; warnings: string[] }> {
+  const commits = [...new Set(Object.values(scope.components))];
+  const notes = await gitCall(() => store.readNotes(notesRef(scope.deployment), commits));
+  const warnings: string[] = [];
+  let problem: string | undefined;
+  for (const commit of commits) {
+    const text = notes.get(commit);
+    if (text === undefined) continue;
+    const parsed = parseApprovalNote(text);
+    for (const bad of parsed.invalid)
+      warnings.push(
+        `Ignored an invalid approval note on ${commit.slice(0, 9)} (line ${bad.line}): ${bad.reason}.`,
+      );
+    for (const a of parsed.approvals) {
+      if (approvalMatches(a, scope)) return { approval: a, warnings };
+      if (a.deployment === scope.deployment && a.target === scope.target && !problem) {
+        const why = approvalMismatch(a, scope);
+        if (why) problem = `The approval by ${a.approved_by} does not count: ${why}.`;
+      }
+    }
+  }
+  return { problem, warnings };
+}

@@ -1,0 +1,70 @@
+/**
+ * Promotion status with live state: the core's `promotionStatus` over the deployed state read
+ * from git, with ages, as `promotion-status` prints it and the editor's views show it.
+ */
+import { formatAge, promotionStatus, type Deployment, type EdgeStatus } from '../core';
+import type { GitStore } from '../git';
+import { deploymentName } from './names';
+import { readDeployedState } from './snapshot';
+import type { DeployedState } from './types';
+
+export interface StatusComponent {
+  component: string;
+  sha: string;
+  deployedAt?: string;
+  /** `2h ago`, computed once so every view agrees. */
+  age: string;
+  deployedBy?: string;
+  tag?: string;
+}
+
+export interface StatusEdge extends EdgeStatus {
+  /** What the source runs now: the SHAs that would move along this edge. */
+  source: StatusComponent[];
+}
+
+export interface StatusReport {
+  deployment: string;
+  edges: StatusEdge[];
+  state: DeployedState;
+}
+
+/** Every edge of the deployment's graph with its state, and what each source runs now. */
+export async function readPromotionStatus(
+  store: GitStore,
+  deployment: Deployment,
+  now: Date = new Date(),
+): Promise<StatusReport> {
+  const name = deploymentName(deployment);
+  const state = await readDeployedState(store, deployment);
+  const edges = promotionStatus(deployment, state).map((e) => ({
+    ...e,
+    source: e.changes
+      .filter((c) => c.sourceSha)
+      .map((c) => {
+        const d = state[e.from]?.[c.component];
+        return {
+          component: c.component,
+          sha: c.sourceSha!,
+          deployedAt: d?.deployedAt,
+          age: formatAge(d?.deployedAt, now),
+          deployedBy: d?.deployedBy,
+          tag: d?.tag,
+        };
+      }),
+  }));
+  return { deployment: name, edges, state };
+}
+
+/** The spec's text: `payment-service promotion status:`, then each edge and its components. */
+export function formatStatusText(report: StatusReport): string {
+  const lines = [`${report.deployment} promotion status:`];
+  if (report.edges.length === 0)
+    lines.push('', 'No promotion edges: every target is an entry point.');
+  for (const e of report.edges) {
+    lines.push('', `${e.from} → ${e.to} (${e.label})`);
+    for (const c of e.source)
+      lines.push(`  ${c.component}: ${c.sha.slice(0, 9)} (deployed ${c.age})`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,161 @@
+/**
+ * Inputs and results of the rollout service. They are shaped like the language server's custom
+ * requests (server/src/protocol/requests.ts) so that a request handler can pass its params in
+ * and return the result as it is; the CLI prints the same objects as text or JSON.
+ */
+import type { Approval, DeployedState, RecordStatus } from '../core';
+
+/** What to roll out. Names are checked with the core's `nameProblem` before git sees them. */
+export interface RolloutOptions {
+  target: string;
+  /** Source target whose deployed SHAs are copied; required for targets with promotion rules. */
+  promoteFrom?: string;
+  /** Commit for targets without source rules; defaults to HEAD. */
+  gitSha?: string;
+  /** Limit to these components; all declared components when absent. */
+  components?: string[];
+  /** Record the rollout even when the target already runs these SHAs. */
+  redeploy?: boolean;
+  /** Time of the rollout; tests pin it, everyone else leaves it to the clock. */
+  now?: Date;
+}
+
+export interface PlannedComponent {
+  component: string;
+  /** The SHA to deploy. */
+  sha: string;
+  /** What the target runs now, when anything. */
+  currentSha?: string;
+  /** For a rollback: the tag whose SHA is being put back. */
+  rollbackOf?: string;
+}
+
+export interface RolloutPlan {
+  deployment: string;
+  target: string;
+  /** The source target; absent for a plain commit rolled onto a target without source rules. */
+  promotedFrom?: string;
+  components: PlannedComponent[];
+  /** Components of the deployment left out because nothing is deployed in the source. */
+  skipped: string[];
+  requiresApproval: boolean;
+  /** True when a recorded approval matches this exact plan. */
+  approved: boolean;
+  /** The matching approval, when there is one. */
+  approval?: Approval;
+  /** Why recorded approvals do not count, when there are some for this target. */
+  approvalProblem?: string;
+  /** The target already runs these SHAs. */
+  nothingToDo: boolean;
+  /** Warnings to show: ignored invalid approval notes, a detached HEAD. */
+  warnings: string[];
+}
+
+export interface PlanResult {
+  plan?: RolloutPlan;
+  /** The promotion rule's refusal, word for word as the CLI prints it. */
+  refusal?: string;
+}
+
+/** What happens between planning and writing; all optional. */
+export interface ApplyOptions extends RolloutOptions {
+  /** The user approved this plan (`--approve`, or the editor's modal): record the note. */
+  approve?: boolean;
+  /** `approved_by` for an approval recorded here; defaults to the git identity. */
+  approver?: string;
+  /** `approver_role` for an approval recorded here. */
+  approverRole?: string;
+  /**
+   * Asked when the target requires an approval that is not recorded and `approve` is not set:
+   * the CLI's TTY prompt or the editor's modal. Undefined means nobody can be asked.
+   */
+  confirm?: (plan: RolloutPlan) => Promise<boolean>;
+  buildId?: string;
+  /** Recorded under `metadata` in every tag (`pr`, `jira`, ...). */
+  metadata?: Record<string, string>;
+  /**
+   * Deploys one component; a rejection or `false` marks it failed (its ref does not move).
+   * The CLI's `--exec` runs a shell command here.
+   */
+  deploy?: (component: PlannedComponent, plan: RolloutPlan) => Promise<boolean>;
+  /** Print the plan, write nothing. */
+  dryRun?: boolean;
+  /** Remote that holds the shared records (`--remote`, `ATMOS_DEPLOYMENTS_REMOTE`). */
+  remote?: string;
+  /** Progress lines for the user (`→ Recording approval as git note`). */
+  onProgress?: (line: string) => void;
+}
+
+export interface RecordedComponent {
+  component: string;
+  sha: string;
+  status: RecordStatus;
+  /** The annotated tag written for this component. */
+  tag: string;
+}
+
+export interface ApplyResult {
+  /** True when every component was recorded with status success (or nothing needed doing). */
+  ok: boolean;
+  /** Tag names created, one per component. */
+  tags: string[];
+  /** A sentence for the user: what happened, or why nothing did. */
+  message: string;
+  plan: RolloutPlan;
+  /** Nothing was written (dry run, or nothing to do). */
+  wroteNothing: boolean;
+  recorded: RecordedComponent[];
+}
+
+export interface ApproveOptions {
+  target: string;
+  promoteFrom: string;
+  components?: string[];
+  /** `approved_by`; defaults to the git identity's email. */
+  approver?: string;
+  role?: string;
+  remote?: string;
+  now?: Date;
+}
+
+export interface ApproveResult {
+  /** The notes ref written, `refs/notes/atmos/<d>/approvals`. */
+  notesRef: string;
+  /** The commit the note is on (the first, when the plan spans several commits). */
+  commit: string;
+  /** Every commit that received the note line. */
+  commits: string[];
+  approval: Approval;
+  message: string;
+}
+
+export interface HistoryOptions {
+  target?: string;
+  component?: string;
+  limit?: number;
+}
+
+export interface HistoryEntry {
+  tag: string;
+  deployment: string;
+  target: string;
+  component: string;
+  gitSha: string;
+  timestamp: string;
+  status: string;
+  deployedBy: string;
+  buildId?: string;
+  promotedFrom?: string;
+  promotedAt?: string;
+  rollbackOf?: string;
+  approver?: string;
+  metadata: Record<string, string>;
+}
+
+export interface RollbackOptions extends Omit<ApplyOptions, 'promoteFrom' | 'gitSha'> {
+  /** A tag name (with or without `refs/tags/`) or its timestamp (`2025-01-22T12-00-00Z`). */
+  to: string;
+}
+
+/** Live state of one deployment, as `readDeployedState` returns it. */
+export type { DeployedState };

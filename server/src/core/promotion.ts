@@ -17,14 +17,26 @@ export type PromotionDecision =
   | { ok: true; requiresApproval: boolean; entryPoint: boolean }
   | { ok: false; reason: PromotionRefusalReason; message: string };
 
-/** The sources a target accepts, or undefined when it accepts anything (an entry point). */
+/**
+ * The sources a target accepts, or undefined when it accepts anything (an entry point, or a
+ * promotion with neither `from` nor `allowed_from`). Empty when `from` or `allowed_from` is
+ * written but names no target (`allowed_from: []`, a scalar, a list under `from`): such a
+ * target accepts nothing until the config is fixed, rather than everything.
+ */
 export function allowedSources(target: Target): string[] | undefined {
   const p = target.promotion;
   if (!p) return undefined;
   if (p.from) return [p.from.value];
-  if (p.allowedFrom && p.allowedFrom.items.length > 0)
-    return p.allowedFrom.items.map((i) => i.value);
+  if (p.allowedFrom) return p.allowedFrom.items.map((i) => i.value);
+  if (p.fromKeyRange) return [];
   return undefined;
+}
+
+function unreadableRules(target: Target): boolean {
+  const p = target.promotion;
+  return (
+    !!p && ((!!p.fromKeyRange && !p.from) || (!!p.allowedFrom && p.allowedFrom.items.length === 0))
+  );
 }
 
 export function knownTargetsText(deployment: Deployment): string {
@@ -56,6 +68,13 @@ export function checkPromotion(
   }
   const requiresApproval = !!target.promotion?.requiresApproval;
   const entryPoint = !target.promotion;
+  if (unreadableRules(target)) {
+    return {
+      ok: false,
+      reason: 'not-allowed',
+      message: `Cannot promote to ${to}: its promotion rules name no source target it accepts. Fix 'from' or 'allowed_from' of target ${to}.`,
+    };
+  }
   if (from === undefined) {
     const sources = allowedSources(target);
     if (!sources) return { ok: true, requiresApproval, entryPoint };

@@ -4,7 +4,12 @@
  * (0 ok, 1 refused, 2 usage or I/O, 3 approval missing) and never prints a stack trace.
  */
 import { Command, CommanderError } from 'commander';
+import { registerApprove } from './cli/commands/approve';
+import { registerHistory } from './cli/commands/history';
 import { registerPromotionGraph } from './cli/commands/promotion-graph';
+import { registerPromotionStatus } from './cli/commands/promotion-status';
+import { registerRollback } from './cli/commands/rollback';
+import { registerRollout } from './cli/commands/rollout';
 import { registerValidate } from './cli/commands/validate';
 import { CliError, EXIT } from './cli/errors';
 import { stdio, type Output } from './cli/output';
@@ -28,6 +33,11 @@ export async function main(argv: string[], output: Output = stdio): Promise<numb
     .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) });
   registerValidate(program, output, VERSION, setExit);
   registerPromotionGraph(program, output, setExit);
+  registerPromotionStatus(program, output, setExit);
+  registerRollout(program, output, setExit);
+  registerApprove(program, output, setExit);
+  registerHistory(program, output, setExit);
+  registerRollback(program, output, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exit;

@@ -83,6 +83,20 @@ export function describeComponents(plan: RolloutPlan): string {
   return plan.components.map((c) => `${c.component} ${shortSha(c.sha)}`).join(', ');
 }
 
+/** The plan as the spec shows it before asking for approval. */
+export function planLines(plan: RolloutPlan): string[] {
+  const lines = [`→ Deploying ${plan.deployment} to ${plan.target}`];
+  if (plan.promotedFrom) lines.push(`→ Source: ${plan.promotedFrom}`);
+  const shas = [...new Set(plan.components.map((c) => c.sha))];
+  if (shas.length === 1) lines.push(`→ Git SHA: ${shortSha(shas[0])}`);
+  else
+    for (const c of plan.components) lines.push(`→ Git SHA (${c.component}): ${shortSha(c.sha)}`);
+  lines.push(`→ Components: ${plan.components.map((c) => c.component).join(', ')}`);
+  if (plan.skipped.length)
+    lines.push(`→ Skipped (nothing deployed in ${plan.promotedFrom}): ${plan.skipped.join(', ')}`);
+  return lines;
+}
+
 /** The command that records the approval this plan lacks. */
 export function approveCommand(plan: RolloutPlan, requested?: string[]): string {
   const parts = ['atmos-deployments', 'approve', plan.deployment, '--target', plan.target];
@@ -201,6 +215,7 @@ async function applyInput(
   const isRollback = !!input.restore;
   progress(`→ Validating promotion path: ${plan.promotedFrom ?? 'commit'} → ${plan.target} ✓`);
   for (const w of plan.warnings) progress(`! ${w}`);
+  for (const line of planLines(plan)) progress(line);
   const base = { plan, tags: [], recorded: [] };
   if (plan.nothingToDo && !options.redeploy)
     return {

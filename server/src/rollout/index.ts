@@ -22,6 +22,7 @@ export {
   rollback,
   approveCommand,
   describeComponents,
+  planLines,
   remoteRefspecs,
   PAUSE_STEPS,
   type PauseStep,

@@ -1,0 +1,59 @@
+/** `history <deployment>`: recorded rollouts from the deployment tags, newest first. */
+import type { Command } from 'commander';
+import { history } from '../../rollout';
+import { EXIT } from '../errors';
+import type { Output } from '../output';
+import { commonOptions, type CommonOptions } from '../options';
+import { openDeployment, service } from './rollout';
+
+export interface HistoryCliOptions extends CommonOptions {
+  target?: string;
+  component?: string;
+  limit?: string;
+}
+
+export async function runHistory(
+  name: string,
+  opts: HistoryCliOptions,
+  output: Output,
+): Promise<number> {
+  const { deployment, store } = openDeployment(name, opts);
+  const entries = await service(() =>
+    history(store, deployment, {
+      target: opts.target,
+      component: opts.component,
+      limit: opts.limit ? Number(opts.limit) : undefined,
+    }),
+  );
+  if (opts.format === 'json') {
+    output.out(JSON.stringify({ deployment: name, entries }, null, 2));
+    return EXIT.ok;
+  }
+  if (entries.length === 0)
+    output.err(`No recorded rollouts of ${name}${opts.target ? ` to ${opts.target}` : ''}.`);
+  for (const e of entries) {
+    const parts = [e.timestamp, `${e.target}/${e.component}`, e.gitSha.slice(0, 9), e.status];
+    if (e.promotedFrom) parts.push(`from ${e.promotedFrom}`);
+    if (e.rollbackOf) parts.push(`rollback of ${e.rollbackOf}`);
+    if (e.deployedBy) parts.push(`by ${e.deployedBy}`);
+    if (e.approver) parts.push(`approved by ${e.approver}`);
+    output.out(parts.join('  '));
+  }
+  return EXIT.ok;
+}
+
+export function registerHistory(
+  program: Command,
+  output: Output,
+  setExit: (code: number) => void,
+): void {
+  commonOptions(
+    program
+      .command('history')
+      .description('List recorded rollouts (from the deployment tags), newest first.')
+      .argument('<deployment>', 'deployment name')
+      .option('--target <target>', 'only this target')
+      .option('--component <name>', 'only this component')
+      .option('--limit <n>', 'at most this many entries'),
+  ).action(async (name: string, opts) => setExit(await runHistory(name, opts, output)));
+}

@@ -1,0 +1,245 @@
+/**
+ * `rollout <deployment> --target <t> (--promote-from <s> | --git-sha <sha>)`: plan, approval,
+ * optional deploy command per component, then one git transaction (design section 6). Also
+ * holds what the other git commands share: loading a deployment for git, the remote option and
+ * the mapping from rollout errors to exit codes.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { invalidNameMessage, nameProblem, validateFile, type Deployment } from '../../core';
+import {
+  applyRollout,
+  openGitStore,
+  RolloutError,
+  type ApplyResult,
+  type GitStore,
+  type PlannedComponent,
+  type RolloutPlan,
+} from '../../rollout';
+import { CliError, EXIT, type ExitCode } from '../errors';
+import type { Output } from '../output';
+import { commonOptions, type CommonOptions } from '../options';
+import { findDeployment, loadWorkspace } from '../workspace';
+
+export interface GitCommandContext {
+  deployment: Deployment;
+  store: GitStore;
+}
+
+/**
+ * Finds the deployment and opens the store. The name on the command line is checked before
+ * anything else, and a deployment file with errors is refused: its names may not be safe for
+ * git, and its rules may not mean what they say.
+ */
+export function openDeployment(name: string, opts: CommonOptions): GitCommandContext {
+  const why = nameProblem('deployment', name);
+  if (why) throw new CliError(invalidNameMessage('deployment', name, why), EXIT.usage);
+  const ws = loadWorkspace(opts.cwd, opts.limits);
+  const file = findDeployment(ws, name);
+  const errors = validateFile(file, { workspace: ws.index }).filter((p) => p.severity === 'error');
+  if (errors.length) {
+    const first = errors
+      .slice(0, 5)
+      .map(
+        (p) =>
+          `  ${file.file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.code} ${p.message}`,
+      )
+      .join('\n');
+    throw new CliError(
+      `${file.file} has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix them before recording rollouts (run \`atmos-deployments validate ${file.file}\`):\n${first}`,
+      EXIT.refused,
+    );
+  }
+  return { deployment: file.deployment!, store: openGitStore(opts.cwd) };
+}
+
+/** Runs a service call; its RolloutError becomes a CLI error with the documented exit code. */
+export async function service<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof RolloutError) {
+      const detail = process.env.ATMOS_DEBUG && err.detail ? `\n${err.detail}` : '';
+      throw new CliError(err.message + detail, err.exitCode as ExitCode);
+    }
+    throw err;
+  }
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `--remote` or, when absent, the `ATMOS_DEPLOYMENTS_REMOTE` variable. */
+export function remoteOption(opts: { remote?: string }): string | undefined {
+  return opts.remote || process.env.ATMOS_DEPLOYMENTS_REMOTE || undefined;
+}
+
+export function addRemoteOption(cmd: Command): Command {
+  return cmd.option(
+    '--remote <name>',
+    'git remote holding the shared records: fetch them first, push in one atomic push (default: $ATMOS_DEPLOYMENTS_REMOTE)',
+  );
+}
+
+function parseMetadata(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const at = p.indexOf('=');
+    const key = at > 0 ? p.slice(0, at) : '';
+    if (!/^[A-Za-z0-9_.-]+$/.test(key))
+      throw new CliError(
+        `--metadata ${JSON.stringify(p)}: expected key=value, such as pr=#482.`,
+        EXIT.usage,
+      );
+    out[key] = p.slice(at + 1);
+  }
+  return out;
+}
+
+/** The TTY question; anything but y or yes is a no. */
+export async function askApproval(_plan: RolloutPlan): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.question('Approve deployment? [y/N]: ', resolve);
+      rl.once('close', () => resolve(''));
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Runs `--exec` for one component through the user's shell, with the ATMOS_* variables set. */
+export function execDeploy(command: string, json: boolean) {
+  return (c: PlannedComponent, plan: RolloutPlan) =>
+    new Promise<boolean>((resolve) => {
+      const child = spawn(command, {
+        shell: true,
+        stdio: ['ignore', json ? 2 : 1, 2],
+        env: {
+          ...process.env,
+          ATMOS_DEPLOYMENT: plan.deployment,
+          ATMOS_TARGET: plan.target,
+          ATMOS_COMPONENT: c.component,
+          ATMOS_GIT_SHA: c.sha,
+        },
+      });
+      child.on('error', () => resolve(false));
+      child.on('exit', (code) => resolve(code === 0));
+    });
+}
+
+export interface ApplyCliOptions extends CommonOptions {
+  target: string;
+  component?: string[];
+  buildId?: string;
+  metadata?: string[];
+  exec?: string;
+  remote?: string;
+  dryRun?: boolean;
+  approve?: boolean;
+  redeploy?: boolean;
+  approver?: string;
+  role?: string;
+}
+
+/** The options rollout and rollback share, turned into service options. */
+export function applyOptions(opts: ApplyCliOptions, output: Output) {
+  const json = opts.format === 'json';
+  const interactive = !!process.stdin.isTTY && !json;
+  return {
+    target: opts.target,
+    components: opts.component,
+    buildId: opts.buildId,
+    metadata: parseMetadata(opts.metadata ?? []),
+    deploy: opts.exec ? execDeploy(opts.exec, json) : undefined,
+    remote: remoteOption(opts),
+    dryRun: !!opts.dryRun,
+    approve: !!opts.approve,
+    approver: opts.approver,
+    approverRole: opts.role,
+    redeploy: !!opts.redeploy,
+    confirm: interactive ? askApproval : undefined,
+    onProgress: (line: string) => (json ? output.err(line) : output.out(line)),
+  };
+}
+
+export function printApplyResult(result: ApplyResult, opts: CommonOptions, output: Output): number {
+  if (opts.format === 'json') output.out(JSON.stringify(result, null, 2));
+  else {
+    for (const r of result.recorded)
+      output.out(`→ Recorded ${r.component} (${r.status}): ${r.tag}`);
+    output.out(`${result.ok ? '✓' : '✗'} ${result.message}`);
+  }
+  return result.ok ? EXIT.ok : EXIT.refused;
+}
+
+/** Options shared by rollout and rollback, in the order `--help` lists them. */
+export function applyFlags(cmd: Command): Command {
+  return addRemoteOption(
+    cmd
+      .option('--component <name>', 'limit to this component (repeatable)', collect)
+      .option('--build-id <id>', 'build identifier recorded in each tag')
+      .option('--metadata <key=value>', 'extra metadata recorded in each tag (repeatable)', collect)
+      .option(
+        '--exec <command>',
+        'deploy command run per component through the shell, with ATMOS_DEPLOYMENT, ATMOS_TARGET, ATMOS_COMPONENT and ATMOS_GIT_SHA set; a failure records status failed and leaves that ref',
+      )
+      .option('--dry-run', 'print the plan and write nothing')
+      .option(
+        '--approve',
+        'approve the plan now (records the approval note) when the target requires approval',
+      )
+      .option(
+        '--approver <who>',
+        'approved_by for an approval recorded here (default: git identity)',
+      )
+      .option('--role <role>', 'approver_role for an approval recorded here')
+      .option('--redeploy', 'record the rollout even when the target already runs these SHAs'),
+  );
+}
+
+export async function runRollout(
+  name: string,
+  opts: ApplyCliOptions & { promoteFrom?: string; gitSha?: string },
+  output: Output,
+): Promise<number> {
+  const { deployment, store } = openDeployment(name, opts);
+  const result = await service(() =>
+    applyRollout(store, deployment, {
+      ...applyOptions(opts, output),
+      promoteFrom: opts.promoteFrom,
+      gitSha: opts.gitSha,
+    }),
+  );
+  return printApplyResult(result, opts, output);
+}
+
+export function registerRollout(
+  program: Command,
+  output: Output,
+  setExit: (code: number) => void,
+): void {
+  commonOptions(
+    applyFlags(
+      program
+        .command('rollout')
+        .description(
+          'Roll a deployment out to a target: promote the SHAs of a source target (--promote-from) or a commit (--git-sha, default HEAD, only for targets without source rules), asking for approval where required, recorded in git in one transaction.',
+        )
+        .argument('<deployment>', 'deployment name')
+        .requiredOption('--target <target>', 'target to roll out to')
+        .option(
+          '--promote-from <source>',
+          'copy the SHAs deployed in this target of the same deployment',
+        )
+        .option(
+          '--git-sha <commit>',
+          'commit to deploy (default HEAD); only for targets without promotion rules',
+        ),
+    ),
+  ).action(async (name: string, opts) => setExit(await runRollout(name, opts, output)));
+}

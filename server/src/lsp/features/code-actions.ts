@@ -14,7 +14,7 @@ import {
 import { isMap, isSeq, type Node, type Pair } from 'yaml';
 import { findTarget, type DeploymentFile, type Problem } from '../../core';
 import type { FeatureContext } from '../context';
-import { rangesTouch, toDiagnostic, toRange } from '../conversions';
+import { rangesTouch, toDiagnostic, toPosition, toRange } from '../conversions';
 import { findPair } from '../yaml-nodes';
 
 export function codeActions(
@@ -135,7 +135,7 @@ function trimmedEnd(text: string, start: number, end: number): number {
 
 function edit(file: DeploymentFile, start: number, end: number, newText = ''): TextEdit {
   return {
-    range: { start: file.positionAt(start), end: file.positionAt(end) },
+    range: { start: toPosition(file.positionAt(start)), end: toPosition(file.positionAt(end)) },
     newText,
   };
 }

@@ -13,7 +13,7 @@ import {
 } from 'vscode-languageserver';
 import { allowedSources, buildGraph, type DeploymentFile } from '../../core';
 import type { FeatureContext } from '../context';
-import { offsetAt } from '../conversions';
+import { offsetAt, toPosition } from '../conversions';
 import { describe, schemaAt, typeText, type SchemaNode } from '../schema-nav';
 import { deploymentFiles } from '../targets';
 import { cursorContext, type CursorContext } from '../yaml-context';
@@ -26,8 +26,8 @@ export function completion(ctx: FeatureContext, uri: string, position: Position)
   const offset = offsetAt(file.text, position);
   const cur = cursorContext(file.text, offset);
   const range = {
-    start: file.positionAt(cur.replaceStart),
-    end: file.positionAt(Math.max(cur.replaceStart, cur.replaceEnd)),
+    start: toPosition(file.positionAt(cur.replaceStart)),
+    end: toPosition(file.positionAt(Math.max(cur.replaceStart, cur.replaceEnd))),
   };
   const edit = (text: string) => ({
     range: { start: range.start, end: range.end },

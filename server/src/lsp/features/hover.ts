@@ -13,7 +13,7 @@ import {
   type DeployedState,
 } from '../../core';
 import type { FeatureContext } from '../context';
-import { offsetAt, toRange } from '../conversions';
+import { offsetAt, toPosition, toRange } from '../conversions';
 import { describe, schemaAt, typeText } from '../schema-nav';
 import { targetAt } from '../targets';
 import { keyAt } from '../yaml-context';
@@ -64,7 +64,10 @@ export async function hover(
     const type = typeText(schema);
     return {
       contents: markup([`**${key.key}**${type ? ` (${type})` : ''}`, '', text]),
-      range: { start: file.positionAt(key.start), end: file.positionAt(key.end) },
+      range: {
+        start: toPosition(file.positionAt(key.start)),
+        end: toPosition(file.positionAt(key.end)),
+      },
     };
   }
   return null;

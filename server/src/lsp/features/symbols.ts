@@ -39,7 +39,13 @@ export function documentSymbols(ctx: FeatureContext, uri: string): DocumentSymbo
     const detail = sources
       ? `from ${sources.join(', ')}${t.promotion?.requiresApproval ? ' · requires approval' : ''}`
       : 'entry point';
-    return sym(t.name, SymbolKind.Object, t.range, t.keyRange, detail);
+    return sym(
+      t.name,
+      SymbolKind.Object,
+      span(['deployment', 'targets', t.name], t.range),
+      t.keyRange,
+      detail,
+    );
   });
   const components = d.components.map((c) =>
     sym(

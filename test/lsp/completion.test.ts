@@ -1,0 +1,140 @@
+/** Completion on fixtures with the cursor at `|`, including half-typed YAML. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { CompletionItem, CompletionList } from 'vscode-languageserver-protocol';
+import { cursor, Harness } from './harness';
+
+const HEAD = `deployment:
+  name: shop
+  targets:
+    dev: {}
+    qa: {}
+    staging:
+      promotion:
+`;
+
+describe('completion', () => {
+  let h: Harness;
+  let n = 0;
+  before(async () => {
+    h = await Harness.start();
+  });
+  after(() => h.stop());
+
+  async function complete(marked: string): Promise<CompletionItem[]> {
+    const { text, position } = cursor(marked);
+    // Each file gets its own deployment name: files of one name would share their targets.
+    const uri = await h.open(
+      `deployments/c${n}.yaml`,
+      text.replace('name: shop', `name: shop-${n++}`),
+    );
+    const r = await h.request<CompletionList | CompletionItem[] | null>('textDocument/completion', {
+      textDocument: { uri },
+      position,
+    });
+    await h.close(uri);
+    return Array.isArray(r) ? r : (r?.items ?? []);
+  }
+  const labels = (items: CompletionItem[]) => items.map((i) => i.label).sort();
+
+  test('from: with nothing after it offers the other targets', async () => {
+    const items = await complete(`${HEAD}        from: |\n`);
+    assert.deepEqual(labels(items), ['dev', 'qa']);
+    const dev = items.find((i) => i.label === 'dev')!;
+    assert.match(JSON.stringify(dev.documentation), /Entry point/);
+    assert.equal((dev.textEdit as { newText: string }).newText, 'dev');
+  });
+
+  test('from: with a half-typed word replaces the word', async () => {
+    const items = await complete(`${HEAD}        from: d|\n`);
+    const dev = items.find((i) => i.label === 'dev')!;
+    assert.deepEqual((dev.textEdit as { range: unknown }).range, {
+      start: { line: 7, character: 14 },
+      end: { line: 7, character: 15 },
+    });
+  });
+
+  test('from: right after the colon inserts a space', async () => {
+    const items = await complete(`${HEAD}        from:|\n`);
+    assert.equal((items[0].textEdit as { newText: string }).newText, ' dev');
+  });
+
+  test('flow allowed_from excludes the target itself and listed names', async () => {
+    assert.deepEqual(labels(await complete(`${HEAD}        allowed_from: [dev, |]\n`)), ['qa']);
+    assert.deepEqual(
+      labels(await complete(`${HEAD}        allowed_from: [dev, \n`.replace('[dev, ', '[dev, |'))),
+      ['qa'],
+    );
+    assert.deepEqual(labels(await complete(`${HEAD}        allowed_from: [|\n`)), ['dev', 'qa']);
+  });
+
+  test('block allowed_from excludes the target itself and listed names', async () => {
+    const items = await complete(`${HEAD}        allowed_from:\n          - qa\n          - |\n`);
+    assert.deepEqual(labels(items), ['dev']);
+    const compact = await complete(`${HEAD}        allowed_from:\n        - |\n        - dev\n`);
+    assert.deepEqual(labels(compact), ['qa']);
+  });
+
+  test('targets defined after the cursor are offered too', async () => {
+    const items = await complete(
+      `deployment:\n  name: shop\n  targets:\n    prod:\n      promotion:\n        from: |\n    staging: {}\n`,
+    );
+    assert.deepEqual(labels(items), ['staging']);
+  });
+
+  test('keys of a promotion, without those already present, with documentation', async () => {
+    const items = await complete(`${HEAD}        from: dev\n        |\n`);
+    assert.deepEqual(labels(items), ['allowed_from', 'approval_method', 'requires_approval']);
+    for (const i of items) assert.ok(i.documentation, `${i.label} has documentation`);
+  });
+
+  test('keys of a target and of the deployment', async () => {
+    const t = await complete(`deployment:\n  name: shop\n  targets:\n    dev:\n      |\n`);
+    assert.deepEqual(labels(t), ['context', 'labels', 'promotion', 'vars']);
+    const d = await complete(`deployment:\n  name: shop\n  |\n`);
+    assert.ok(labels(d).includes('targets') && labels(d).includes('components'));
+    assert.ok(!labels(d).includes('name'));
+  });
+
+  test('enum and boolean values', async () => {
+    assert.deepEqual(labels(await complete(`${HEAD}        approval_method: |\n`)), ['manual']);
+    assert.deepEqual(labels(await complete(`${HEAD}        requires_approval: |\n`)), [
+      'false',
+      'true',
+    ]);
+  });
+
+  test('default_target completes target names', async () => {
+    const items = await complete(
+      `deployment:\n  name: shop\n  context:\n    default_target: |\n  targets:\n    dev: {}\n    prod: {}\n`,
+    );
+    assert.deepEqual(labels(items), ['dev', 'prod']);
+  });
+
+  test('names from the last good parse when the file no longer parses', async () => {
+    const { text, position } = cursor(
+      `${HEAD}        from: dev\n    prod:\n      promotion:\n        allowed_from: [qa, |\n`,
+    );
+    const good = text.replace('[qa, ', '[qa]').replace('[qa]\n', '[qa]\n');
+    const uri = await h.open(
+      'deployments/lastgood.yaml',
+      good.replace('name: shop', 'name: lastgood'),
+    );
+    await h.diagnostics(uri);
+    await h.change(uri, text.replace('name: shop', 'name: lastgood'));
+    const r = await h.request<CompletionList>('textDocument/completion', {
+      textDocument: { uri },
+      position,
+    });
+    assert.deepEqual(labels(r.items), ['dev', 'staging']);
+  });
+
+  test('nothing outside target contexts, and empty for a closed document', async () => {
+    assert.deepEqual(labels(await complete(`deployment:\n  name: |\n`)), []);
+    const r = await h.request('textDocument/completion', {
+      textDocument: { uri: h.uri('deployments/never-opened.yaml') },
+      position: { line: 0, character: 0 },
+    });
+    assert.equal(r, null);
+  });
+});

@@ -128,5 +128,44 @@ function findCycles(nodes: string[], edges: GraphEdge[]): PromotionGraph['cycles
       }
     }
   }
+  // Back edges alone miss cycles that share one (a→b→d→a and a→c→d→a share d→a), which would
+  // leave edges on a cycle without a diagnostic. Each edge not yet on a reported cycle gets a
+  // shortest cycle through it, if one exists; the count is bounded so hostile graphs stay fast.
+  const covered = new Set(cycles.flatMap((c) => c.edges));
+  let budget = MAX_EXTRA_CYCLE_SEARCHES;
+  for (const e of edges) {
+    if (covered.has(e) || budget-- <= 0) continue;
+    const back = shortestPath(out, e.to, e.from);
+    if (!back) continue;
+    const cycleEdges = [e, ...back];
+    cycleEdges.forEach((x) => covered.add(x));
+    cycles.push({ path: [e.from, ...cycleEdges.map((x) => x.to)], edges: cycleEdges });
+  }
   return cycles;
+}
+
+const MAX_EXTRA_CYCLE_SEARCHES = 200;
+
+/** Breadth-first search for the shortest edge path from one target to another. */
+function shortestPath(
+  out: Map<string, GraphEdge[]>,
+  from: string,
+  to: string,
+): GraphEdge[] | undefined {
+  const via = new Map<string, GraphEdge | null>([[from, null]]);
+  const queue = [from];
+  for (let i = 0; i < queue.length; i++) {
+    const n = queue[i];
+    if (n === to) {
+      const path: GraphEdge[] = [];
+      for (let e = via.get(n); e; e = via.get(e.from)) path.unshift(e);
+      return path;
+    }
+    for (const e of out.get(n) ?? []) {
+      if (via.has(e.to)) continue;
+      via.set(e.to, e);
+      queue.push(e.to);
+    }
+  }
+  return undefined;
 }

@@ -131,6 +131,9 @@ export function parseTagMessage(message: string): DeploymentRecord | undefined {
     // A signed tag carries its signature after the message; it is not part of the record.
     body = parseYaml(text.slice(TAG_MESSAGE_HEADER.length).split('\n-----BEGIN ')[0], {
       maxAliasCount: 10,
+      // Every value is text: a SHA such as 0123 or 1e10 written unquoted by another tool must
+      // not turn into a number.
+      schema: 'failsafe',
     });
   } catch {
     return undefined;

@@ -64,13 +64,19 @@ function hex(cp: number): string {
   return cp.toString(16).toUpperCase().padStart(4, '0');
 }
 
-/** A message for an invalid name, saying what to change. */
-export function invalidNameMessage(kind: NameKind, name: string, why: string): string {
-  // JSON escapes C0 controls but not DEL or invisible and direction-changing characters, and
-  // those would reorder or hide the very text that tells the user what is wrong.
-  const shown = Array.from(JSON.stringify(name).slice(1, -1), (ch) => {
+/**
+ * A name as it may appear inside a message. JSON escapes C0 controls but not DEL or invisible
+ * and direction-changing characters, and those would reorder or hide the very text that tells
+ * the user what is wrong, so they are shown as \uXXXX too.
+ */
+export function displayName(name: string): string {
+  return Array.from(JSON.stringify(name).slice(1, -1), (ch) => {
     const cp = ch.codePointAt(0)!;
     return cp === 0x7f || isInvisible(cp) ? `\\u${hex(cp)}` : ch;
   }).join('');
-  return `Invalid ${kind} name '${shown}': ${why}. Names become git refs; use letters, digits, '-', '_' and '.'${kind === 'component' ? " (and '/' between parts)" : ''}.`;
+}
+
+/** A message for an invalid name, saying what to change. */
+export function invalidNameMessage(kind: NameKind, name: string, why: string): string {
+  return `Invalid ${kind} name '${displayName(name)}': ${why}. Names become git refs; use letters, digits, '-', '_' and '.'${kind === 'component' ? " (and '/' between parts)" : ''}.`;
 }

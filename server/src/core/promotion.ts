@@ -3,6 +3,7 @@
  * design section 4 adds (unknown names, cross-deployment sources, commits rolled straight onto
  * a target that has rules). Every face asks this function; none re-derives the rule.
  */
+import { displayName } from './names';
 import { findTarget, targetNames, type Deployment, type Target } from './model';
 
 export type PromotionRefusalReason =
@@ -63,7 +64,7 @@ export function checkPromotion(
     return {
       ok: false,
       reason: 'unknown-target',
-      message: `Unknown target '${to}' in deployment ${d}. ${knownTargetsText(deployment)}`,
+      message: `Unknown target '${displayName(to)}' in deployment ${d}. ${knownTargetsText(deployment)}`,
     };
   }
   const requiresApproval = !!target.promotion?.requiresApproval;
@@ -101,7 +102,7 @@ export function checkPromotion(
     return {
       ok: false,
       reason: 'unknown-source',
-      message: `Unknown source target '${from}' in deployment ${d}. ${knownTargetsText(deployment)}`,
+      message: `Unknown source target '${displayName(from)}' in deployment ${d}. ${knownTargetsText(deployment)}`,
     };
   }
   if (from === to) {

@@ -1,4 +1,5 @@
 /** `duplicate-deployment`: two files declare the same `deployment.name` (workspace-wide). */
+import { displayName } from '../names';
 import { problem, type Problem } from '../problem';
 import type { Rule } from './rule';
 
@@ -15,7 +16,7 @@ export const duplicateDeployment: Rule = ({ file, deployment, workspace }) => {
       'duplicate-deployment',
       file.file,
       name.range,
-      `Deployment '${name.value}' is also declared in ${others.map((o) => o.file).join(', ')}. Deployment names must be unique: rename one of them.`,
+      `Deployment '${displayName(name.value)}' is also declared in ${others.map((o) => o.file).join(', ')}. Deployment names must be unique: rename one of them.`,
       {
         related: others.map((o) => ({
           file: o.file,

@@ -1,4 +1,5 @@
 /** `duplicate-key`: a mapping repeats a key; YAML would silently keep only the last one. */
+import { displayName } from '../names';
 import { isPair, visit } from 'yaml';
 import type { Node } from 'yaml';
 import { scalarString } from '../parse';
@@ -29,11 +30,13 @@ export const duplicateKey: Rule = ({ file }) => {
         const line = at(prev).start.line + 1;
         const message =
           parentKey === 'targets'
-            ? `Target '${name}' is defined twice (first at line ${line}). Rename or remove one; YAML keeps only the last.`
-            : `Key '${name}' appears twice in this mapping (first at line ${line}). Remove one; YAML keeps only the last.`;
+            ? `Target '${displayName(name)}' is defined twice (first at line ${line}). Rename or remove one; YAML keeps only the last.`
+            : `Key '${displayName(name)}' appears twice in this mapping (first at line ${line}). Remove one; YAML keeps only the last.`;
         out.push(
           problem('duplicate-key', file.file, at(keyNode), message, {
-            related: [{ file: file.file, range: at(prev), message: `first '${name}'` }],
+            related: [
+              { file: file.file, range: at(prev), message: `first '${displayName(name)}'` },
+            ],
             data: { key: name },
           }),
         );

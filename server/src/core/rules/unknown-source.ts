@@ -1,4 +1,5 @@
 /** `unknown-source`: `from`/`allowed_from` names a target this deployment does not have (spec rule 5). */
+import { displayName } from '../names';
 import { nearestName } from '../distance';
 import { sourcesOf, targetNames } from '../model';
 import { problem, type Problem } from '../problem';
@@ -23,7 +24,7 @@ export const unknownSource: Rule = ({ file, deployment }) => {
           'unknown-source',
           file.file,
           ref.range,
-          `Target '${t.name}': promotion source '${ref.value}' does not exist in deployment ${deploymentLabel(deployment)}.${cross}${guess ? ` Did you mean '${guess}'?` : ''} ${knownTargetsText(deployment)}`,
+          `Target '${displayName(t.name)}': promotion source '${displayName(ref.value)}' does not exist in deployment ${deploymentLabel(deployment)}.${cross}${guess ? ` Did you mean '${guess}'?` : ''} ${knownTargetsText(deployment)}`,
           {
             data: guess
               ? { target: t.name, source: ref.value, suggestion: guess }

@@ -82,7 +82,14 @@ export class Harness {
   }
 
   static async start(o: StartOptions = {}): Promise<Harness> {
-    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'atmos-lsp-')));
+    return Harness.startIn(
+      fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'atmos-lsp-'))),
+      o,
+    );
+  }
+
+  /** Starts a server on an existing folder (kept until stop() removes it). */
+  static async startIn(root: string, o: StartOptions = {}): Promise<Harness> {
     for (const [rel, text] of Object.entries(o.files ?? {})) {
       fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
       fs.writeFileSync(path.join(root, rel), text);
@@ -228,7 +235,8 @@ export class Harness {
     return undefined;
   }
 
-  async stop(): Promise<void> {
+  /** Stops the server and removes the workspace folder, unless `keep` is set. */
+  async stop(keep = false): Promise<void> {
     try {
       if (this.exited === null) {
         await Promise.race([
@@ -242,7 +250,7 @@ export class Harness {
     }
     this.conn.dispose();
     this.child.kill();
-    fs.rmSync(this.root, { recursive: true, force: true });
+    if (!keep) fs.rmSync(this.root, { recursive: true, force: true });
   }
 
   private wake(): void {

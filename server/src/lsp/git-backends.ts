@@ -1,8 +1,24 @@
 /**
- * Connects the language server to the git records of a workspace. This is the one file that
- * knows the rollout service exists; everything else sees only LiveState and RolloutBackend.
+ * Connects the language server to the git records of a workspace through the rollout service
+ * (server/src/rollout). This is the one file that knows that service exists; everything else
+ * sees only LiveState and RolloutBackend. No git logic lives here: it finds the deployment,
+ * calls the service, and maps results and errors onto the protocol's types.
  */
-import type { Settings } from '../protocol/requests';
+import { ResponseError } from 'vscode-languageserver';
+import { validateFile, type DeployedState, type Deployment } from '../core';
+import type * as P from '../protocol/requests';
+import {
+  applyRollout,
+  approve,
+  history,
+  openGitStore,
+  planRollout,
+  readDeployedState,
+  rollback,
+  RolloutError,
+  type GitStore,
+  type RolloutPlan,
+} from '../rollout';
 import type { DeploymentDocuments } from './documents';
 import type { LiveState } from './live-state';
 import type { RolloutBackend } from './rollout-backend';
@@ -12,15 +28,189 @@ export interface GitBackends {
   rollout: RolloutBackend;
 }
 
-/**
- * The live state and rollout backends for the repository at `root`, or undefined while there
- * is no rollout service to build them on (the callers then keep their empty stand-ins).
- */
+/** JSON-RPC error codes for rollout failures, by the service's error kind. */
+export const ROLLOUT_ERROR_CODES: Record<RolloutError['kind'], number> = {
+  refused: -32010,
+  usage: -32011,
+  'approval-missing': -32012,
+  conflict: -32013,
+};
+
 export function createGitBackends(
-  _root: string,
-  _docs: DeploymentDocuments,
-  _settings: () => Settings,
-  _log: (message: string) => void,
+  root: string,
+  docs: DeploymentDocuments,
+  settings: () => P.Settings,
+  log: (message: string) => void,
 ): GitBackends | undefined {
-  return undefined;
+  let store: GitStore;
+  try {
+    store = openGitStore(root);
+  } catch (err) {
+    log(`Git records are not available for ${root}: ${String((err as Error)?.message ?? err)}`);
+    return undefined;
+  }
+  let problem: string | undefined;
+
+  const find = (name: string): Deployment | undefined => {
+    const uri = docs.filesOf(name)[0];
+    return uri ? docs.deployment(uri)?.deployment : undefined;
+  };
+
+  /** The deployment for a write: it must exist and have no errors, as the CLI requires. */
+  const forWrite = (name: string): Deployment => {
+    const uri = docs.filesOf(name)[0];
+    const file = uri ? docs.deployment(uri) : undefined;
+    if (!file?.deployment) {
+      const known = docs.index.deploymentNames();
+      throw new ResponseError(
+        ROLLOUT_ERROR_CODES.usage,
+        `Unknown deployment '${name}'.${known.length ? ` Known deployments: ${known.join(', ')}.` : ''}`,
+      );
+    }
+    const errors = validateFile(file, { workspace: docs.index }).filter(
+      (p) => p.severity === 'error',
+    );
+    if (errors.length)
+      throw new ResponseError(
+        ROLLOUT_ERROR_CODES.refused,
+        `The deployment file of '${name}' has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix them before recording rollouts. First: ${errors[0].message}`,
+      );
+    return file.deployment;
+  };
+
+  const remote = () => settings().remote || undefined;
+
+  const live: LiveState = {
+    async deployed(name: string): Promise<DeployedState> {
+      const deployment = find(name);
+      if (!deployment) return {};
+      try {
+        const state = await readDeployedState(store, deployment);
+        problem = undefined;
+        return state;
+      } catch (err) {
+        problem = String((err as Error)?.message ?? err);
+        return {};
+      }
+    },
+    problem: () => problem,
+  };
+
+  const rollout: RolloutBackend = {
+    async plan(p) {
+      try {
+        const plan = await planRollout(store, forWrite(p.deployment), options(p));
+        return { plan: toPlan(plan) };
+      } catch (err) {
+        if (err instanceof RolloutError && err.kind === 'refused') return { refusal: err.message };
+        throw toResponse(err);
+      }
+    },
+    async apply(p) {
+      try {
+        const r = await applyRollout(store, forWrite(p.deployment), {
+          ...options(p),
+          approve: p.approve,
+          approverRole: settings().approvalRole || undefined,
+          buildId: p.buildId,
+          metadata: p.metadata,
+          remote: remote(),
+        });
+        return { ok: r.ok, tags: r.tags, message: r.message };
+      } catch (err) {
+        throw toResponse(err);
+      }
+    },
+    async approve(p) {
+      try {
+        const r = await approve(store, forWrite(p.deployment), {
+          target: p.target,
+          promoteFrom: p.promoteFrom,
+          role: p.role ?? (settings().approvalRole || undefined),
+          remote: remote(),
+        });
+        return { notesRef: r.notesRef, commit: r.commit, message: r.message };
+      } catch (err) {
+        throw toResponse(err);
+      }
+    },
+    async history(p) {
+      const deployment = find(p.deployment);
+      if (!deployment) return { entries: [] };
+      try {
+        const entries = await history(store, deployment, {
+          target: p.target,
+          component: p.component,
+          limit: p.limit,
+        });
+        return {
+          entries: entries.map((e) => ({
+            tag: e.tag,
+            deployment: e.deployment,
+            target: e.target,
+            component: e.component,
+            gitSha: e.gitSha,
+            timestamp: e.timestamp,
+            status: e.status,
+            deployedBy: e.deployedBy,
+            promotedFrom: e.promotedFrom,
+            rollbackOf: e.rollbackOf,
+            approver: e.approver,
+          })),
+        };
+      } catch (err) {
+        throw toResponse(err);
+      }
+    },
+    async rollback(p) {
+      try {
+        const r = await rollback(store, forWrite(p.deployment), {
+          target: p.target,
+          to: p.to,
+          approve: p.approve,
+          approverRole: settings().approvalRole || undefined,
+          remote: remote(),
+        });
+        return { ok: r.ok, tags: r.tags, message: r.message };
+      } catch (err) {
+        throw toResponse(err);
+      }
+    },
+  };
+  return { live, rollout };
+}
+
+function options(p: P.RolloutParams) {
+  return {
+    target: p.target,
+    promoteFrom: p.promoteFrom,
+    gitSha: p.gitSha,
+    components: p.components,
+    redeploy: p.redeploy,
+  };
+}
+
+function toPlan(plan: RolloutPlan): P.RolloutPlan {
+  return {
+    deployment: plan.deployment,
+    target: plan.target,
+    promotedFrom: plan.promotedFrom,
+    components: plan.components.map((c) => ({
+      component: c.component,
+      sha: c.sha,
+      currentSha: c.currentSha,
+    })),
+    requiresApproval: plan.requiresApproval,
+    approved: plan.approved,
+    approvalProblem: plan.approvalProblem,
+    nothingToDo: plan.nothingToDo,
+  };
+}
+
+/** A service error as a JSON-RPC error the client can show as it is. */
+function toResponse(err: unknown): ResponseError<{ kind: string }> | unknown {
+  if (err instanceof ResponseError) return err;
+  if (err instanceof RolloutError)
+    return new ResponseError(ROLLOUT_ERROR_CODES[err.kind], err.message, { kind: err.kind });
+  return err;
 }

@@ -188,7 +188,11 @@ export function startSession(connection: Connection): void {
     const root = docs.getFolders()[0]?.path;
     const gitDir = root ? findGitDir(root) : undefined;
     if (!root || !gitDir) {
-      live.setInner(new EmptyLiveState('no git repository in the workspace'));
+      const why = root
+        ? `${root} is not in a git repository`
+        : 'the workspace has no folder on disk';
+      live.setInner(new EmptyLiveState(why));
+      rollout = new UnavailableRollout(`Git records are not available: ${why}.`);
       return;
     }
     const backends = createGitBackends(

@@ -1,0 +1,134 @@
+/** Quick fixes: each applied, and the resulting text re-validated by the server. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
+import { applyEdits, editsFor, Harness } from './harness';
+
+describe('code actions', () => {
+  let h: Harness;
+  let n = 0;
+  before(async () => {
+    h = await Harness.start();
+  });
+  after(() => h.stop());
+
+  /** Opens the text, asks for fixes at the first diagnostic of `code`, returns them. */
+  async function fixes(text: string, code: string) {
+    const uri = await h.open(`deployments/fix${n}.yaml`, text.replace('name: x', `name: x${n++}`));
+    const diags = await h.diagnostics(uri, (d) => d.some((x) => x.code === code));
+    const diag = diags.find((d) => d.code === code)!;
+    const actions = await h.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: diag.range,
+      context: { diagnostics: [diag] },
+    });
+    return { uri, diag, actions: actions.filter((a) => a.diagnostics?.[0]?.code === code) };
+  }
+
+  /** Applies an action through the server and returns the diagnostics of the result. */
+  async function apply(
+    uri: string,
+    action: CodeAction,
+  ): Promise<{ text: string; diags: Diagnostic[] }> {
+    const text = applyEdits(h.text(uri)!, editsFor(action.edit, uri));
+    const seq = h.lastSeq;
+    await h.change(uri, text);
+    return { text, diags: await h.diagnostics(uri, () => true, seq) };
+  }
+
+  test('promotion-exclusive: keep from, or keep allowed_from (block and flow styles)', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    qa: {}\n    prod:\n      promotion:\n        from: dev\n        allowed_from: [dev, qa]\n        requires_approval: true\n`;
+    const { uri, actions } = await fixes(text, 'promotion-exclusive');
+    assert.deepEqual(
+      actions.map((a) => a.title),
+      ["Keep 'from', remove 'allowed_from'", "Keep 'allowed_from', remove 'from'"],
+    );
+    const keepFrom = await apply(uri, actions[0]);
+    assert.deepEqual(keepFrom.diags, []);
+    assert.match(keepFrom.text, /from: dev\n {8}requires_approval: true\n$/);
+
+    const flow = `deployment:\n  name: x\n  targets:\n    dev: {}\n    qa: {}\n    prod: {promotion: {from: dev, allowed_from: [dev, qa]}}\n`;
+    const f = await fixes(flow, 'promotion-exclusive');
+    const keepAllowed = await apply(f.uri, f.actions[1]);
+    assert.deepEqual(keepAllowed.diags, []);
+    assert.match(keepAllowed.text, /prod: \{promotion: \{allowed_from: \[dev, qa\]\}\}/);
+  });
+
+  test('unknown-source: replace with the nearest name', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    staging:\n      promotion:\n        from: dve\n`;
+    const { uri, actions } = await fixes(text, 'unknown-source');
+    assert.equal(actions[0].title, "Replace 'dve' with 'dev'");
+    assert.equal(actions[0].isPreferred, true);
+    const r = await apply(uri, actions[0]);
+    assert.deepEqual(r.diags, []);
+    assert.match(r.text, /from: dev\n$/);
+  });
+
+  test('promotion-cycle: only the closing edge offers a fix, and it breaks the cycle', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    dev:\n      promotion:\n        from: staging\n    staging:\n      promotion:\n        from: dev\n`;
+    const uri = await h.open(`deployments/fix${n}.yaml`, text.replace('name: x', `name: x${n++}`));
+    const diags = await h.diagnostics(uri, (d) => d.length === 2);
+    const all = await h.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } },
+      context: { diagnostics: diags },
+    });
+    const cycleFixes = all.filter((a) => a.diagnostics?.[0]?.code === 'promotion-cycle');
+    assert.equal(cycleFixes.length, 1);
+    assert.match(cycleFixes[0].title, /^Break the cycle: stop promoting \w+ from \w+$/);
+    const r = await apply(uri, cycleFixes[0]);
+    assert.deepEqual(r.diags, []);
+  });
+
+  test('promotion-cycle through allowed_from removes just that item', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    qa:\n      promotion:\n        allowed_from:\n          - dev\n          - staging\n    staging:\n      promotion:\n        from: qa\n`;
+    const uri = await h.open(`deployments/fix${n}.yaml`, text.replace('name: x', `name: x${n++}`));
+    await h.diagnostics(uri, (d) => d.length === 2);
+    const all = await h.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 12, character: 0 } },
+      context: { diagnostics: [] },
+    });
+    const fix = all.find((a) => a.diagnostics?.[0]?.code === 'promotion-cycle')!;
+    const r = await apply(uri, fix);
+    assert.deepEqual(r.diags, []);
+    // Exactly one of the two edges is gone, and `dev` stays a source of qa either way.
+    const itemGone = !r.text.includes('- staging');
+    const fromGone = !r.text.includes('from: qa');
+    assert.ok(itemGone !== fromGone, r.text);
+    assert.match(r.text, /- dev\n/);
+  });
+
+  test('duplicate-source: remove the repeat', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    qa: {}\n    prod:\n      promotion:\n        allowed_from: [dev, qa, dev]\n`;
+    const { uri, actions } = await fixes(text, 'duplicate-source');
+    const r = await apply(uri, actions[0]);
+    assert.deepEqual(r.diags, []);
+    assert.match(r.text, /allowed_from: \[dev, qa\]\n$/);
+  });
+
+  test('unknown-key with a suggestion: rename the key', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    prod:\n      promotion:\n        form: dev\n`;
+    const { uri, actions } = await fixes(text, 'unknown-key');
+    assert.equal(actions[0].title, "Rename key 'form' to 'from'");
+    const r = await apply(uri, actions[0]);
+    assert.deepEqual(r.diags, []);
+  });
+
+  test('no fixes outside problems, none when only other kinds are asked for', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    staging:\n      promotion:\n        from: dve\n`;
+    const { uri, diag } = await fixes(text, 'unknown-source');
+    const none = await h.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 3 } },
+      context: { diagnostics: [] },
+    });
+    assert.deepEqual(none, []);
+    const refactors = await h.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: diag.range,
+      context: { diagnostics: [diag], only: ['refactor'] },
+    });
+    assert.deepEqual(refactors, []);
+  });
+});

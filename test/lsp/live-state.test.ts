@@ -1,0 +1,191 @@
+/**
+ * Live git state: code lenses and hovers over a real repository, refreshed when refs change
+ * (through the server's own requests and through the CLI), and the custom requests.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { CodeLens, Hover } from 'vscode-languageserver-protocol';
+import type {
+  ApplyResult,
+  GraphResult,
+  HistoryResult,
+  PlanResult,
+  StatusResult,
+} from '../../server/src/protocol/requests';
+import { cursor, Harness, PAYMENT, REPO_ROOT } from './harness';
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8' });
+}
+
+describe('live state from git', () => {
+  let h: Harness;
+  let uri: string;
+  before(async () => {
+    h = await Harness.start({ files: { 'deployments/payment.yaml': PAYMENT } });
+    git(h.root, 'init', '-q', '-b', 'main');
+    git(h.root, 'config', 'user.email', 'dev@example.com');
+    git(h.root, 'config', 'user.name', 'Dev');
+    git(h.root, 'add', '.');
+    git(h.root, 'commit', '-q', '-m', 'init');
+    // The repository is made after the files are written; the tests start a fresh server on it.
+    await h.stop(true);
+  });
+  after(() => h.stop());
+
+  const lenses = async () =>
+    (await h.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } })).map(
+      (l) => l.command!.title,
+    );
+
+  test('lenses start blocked: nothing is deployed yet', async () => {
+    const root = h.root;
+    h = await Harness.startIn(root);
+    uri = await h.open('deployments/payment.yaml', PAYMENT);
+    assert.deepEqual(await lenses(), [
+      'dev → staging: blocked: nothing deployed in dev',
+      'staging → prod: blocked: nothing deployed in staging',
+    ]);
+  });
+
+  test('a rollout through applyRollout makes the next edge ready and refreshes lenses', async () => {
+    const before = h.codeLensRefreshes;
+    const r = await h.request<ApplyResult>('atmosDeployments/applyRollout', {
+      deployment: 'payment-service',
+      target: 'dev',
+    });
+    assert.equal(r.ok, true, r.message);
+    assert.equal(r.tags.length, 2);
+    await h.until(() => (h.codeLensRefreshes > before ? true : undefined), 'codeLens refresh');
+    assert.deepEqual(await lenses(), [
+      'dev → staging: ready',
+      'staging → prod: blocked: nothing deployed in staging',
+    ]);
+  });
+
+  test('planRollout returns the refusal word for word, and a plan when allowed', async () => {
+    const refused = await h.request<PlanResult>('atmosDeployments/planRollout', {
+      deployment: 'payment-service',
+      target: 'prod',
+      promoteFrom: 'dev',
+    });
+    assert.equal(
+      refused.refusal,
+      'Cannot promote directly from dev to prod. Must promote from staging.',
+    );
+    const ok = await h.request<PlanResult>('atmosDeployments/planRollout', {
+      deployment: 'payment-service',
+      target: 'staging',
+      promoteFrom: 'dev',
+    });
+    assert.deepEqual(ok.plan?.components.map((c) => c.component).sort(), ['api', 'db']);
+    assert.equal(ok.plan?.requiresApproval, false);
+  });
+
+  test('a rollout by the CLI is noticed through the refs watcher', async () => {
+    const before = h.codeLensRefreshes;
+    execFileSync(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'dist/cli.js'),
+        'rollout',
+        'payment-service',
+        '--target',
+        'staging',
+        '--promote-from',
+        'dev',
+        '--cwd',
+        h.root,
+      ],
+      { encoding: 'utf8' },
+    );
+    await h.until(() => (h.codeLensRefreshes > before ? true : undefined), 'codeLens refresh');
+    assert.deepEqual(await lenses(), [
+      'dev → staging: up to date',
+      'staging → prod: ready · requires approval',
+    ]);
+  });
+
+  test('hover shows what is deployed: SHA, age, source', async () => {
+    const { position } = cursor(PAYMENT.replace('    staging:', '    stag|ing:'));
+    const r = await h.request<Hover>('textDocument/hover', { textDocument: { uri }, position });
+    const md = (r.contents as { value: string }).value;
+    const sha = git(h.root, 'rev-parse', 'HEAD').trim().slice(0, 7);
+    assert.match(
+      md,
+      new RegExp(`\`api\` at \`${sha}\`, just now by dev@example.com, promoted from \`dev\``),
+    );
+    assert.match(md, /`dev → staging`: up to date/);
+  });
+
+  test('applyRollout to an approval target without approval fails with the reason', async () => {
+    await assert.rejects(
+      h.request('atmosDeployments/applyRollout', {
+        deployment: 'payment-service',
+        target: 'prod',
+        promoteFrom: 'staging',
+      }),
+      /approv/i,
+    );
+    const r = await h.request<ApplyResult>('atmosDeployments/applyRollout', {
+      deployment: 'payment-service',
+      target: 'prod',
+      promoteFrom: 'staging',
+      approve: true,
+    });
+    assert.equal(r.ok, true, r.message);
+  });
+
+  test('history, graph and status', async () => {
+    const hist = await h.request<HistoryResult>('atmosDeployments/history', {
+      deployment: 'payment-service',
+      target: 'prod',
+    });
+    assert.equal(hist.entries.length, 2);
+    assert.equal(hist.entries[0].promotedFrom, 'staging');
+    const g = await h.request<GraphResult>('atmosDeployments/graph', {
+      deployment: 'payment-service',
+    });
+    assert.deepEqual(
+      g.deployment?.targets.map((t) => t.name),
+      ['dev', 'staging', 'prod'],
+    );
+    assert.deepEqual(
+      g.deployment?.edges.map((e) => `${e.from}→${e.to}:${e.state}`),
+      ['dev→staging:up to date', 'staging→prod:up to date'],
+    );
+    assert.ok(g.deployment?.targets[2].components.every((c) => c.sha && c.age === 'just now'));
+    const byUri = await h.request<GraphResult>('atmosDeployments/graph', { uri });
+    assert.equal(byUri.deployment?.name, 'payment-service');
+    const s = await h.request<StatusResult>('atmosDeployments/status', {});
+    assert.deepEqual(
+      s.deployments.map((d) => [d.name, d.errors]),
+      [['payment-service', 0]],
+    );
+  });
+});
+
+describe('a workspace without git', () => {
+  let h: Harness;
+  before(async () => {
+    h = await Harness.start({ files: { 'deployments/payment.yaml': PAYMENT } });
+  });
+  after(() => h.stop());
+
+  test('lenses are blocked, requests that need git say why', async () => {
+    const uri = await h.open('deployments/payment.yaml', PAYMENT);
+    const l = await h.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+    assert.equal(l[0].command?.title, 'dev → staging: blocked: nothing deployed in dev');
+    await assert.rejects(
+      h.request('atmosDeployments/planRollout', { deployment: 'payment-service', target: 'dev' }),
+      /Git records are not available: .* is not in a git repository/,
+    );
+    const g = await h.request<GraphResult>('atmosDeployments/graph', {
+      deployment: 'payment-service',
+    });
+    assert.match(g.gitProblem ?? '', /not in a git repository/);
+    assert.equal(g.deployment?.edges[0].label, 'blocked (nothing deployed in dev)');
+  });
+});

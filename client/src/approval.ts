@@ -14,6 +14,8 @@ export type ApprovalPrompt = (plan: RolloutPlan, text: ApprovalText) => Promise<
 export interface ApprovalText {
   message: string;
   detail: string;
+  /** The confirming button: Approve where approval is required, else the action's verb. */
+  button: string;
 }
 
 /** The words of the modal, separate from showing it so tests can check exactly what users see. */
@@ -29,16 +31,21 @@ export function describePlan(plan: RolloutPlan, action = 'Approve deployment?'):
     lines.push('', `${plan.commitsAhead} commit${plan.commitsAhead === 1 ? '' : 's'} ahead`);
   }
   if (plan.approvalProblem) lines.push('', `Existing approval not used: ${plan.approvalProblem}`);
-  return { message: `${action} ${plan.deployment}: ${route}`, detail: lines.join('\n') };
+  const button = /approv/i.test(action) ? 'Approve' : action.replace(/\?$/, '');
+  return {
+    message: `${action} ${plan.deployment}: ${route}`,
+    detail: lines.join('\n'),
+    button,
+  };
 }
 
 const modalPrompt: ApprovalPrompt = async (_plan, text) => {
   const choice = await vscode.window.showWarningMessage(
     text.message,
     { modal: true, detail: text.detail },
-    'Approve',
+    text.button,
   );
-  return choice === 'Approve';
+  return choice === text.button;
 };
 
 let prompt: ApprovalPrompt = modalPrompt;

@@ -39,7 +39,7 @@ async function planAndApply(
     plan = res.plan;
   } catch (err) {
     void showFailure(ctx, errorText(err));
-    return undefined;
+    return { ok: false, tags: [], message: errorText(err) };
   }
   if (plan.nothingToDo) {
     const message = `${plan.target} already runs these SHAs; nothing to do.`;

@@ -138,7 +138,12 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
     panel.webview.html = this.html(panel.webview);
     const subs = [
       panel.webview.onDidReceiveMessage((m: FromWebview) => this.handleMessage(m)),
-      panel.onDidChangeViewState(() => panel.visible && this.schedule(0)),
+      // A hidden webview is torn down (retainContextWhenHidden is off to save memory) and
+      // reloads when shown; until its new page says ready, messages would be lost.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.pageReady = false;
+        else this.schedule(0);
+      }),
     ];
     panel.onDidDispose(() => {
       for (const s of subs) s.dispose();
@@ -150,8 +155,10 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
   async handleMessage(m: FromWebview): Promise<void> {
     switch (m.type) {
       case 'ready':
+        this.log.debug('graph: the page is ready');
         this.pageReady = true;
         this.repost();
+        if (this.svgWaiters.length) this.post({ type: 'requestSvg' });
         return;
       case 'refresh':
         await this.update();
@@ -174,12 +181,17 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
   /** Asks the page for its SVG and writes it to `target` (or where the user says). */
   async exportSvg(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
     if (!this.panel) return undefined;
+    this.panel.reveal(undefined, true);
     const svg = await new Promise<string>((resolve, reject) => {
-      const timeout = setTimeout(() => reject(new Error('the graph page did not answer')), 10000);
-      this.svgWaiters.push((s) => {
+      const waiter = (s: string) => {
         clearTimeout(timeout);
         resolve(s);
-      });
+      };
+      const timeout = setTimeout(() => {
+        this.svgWaiters.splice(this.svgWaiters.indexOf(waiter), 1);
+        reject(new Error('the graph page did not answer'));
+      }, 10000);
+      this.svgWaiters.push(waiter);
       this.post({ type: 'requestSvg' });
     });
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;

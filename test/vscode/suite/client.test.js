@@ -1,0 +1,357 @@
+// Runs inside the VS Code extension host (see index.js): the client's own features, read through
+// the API the extension exports (tree provider, graph panel, approval hook) and its commands.
+// Tests that need the language server's custom requests skip with a reason while the server
+// answers MethodNotFound; the promotion test also needs the workspace to be a git repository
+// (ui-drive.test.mjs opens one; e2e.test.mjs opens a plain folder).
+'use strict';
+const assert = require('node:assert');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const vscode = require('vscode');
+
+const EXTENSION_ID = 'atmos-deployments.atmos-deployments';
+const DEPLOYMENT = 'payment-service';
+
+/** Polls `fn` until it returns something truthy, failing with `what` after the deadline. */
+async function waitFor(fn, { timeoutMs = 30000, intervalMs = 100, what = 'condition' } = {}) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last})`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+function folder() {
+  const f = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(f, 'no workspace folder is open');
+  return f.uri.fsPath;
+}
+
+/** git in the workspace, for reading the records a promotion leaves (tests only). */
+function git(...args) {
+  return execFileSync('git', args, { cwd: folder(), encoding: 'utf8' }).trim();
+}
+
+function isGitRepo() {
+  try {
+    return git('rev-parse', '--is-inside-work-tree') === 'true' && !!git('rev-parse', 'HEAD');
+  } catch {
+    return false;
+  }
+}
+
+let api;
+/** The tree's root items once the server answers, or why it does not. */
+async function rootItems() {
+  api.tree.refresh();
+  return api.tree.getChildren();
+}
+
+async function statusOrSkip(ctx) {
+  const roots = await rootItems();
+  const msg = roots.find((n) => n.kind === 'message' && /unavailable/.test(n.text));
+  if (msg) {
+    assert.match(msg.text, /^Promotion status unavailable: /);
+    console.log(`  skipped: ${msg.text}`);
+    ctx.skip();
+  }
+  return roots;
+}
+
+suite('client', () => {
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is not loaded`);
+    api = await ext.activate();
+    assert.ok(api && api.tree && api.graph, 'the extension exports its API');
+    await waitFor(() => api.session.running, { what: 'the language server to run' });
+  });
+
+  suiteTeardown(() => api?.setApprovalPrompt(undefined));
+
+  test('every contributed command is registered, in the category', async () => {
+    const all = new Set(await vscode.commands.getCommands(true));
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID).packageJSON;
+    for (const c of pkg.contributes.commands) {
+      assert.ok(all.has(c.command), `${c.command} is not registered`);
+      assert.strictEqual(c.category, 'Atmos Deployments', `${c.command} category`);
+    }
+    for (const id of api.commands) {
+      assert.ok(
+        pkg.contributes.commands.some((c) => c.command === id),
+        `${id} is registered but not contributed`,
+      );
+    }
+  });
+
+  test('manifest: view container, welcome view, grammar injection, restricted mode', () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID).packageJSON;
+    const c = pkg.contributes;
+    assert.strictEqual(c.viewsContainers.activitybar[0].id, 'atmosDeployments');
+    assert.strictEqual(c.views.atmosDeployments[0].id, 'atmosDeployments.promotions');
+    assert.match(c.viewsWelcome[0].contents, /command:atmosDeployments\.createDeploymentFile/);
+    assert.deepStrictEqual(c.grammars[0].injectTo, ['source.yaml']);
+    assert.strictEqual(c.grammars[0].scopeName, 'atmos.deployments.injection');
+    assert.strictEqual(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
+    for (const id of ['promote', 'rollOut', 'approve', 'rollBack']) {
+      const entry = c.menus.commandPalette.find((m) => m.command === `atmosDeployments.${id}`);
+      assert.strictEqual(entry?.when, 'isWorkspaceTrusted', `${id} is hidden when untrusted`);
+    }
+    for (const key of ['files', 'remote', 'approvalRole', 'maxFileSize', 'deployCommand']) {
+      assert.ok(
+        c.configuration.properties[`atmosDeployments.${key}`]?.description,
+        `setting ${key} has a description`,
+      );
+    }
+  });
+
+  test('tree: deployment → targets → components, and edges with their state', async function () {
+    const roots = await statusOrSkip(this);
+    const dep = roots.find((n) => n.kind === 'deployment' && n.deployment.name === DEPLOYMENT);
+    assert.ok(
+      dep,
+      `no ${DEPLOYMENT} in the tree: ${roots.map((r) => r.text ?? r.deployment?.name)}`,
+    );
+    const item = api.tree.getTreeItem(dep);
+    assert.strictEqual(item.label, DEPLOYMENT);
+    assert.strictEqual(item.contextValue, 'deployment');
+    const children = await api.tree.getChildren(dep);
+    const targets = children.filter((n) => n.kind === 'target').map((n) => n.target.name);
+    assert.deepStrictEqual(targets, ['dev', 'staging', 'prod']);
+    const edges = children.filter((n) => n.kind === 'edge');
+    const labels = edges.map((n) => api.tree.getTreeItem(n).label);
+    assert.deepStrictEqual(labels, ['dev → staging', 'staging → prod']);
+    for (const e of edges) {
+      const ti = api.tree.getTreeItem(e);
+      assert.ok(ti.description, 'an edge shows its state');
+      assert.ok(ti.iconPath instanceof vscode.ThemeIcon && ti.iconPath.color, 'coloured icon');
+      assert.match(ti.contextValue, /^edge\./);
+    }
+    const prod = children.find((n) => n.kind === 'target' && n.target.name === 'prod');
+    assert.match(api.tree.getTreeItem(prod).description, /from staging · requires approval/);
+    const dev = children.find((n) => n.kind === 'target' && n.target.name === 'dev');
+    assert.strictEqual(api.tree.getTreeItem(dev).contextValue, 'target.entry');
+    const comps = await api.tree.getChildren(dev);
+    for (const c of comps.filter((n) => n.kind === 'component')) {
+      const ti = api.tree.getTreeItem(c);
+      assert.ok(ti.description === 'not deployed' || /^[0-9a-f]{7}/.test(ti.description));
+    }
+    console.log(
+      `  tree: ${labels.map((l, i) => `${l} (${api.tree.getTreeItem(edges[i]).description})`).join(', ')}`,
+    );
+  });
+
+  test('graph: nodes, edges, CSP; click reveals YAML; cursor highlights; edits update', async function () {
+    await statusOrSkip(this);
+    const view = await vscode.commands.executeCommand('atmosDeployments.showGraph', {
+      deployment: DEPLOYMENT,
+    });
+    assert.ok(view, `no graph: ${api.graph.lastError}`);
+    assert.deepStrictEqual(
+      view.nodes.map((n) => n.id),
+      ['dev', 'staging', 'prod'],
+    );
+    const x = Object.fromEntries(view.nodes.map((n) => [n.id, n.x]));
+    assert.ok(
+      x.dev < x.staging && x.staging < x.prod,
+      `layered left to right: ${JSON.stringify(x)}`,
+    );
+    assert.ok(view.nodes.find((n) => n.id === 'dev').entryPoint, 'dev is an entry point');
+    const sp = view.edges.find((e) => e.from === 'staging' && e.to === 'prod');
+    assert.ok(sp?.requiresApproval, 'staging → prod is marked for approval');
+    assert.ok(sp.points.length >= 2, 'edges are routed');
+
+    const html = api.graph.htmlForTests;
+    assert.match(
+      html,
+      /default-src 'none'; script-src 'nonce-[^']+'; style-src [^;]+ 'nonce-[^']+'; img-src /,
+    );
+    assert.doesNotMatch(html, /https?:\/\/(?!.*vscode-cdn)/, 'no remote content');
+
+    // The page asks the host to reveal a target; the editor selects its key.
+    await api.graph.handleMessage({ type: 'reveal', target: 'staging' });
+    const editor = await waitFor(
+      () => {
+        const e = vscode.window.activeTextEditor;
+        return e && e.document.getText(e.selection) === 'staging' ? e : undefined;
+      },
+      { what: 'the editor to select "staging"' },
+    );
+    assert.match(editor.document.uri.path, /deployments\/payment-service\.yaml$/);
+
+    // Moving the cursor into prod's block highlights the prod node.
+    const prodLine = editor.document
+      .getText()
+      .split('\n')
+      .findIndex((l) => /^\s+prod:/.test(l));
+    editor.selection = new vscode.Selection(prodLine + 2, 4, prodLine + 2, 4);
+    await waitFor(() => api.graph.highlight === 'prod', { what: 'prod to be highlighted' });
+
+    // Typing a new target updates the graph before anything is saved.
+    const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+    await editor.edit((e) => e.insert(end, '\n    qa:\n      promotion:\n        from: staging\n'));
+    try {
+      await waitFor(() => api.graph.lastView?.nodes.some((n) => n.id === 'qa'), {
+        what: 'the graph to show the typed target qa',
+      });
+      assert.ok(api.graph.lastView.edges.some((e) => e.from === 'staging' && e.to === 'qa'));
+    } finally {
+      await vscode.commands.executeCommand('undo');
+      await waitFor(() => !editor.document.isDirty, { what: 'the edit to be undone' });
+    }
+    await waitFor(() => !api.graph.lastView?.nodes.some((n) => n.id === 'qa'), {
+      what: 'qa to leave the graph after undo',
+    });
+  });
+
+  test('graph: export as a standalone SVG', async function () {
+    await statusOrSkip(this);
+    await vscode.commands.executeCommand('atmosDeployments.showGraph', { deployment: DEPLOYMENT });
+    const out = vscode.Uri.file(path.join(os.tmpdir(), `atmos-graph-${process.pid}.svg`));
+    const uri = await waitFor(
+      () => vscode.commands.executeCommand('atmosDeployments.exportGraphSvg', { uri: out }),
+      { what: 'the page to answer with its SVG' },
+    );
+    const text = fs.readFileSync(uri.fsPath, 'utf8');
+    assert.match(text, /^<\?xml/);
+    assert.match(text, /<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(text, />staging</);
+    assert.doesNotMatch(text, /var\(--vscode/, 'theme variables are resolved');
+    fs.rmSync(uri.fsPath, { force: true });
+  });
+
+  test('promotion from commands: roll out, promote, approval cancelled then given; git records', async function () {
+    if (!isGitRepo()) {
+      console.log('  skipped: the workspace is not a git repository with a commit');
+      this.skip();
+    }
+    await statusOrSkip(this);
+    if (api.tree.last?.gitProblem) {
+      console.log(`  skipped: the server reports ${api.tree.last.gitProblem}`);
+      this.skip();
+    }
+    // A fresh commit, so every step below has something new to move.
+    git(
+      '-c',
+      'user.name=Test',
+      '-c',
+      'user.email=test@example.com',
+      'commit',
+      '--allow-empty',
+      '-q',
+      '-m',
+      `suite ${Date.now()}`,
+    );
+    const sha = git('rev-parse', 'HEAD');
+    const prompts = [];
+    let answer = true;
+    api.setApprovalPrompt(async (plan, text) => {
+      prompts.push({ plan, text });
+      return answer;
+    });
+
+    const dev = await vscode.commands.executeCommand('atmosDeployments.rollOut', {
+      deployment: DEPLOYMENT,
+      target: 'dev',
+      gitSha: sha,
+    });
+    assert.ok(dev?.ok, `roll out to dev: ${dev?.message}`);
+    const staging = await vscode.commands.executeCommand('atmosDeployments.promote', {
+      deployment: DEPLOYMENT,
+      target: 'staging',
+      from: 'dev',
+    });
+    assert.ok(staging?.ok, `promote to staging: ${staging?.message}`);
+    assert.ok(
+      staging.tags.length > 0 &&
+        staging.tags.every((t) => t.startsWith(`atmos/deployments/${DEPLOYMENT}/staging/`)),
+    );
+
+    const prodRefs = () =>
+      git('for-each-ref', '--format=%(objectname)', `refs/atmos/deployments/${DEPLOYMENT}/prod/`);
+    const notesRef = `refs/notes/atmos/${DEPLOYMENT}/approvals`;
+    const note = () => {
+      try {
+        return git('notes', `--ref=${notesRef}`, 'show', sha);
+      } catch {
+        return '';
+      }
+    };
+    const before = { refs: prodRefs(), note: note() };
+
+    // Cancel writes nothing.
+    answer = false;
+    prompts.length = 0;
+    const cancelled = await vscode.commands.executeCommand('atmosDeployments.promote', {
+      deployment: DEPLOYMENT,
+      target: 'prod',
+      from: 'staging',
+    });
+    assert.strictEqual(cancelled, undefined);
+    assert.strictEqual(prompts.length, 1, 'the approval modal was shown');
+    assert.strictEqual(prompts[0].plan.requiresApproval, true);
+    assert.match(prompts[0].text.message, /Approve deployment\? payment-service: staging → prod/);
+    assert.match(prompts[0].text.detail, new RegExp(sha.slice(0, 7)));
+    assert.deepStrictEqual({ refs: prodRefs(), note: note() }, before, 'cancel wrote nothing');
+
+    // Approve records the note and the rollout.
+    answer = true;
+    const prod = await vscode.commands.executeCommand('atmosDeployments.promote', {
+      deployment: DEPLOYMENT,
+      target: 'prod',
+      from: 'staging',
+    });
+    assert.ok(prod?.ok, `promote to prod: ${prod?.message}`);
+    const refs = prodRefs().split('\n').filter(Boolean);
+    assert.ok(
+      refs.length > 0 && refs.every((r) => r === sha),
+      `prod refs point at ${sha}: ${refs}`,
+    );
+    const tag = prod.tags[0];
+    assert.match(
+      tag,
+      new RegExp(
+        `^atmos/deployments/${DEPLOYMENT}/prod/[^/]+/\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\dZ(-\\d+)?$`,
+      ),
+    );
+    const body = git('cat-file', '-p', `refs/tags/${tag}`);
+    assert.match(body, /atmos\.tools\/v1alpha1/);
+    assert.match(body, /kind: Deployment/);
+    assert.match(body, /promoted_from: staging/);
+    assert.match(body, new RegExp(`git_sha: "?${sha}`));
+    const approval = note()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((n) => n.target === 'prod' && n.promoted_from === 'staging');
+    assert.ok(approval, `an approval note for prod on ${sha}`);
+    assert.strictEqual(approval.deployment, DEPLOYMENT);
+    assert.ok(approval.approved_by && approval.approved_at);
+
+    // The tree follows: staging → prod is now up to date.
+    const roots = await rootItems();
+    const dep = roots.find((n) => n.kind === 'deployment' && n.deployment.name === DEPLOYMENT);
+    const edge = (await api.tree.getChildren(dep)).find(
+      (n) => n.kind === 'edge' && n.edge.from === 'staging' && n.edge.to === 'prod',
+    );
+    assert.strictEqual(edge.edge.state, 'up to date');
+
+    // History lists the new prod rollout.
+    const doc = await vscode.commands.executeCommand('atmosDeployments.showHistory', {
+      deployment: DEPLOYMENT,
+      target: 'prod',
+    });
+    assert.ok(doc.getText().includes(tag), 'history shows the new tag');
+  });
+});

@@ -1,0 +1,362 @@
+// UI drive of the client in a real VS Code (code-server 4.100.3 = VS Code 1.100.3), offline, on a
+// demo-like workspace: a temp git repository with the spec's payment-service deployment (with
+// components), a broken file, and rollouts recorded with the CLI once `rollout` exists.
+// In the light and then the dark theme it reads the Problems panel and the Promotions tree,
+// opens the graph and reads its nodes and edges inside the webview frame, clicks a node and
+// checks the editor selection, and runs Promote from the palette and confirms the modal. Every
+// step leaves a screenshot under test-results/vscode/ui-*-<theme>.png. Finally the in-host
+// suite runs in this git workspace, so its promotion test can check the records.
+// Run: node --test test/vscode/ui-drive.test.mjs    (after `node esbuild.mjs`)
+// Env: ATMOS_EXPECT_ROLLOUT=1 makes a refused or failed promotion from the palette a failure
+//      (until the server can write git records it is reported and the drive goes on).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { setup } from './setup.mjs';
+import { pollUntil, start } from './code-server.mjs';
+import * as d from './driver.mjs';
+import { runExtensionTests } from './run-ext-tests.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(HERE, '..', '..');
+const OUT_DIR = path.join(REPO_ROOT, 'test-results', 'vscode');
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+const EXPECT_ROLLOUT = process.env.ATMOS_EXPECT_ROLLOUT === '1';
+const THEMES = [
+  { name: 'Default Light Modern', kind: 'light' },
+  { name: 'Default Dark Modern', kind: 'dark' },
+];
+
+const PAYMENT_SERVICE = `# The example from the spec (target-promotion.md): dev → staging → prod.
+deployment:
+  name: payment-service
+
+  components:
+    terraform:
+      vpc: {}
+      ecs: {}
+    helmfile:
+      api: {}
+
+  targets:
+    dev:
+      # No promotion config = entry point
+      labels:
+        environment: dev
+
+    staging:
+      promotion:
+        from: dev # Can only promote from dev
+      labels:
+        environment: staging
+
+    prod:
+      promotion:
+        from: staging # Must promote from staging
+        requires_approval: true # Atmos Pro approval required
+      labels:
+        environment: prod
+`;
+
+const skip = fs.existsSync(path.join(REPO_ROOT, 'dist', 'client.js'))
+  ? false
+  : 'dist/client.js is missing: build the extension first (node esbuild.mjs)';
+
+function git(cwd, ...args) {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Demo',
+      GIT_AUTHOR_EMAIL: 'demo@example.com',
+      GIT_COMMITTER_NAME: 'Demo',
+      GIT_COMMITTER_EMAIL: 'demo@example.com',
+    },
+  }).trim();
+}
+
+function cliHas(command) {
+  try {
+    return execFileSync(process.execPath, [CLI, command, '--help'], { encoding: 'utf8' }).includes(
+      `${command} `,
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** The demo-like workspace; returns what was recorded so the drive knows what to expect. */
+function makeWorkspace() {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'atmos-ui-ws-'));
+  fs.mkdirSync(path.join(ws, 'deployments'));
+  fs.writeFileSync(path.join(ws, 'deployments', 'payment-service.yaml'), PAYMENT_SERVICE);
+  fs.copyFileSync(
+    path.join(REPO_ROOT, 'test', 'fixtures', 'workspace', 'deployments', 'broken.yaml'),
+    path.join(ws, 'deployments', 'broken.yaml'),
+  );
+  git(ws, 'init', '-q', '-b', 'main');
+  git(ws, 'add', '.');
+  git(ws, 'commit', '-q', '-m', 'payment-service: dev, staging, prod');
+  const first = git(ws, 'rev-parse', 'HEAD');
+  fs.writeFileSync(path.join(ws, 'README.md'), '# payment-service\n');
+  git(ws, 'add', '.');
+  git(ws, 'commit', '-q', '-m', 'Add a README');
+  const recorded = [];
+  if (cliHas('rollout')) {
+    const rollout = (...args) => {
+      execFileSync(process.execPath, [CLI, 'rollout', 'payment-service', '--cwd', ws, ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      recorded.push(args.join(' '));
+    };
+    rollout('--target', 'dev', '--git-sha', first);
+    rollout('--target', 'staging', '--promote-from', 'dev');
+    rollout('--target', 'dev', '--git-sha', git(ws, 'rev-parse', 'HEAD'));
+  }
+  return { ws, recorded };
+}
+
+/** Text of the status bar's cursor position item (`Ln 24, Col 5 (4 selected)`). */
+async function cursorStatus(page) {
+  return page.evaluate(() => {
+    const items = Array.from(document.querySelectorAll('.statusbar-item'));
+    const ln = items.find((i) => /Ln \d+, Col \d+/.test(i.textContent || ''));
+    return ln ? ln.textContent.trim() : '';
+  });
+}
+
+async function waitForText(read, check, what, timeoutMs = 30000) {
+  let last;
+  await pollUntil(
+    async () => {
+      last = await read();
+      return check(last);
+    },
+    { timeoutMs, intervalMs: 200, what: `${what}` },
+  ).catch((e) => {
+    e.message += `\nlast seen: ${JSON.stringify(last)}`;
+    throw e;
+  });
+  return last;
+}
+
+/** The graph's document frame (the most recent webview with our page). */
+async function graphFrame(page) {
+  return pollUntil(
+    async () => {
+      for (const f of d.webviewFrames(page).reverse()) {
+        const ok = await f.evaluate(() => !!document.getElementById('canvas')).catch(() => false);
+        if (ok) return f;
+      }
+      return undefined;
+    },
+    { timeoutMs: 30000, what: 'the promotion graph webview' },
+  );
+}
+
+test(
+  'real VS Code: client UI drive (tree, graph, promote) in light and dark',
+  { skip, timeout: 20 * 60 * 1000 },
+  async (t) => {
+    await setup();
+    const { ws, recorded } = makeWorkspace();
+    t.diagnostic(
+      `workspace ${ws}; recorded rollouts: ${recorded.length ? recorded.join(' | ') : 'none (the CLI has no rollout command yet)'}`,
+    );
+    fs.mkdirSync(OUT_DIR, { recursive: true });
+    let vscode;
+    const serverLog = () =>
+      vscode ? `--- code-server log\n${vscode.readLog().split('\n').slice(-30).join('\n')}` : '';
+    try {
+      vscode = await start({
+        folder: ws,
+        extensionDevelopmentPath: REPO_ROOT,
+        theme: THEMES[0].name,
+      });
+      const { browser, page, consoleLines } = await d.launch();
+      const shot = async (name, kind) => {
+        const file = await d.screenshot(page, path.join(OUT_DIR, `ui-${name}-${kind}.png`));
+        t.diagnostic(`screenshot ${path.relative(REPO_ROOT, file)}`);
+      };
+      try {
+        await page.goto(vscode.url, { waitUntil: 'domcontentloaded' });
+        await d.waitForWorkbench(page);
+
+        for (const [i, theme] of THEMES.entries()) {
+          if ((await d.themeKind(page)) !== theme.kind) await d.setColorTheme(page, theme.name);
+          await d.waitForThemeApplied(page, theme.kind);
+          const kind = theme.kind;
+
+          // Problems: the broken file's diagnostics from the language server.
+          await d.openFile(page, 'deployments/broken.yaml');
+          await d.showProblems(page);
+          const problems = await d.readProblems(page, {
+            waitFor: (text) => /broken\.yaml/.test(text) && text.split('\n').length > 1,
+            timeout: 60000,
+          });
+          t.diagnostic(`problems (${kind}): ${problems.join(' | ')}`);
+          await shot('problems', kind);
+          await page.keyboard.press('Escape');
+
+          // Promotions tree.
+          await d.runCommand(page, 'Atmos Deployments: Focus on Promotions View');
+          const rows = await waitForText(
+            () => d.readTreeView(page, 'Promotions', { minRows: 3 }),
+            (r) =>
+              r.some((x) => x.includes('payment-service')) &&
+              r.some((x) => x.includes('dev → staging')),
+            'the Promotions tree to list payment-service and its edges',
+            60000,
+          );
+          t.diagnostic(`tree (${kind}): ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+          for (const name of ['dev', 'staging', 'prod', 'staging → prod']) {
+            assert.ok(
+              rows.some((r) => r.includes(name)),
+              `tree row ${name}`,
+            );
+          }
+          // Expand payment-service's staging to show its components with SHAs (other
+          // deployments, such as the broken one, have a staging too).
+          const pane = page
+            .locator('.split-view-view .pane', {
+              has: page.locator('.pane-header', { hasText: 'Promotions' }),
+            })
+            .first();
+          const texts = await pane.locator('.monaco-list-row').allInnerTexts();
+          const own = texts.findIndex((r) => r.startsWith('payment-service'));
+          const stagingRow = texts.findIndex((r, n) => n > own && r.startsWith('staging'));
+          assert.ok(stagingRow > own, `payment-service/staging row in ${JSON.stringify(texts)}`);
+          const row = pane.locator('.monaco-list-row').nth(stagingRow);
+          if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+          await waitForText(
+            () => d.readTreeView(page, 'Promotions', { minRows: 3 }),
+            (r) => r.some((x) => /^vpc/.test(x)),
+            'staging to expand to its components',
+          );
+          await shot('tree', kind);
+
+          // Graph beside the YAML.
+          await d.openFile(page, 'deployments/payment-service.yaml');
+          await d.runCommand(page, 'Atmos Deployments: Show Graph');
+          const frame = await graphFrame(page);
+          const graph = await waitForText(
+            () =>
+              frame.evaluate(() => ({
+                nodes: Array.from(document.querySelectorAll('g.node')).map((n) =>
+                  n.getAttribute('data-target'),
+                ),
+                edges: Array.from(document.querySelectorAll('g.edge')).map(
+                  (e) =>
+                    `${e.getAttribute('data-from')}→${e.getAttribute('data-to')}: ${e.querySelector('.label text')?.textContent}`,
+                ),
+                entry: Array.from(document.querySelectorAll('g.node.entry')).map((n) =>
+                  n.getAttribute('data-target'),
+                ),
+                approval: Array.from(document.querySelectorAll('g.edge')).filter(
+                  (e) =>
+                    /approval/.test(e.querySelector('title')?.textContent ?? '') ||
+                    e.classList.contains('approval'),
+                ).length,
+              })),
+            (g) => g.nodes.length === 3 && g.edges.length === 2,
+            'the graph to draw 3 nodes and 2 edges',
+          );
+          t.diagnostic(
+            `graph (${kind}): nodes ${graph.nodes.join(', ')}; edges ${graph.edges.join(' | ')}; entry ${graph.entry}`,
+          );
+          assert.deepEqual(graph.nodes, ['dev', 'staging', 'prod']);
+          assert.deepEqual(graph.entry, ['dev']);
+          await shot('graph', kind);
+
+          // Click a node: its key is selected in the YAML.
+          const target = i === 0 ? 'prod' : 'staging';
+          await frame.locator(`g.node[data-target="${target}"] rect.box`).click();
+          const status = await waitForText(
+            () => cursorStatus(page),
+            (s) => s.includes(`(${target.length} selected)`),
+            `the editor to select "${target}"`,
+          );
+          t.diagnostic(`after clicking ${target}: ${status}`);
+          await frame
+            .locator(`g.node.highlight[data-target="${target}"]`)
+            .waitFor({ timeout: 30000 });
+          await shot('graph-click', kind);
+
+          // Promote from the palette and confirm the modal.
+          const [to, from] = i === 0 ? ['staging', 'dev'] : ['prod', 'staging'];
+          await d.runCommand(page, 'Atmos Deployments: Promote…');
+          const pick = page
+            .locator('.quick-input-widget .monaco-list-row', { hasText: to })
+            .first();
+          await pick.waitFor({ timeout: 30000 });
+          await shot('promote-pick', kind);
+          await pick.click();
+          const dialog = page.locator('.monaco-dialog-box');
+          const outcome = await pollUntil(
+            async () => {
+              if (await dialog.isVisible().catch(() => false)) return 'dialog';
+              const n = await d.readNotifications(page);
+              return n.find((m) => /Atmos Deployments:|nothing to do/.test(m))
+                ? 'notification'
+                : undefined;
+            },
+            { timeoutMs: 60000, what: 'the approval modal or a notification' },
+          );
+          if (outcome === 'dialog') {
+            const text = await dialog.innerText();
+            t.diagnostic(`modal (${kind}): ${text.replace(/\s+/g, ' ')}`);
+            assert.match(text, new RegExp(`${from} → ${to}`));
+            await shot('approval', kind);
+            const button = to === 'prod' ? 'Approve' : 'Promote';
+            await dialog.locator('.monaco-button', { hasText: button }).first().click();
+            const done = await waitForText(
+              () => d.readNotifications(page),
+              (n) => n.some((m) => /Tags:|Atmos Deployments:/.test(m)),
+              'the rollout result notification',
+              60000,
+            );
+            t.diagnostic(`result (${kind}): ${done.join(' | ')}`);
+            await shot('promoted', kind);
+            if (EXPECT_ROLLOUT)
+              assert.ok(done.some((m) => /Tags: atmos\/deployments\/payment-service\//.test(m)));
+          } else {
+            const n = await d.readNotifications(page);
+            t.diagnostic(`promotion refused (${kind}): ${n.join(' | ')}`);
+            await shot('promote-refused', kind);
+            if (EXPECT_ROLLOUT) assert.fail(`the promotion was refused: ${n.join(' | ')}`);
+          }
+          await page.keyboard.press('Escape');
+          await d.runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+        }
+      } catch (e) {
+        await d.screenshot(page, path.join(OUT_DIR, 'ui-failure.png')).catch(() => {});
+        e.message += `\n--- browser console (last 20)\n${consoleLines.slice(-20).join('\n')}\n${serverLog()}`;
+        throw e;
+      } finally {
+        await browser.close();
+      }
+
+      await t.test('in-host suite in the git workspace exits 0', async () => {
+        const lines = [];
+        const code = await runExtensionTests({
+          server: vscode,
+          extensionDevelopmentPath: REPO_ROOT,
+          log: (line) => {
+            lines.push(line);
+            console.log(line);
+          },
+        });
+        assert.equal(code, 0, `in-host suite exited ${code}:\n${lines.join('\n')}\n${serverLog()}`);
+      });
+    } finally {
+      await vscode?.stop();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  },
+);

@@ -23,6 +23,7 @@ import {
   type RefEntry,
   type RefUpdate,
   type RepoInfo,
+  type TagObject,
   type TagObjectSpec,
 } from './store';
 
@@ -66,10 +67,6 @@ const ALLOWED_FROM_ENVIRONMENT = {
   allowUnsafeGitProxy: true,
   allowUnsafeTemplateDir: true,
 } as const;
-
-/** Field and record separators for `for-each-ref`; tag messages cannot hold NUL. */
-const FIELD = '%00';
-const RECORD_END = '%00%1e';
 
 export class SimpleGitStore implements GitStore {
   private processes = 0;
@@ -195,37 +192,18 @@ export class SimpleGitStore implements GitStore {
     return unique.filter((_, i) => !/ commit$/.test(lines[i] ?? ''));
   }
 
-  async listRefs(prefixes: string[], bodies: boolean): Promise<RefEntry[]> {
+  async listRefs(prefixes: string[]): Promise<RefEntry[]> {
     if (prefixes.length === 0) return [];
-    const body = bodies ? '%(if)%(*objectname)%(then)%(contents)%(end)' : '';
-    const format = [
-      '%(refname)',
-      '%(objectname)',
-      '%(objecttype)',
-      '%(*objectname)',
-      '%(if)%(*objectname)%(then)%(taggerdate:unix)%(end)',
-      body,
-    ].join(FIELD);
     const out = await this.ok([
       'for-each-ref',
-      `--format=${format}${RECORD_END}`,
+      '--format=%(objectname) %(refname)',
       '--',
       ...prefixes,
     ]);
     const entries: RefEntry[] = [];
-    for (const raw of out.split('\u0000\u001e')) {
-      const rec = raw.replace(/^\n/, '');
-      if (!rec) continue;
-      const [ref, sha, objectType, peeled, tagged, message] = rec.split('\u0000');
-      if (!ref || !sha) continue;
-      entries.push({
-        ref,
-        sha,
-        objectType,
-        peeled: peeled || undefined,
-        taggedAt: tagged ? new Date(Number(tagged) * 1000).toISOString() : undefined,
-        message: bodies && peeled ? message : undefined,
-      });
+    for (const line of out.split('\n')) {
+      const at = line.indexOf(' ');
+      if (at > 0) entries.push({ sha: line.slice(0, at), ref: line.slice(at + 1) });
     }
     return entries;
   }
@@ -250,14 +228,22 @@ export class SimpleGitStore implements GitStore {
     return result;
   }
 
-  async readTagMessages(tagShas: string[]): Promise<Map<string, string>> {
+  async readTags(tagShas: string[]): Promise<Map<string, TagObject>> {
     const bodies = await this.catFile([...new Set(tagShas)]);
-    const messages = new Map<string, string>();
+    const tags = new Map<string, TagObject>();
     for (const [sha, body] of bodies) {
       const at = body.indexOf('\n\n');
-      messages.set(sha, at < 0 ? '' : body.slice(at + 2));
+      const header = at < 0 ? body : body.slice(0, at);
+      const object = /^object ([0-9a-f]+)$/m.exec(header)?.[1];
+      if (!object || !/^type commit$/m.test(header)) continue;
+      const when = /^tagger .* (\d+) [+-]\d{4}$/m.exec(header)?.[1];
+      tags.set(sha, {
+        object,
+        taggedAt: when ? new Date(Number(when) * 1000).toISOString() : undefined,
+        message: at < 0 ? '' : body.slice(at + 2),
+      });
     }
-    return messages;
+    return tags;
   }
 
   /** Object contents by SHA, in one `cat-file --batch`; missing objects are left out. */

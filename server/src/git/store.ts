@@ -26,13 +26,15 @@ export interface RefEntry {
   ref: string;
   /** The object the ref points at (a tag object for annotated tags). */
   sha: string;
-  objectType: string;
-  /** For annotated tags: the object the tag points at. */
-  peeled?: string;
-  /** For annotated tags: the tagger time, ISO 8601 UTC. */
+}
+
+/** An annotated tag object as read back by `cat-file --batch`. */
+export interface TagObject {
+  /** The object the tag points at. */
+  object: string;
+  /** Tagger time, ISO 8601 UTC. */
   taggedAt?: string;
-  /** For annotated tags, when bodies were asked for: the tag message. */
-  message?: string;
+  message: string;
 }
 
 /** A git identity, as `git var GIT_COMMITTER_IDENT` gives it. */
@@ -101,13 +103,13 @@ export interface GitStore {
   missingCommits(shas: string[]): Promise<string[]>;
 
   /**
-   * Every ref under the given prefixes, in one `git for-each-ref`. With `bodies`, annotated
-   * tags carry their message (read by the same process, no `cat-file` per tag).
+   * Every ref under the given prefixes and the object it names, in one `git for-each-ref`.
+   * It reads no objects, so it works even when a recorded commit is missing (shallow clones).
    */
-  listRefs(prefixes: string[], bodies: boolean): Promise<RefEntry[]>;
+  listRefs(prefixes: string[]): Promise<RefEntry[]>;
 
-  /** The messages of annotated tag objects, in one `git cat-file --batch`. */
-  readTagMessages(tagShas: string[]): Promise<Map<string, string>>;
+  /** Annotated tag objects by SHA, in one `git cat-file --batch`; missing ones are left out. */
+  readTags(tagShas: string[]): Promise<Map<string, TagObject>>;
 
   /** The note text attached to each of `commits` under `notesRef` (at most two processes). */
   readNotes(notesRef: string, commits: string[]): Promise<Map<string, string>>;

@@ -160,7 +160,7 @@ export async function rollback(
     );
     const records = await readRecords(store, group);
     const usable = group.filter(
-      (t) => records.get(t.name) && records.get(t.name)!.status !== 'failed',
+      (t) => records.get(t.name) && records.get(t.name)!.record.status !== 'failed',
     );
     if (usable.length === 0) {
       const recent = [
@@ -179,7 +179,7 @@ export async function rollback(
     const components: Record<string, { sha: string; tag: string }> = {};
     let from: string | undefined;
     for (const t of usable) {
-      const r = records.get(t.name)!;
+      const r = records.get(t.name)!.record;
       if (components[t.parsed.component]) continue;
       components[t.parsed.component] = { sha: r.git_sha, tag: t.name };
       from ??= r.promoted_from;

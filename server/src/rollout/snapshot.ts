@@ -24,9 +24,13 @@ export interface TagRef {
   name: string;
   /** The tag object. */
   sha: string;
-  /** The commit it points at. */
-  commit: string;
   parsed: ParsedTagName;
+}
+
+/** A deployment tag read back: the record in its message and the commit it points at. */
+export interface ReadTag {
+  record: DeploymentRecord;
+  commit: string;
   taggedAt?: string;
 }
 
@@ -53,23 +57,15 @@ export function compareTags(a: TagRef, b: TagRef): number {
 
 /** One `for-each-ref` for everything recorded about a deployment. */
 export async function readSnapshot(store: GitStore, name: string): Promise<Snapshot> {
-  const entries = await gitCall(() =>
-    store.listRefs([deploymentRefPrefix(name), tagPrefix(name)], false),
-  );
+  const entries = await gitCall(() => store.listRefs([deploymentRefPrefix(name), tagPrefix(name)]));
   const refs = new Map<string, Map<string, string>>();
   const refValues = new Map<string, string>();
   const tags: TagRef[] = [];
   for (const e of entries) {
     if (e.ref.startsWith('refs/tags/')) {
       const parsed = parseTagName(e.ref);
-      if (!parsed || parsed.deployment !== name || e.objectType !== 'tag' || !e.peeled) continue;
-      tags.push({
-        name: e.ref.slice('refs/tags/'.length),
-        sha: e.sha,
-        commit: e.peeled,
-        parsed,
-        taggedAt: e.taggedAt,
-      });
+      if (!parsed || parsed.deployment !== name) continue;
+      tags.push({ name: e.ref.slice('refs/tags/'.length), sha: e.sha, parsed });
       continue;
     }
     const p = parseDeploymentRef(e.ref);
@@ -82,17 +78,18 @@ export async function readSnapshot(store: GitStore, name: string): Promise<Snaps
   return { refs, refValues, tags };
 }
 
-/** Reads the messages of these tags and parses the deployment records (one `cat-file --batch`). */
-export async function readRecords(
-  store: GitStore,
-  tags: TagRef[],
-): Promise<Map<string, DeploymentRecord>> {
-  const messages = await gitCall(() => store.readTagMessages(tags.map((t) => t.sha)));
-  const out = new Map<string, DeploymentRecord>();
+/**
+ * Reads these tags and parses their deployment records, in one `cat-file --batch`. Tags that
+ * are not annotated deployment records (a lightweight tag, a hand-written message) are left out.
+ */
+export async function readRecords(store: GitStore, tags: TagRef[]): Promise<Map<string, ReadTag>> {
+  const out = new Map<string, ReadTag>();
+  if (tags.length === 0) return out;
+  const objects = await gitCall(() => store.readTags(tags.map((t) => t.sha)));
   for (const t of tags) {
-    const text = messages.get(t.sha);
-    const record = text === undefined ? undefined : parseTagMessage(text);
-    if (record) out.set(t.name, record);
+    const o = objects.get(t.sha);
+    const record = o ? parseTagMessage(o.message) : undefined;
+    if (o && record) out.set(t.name, { record, commit: o.object, taggedAt: o.taggedAt });
   }
   return out;
 }
@@ -100,7 +97,7 @@ export async function readRecords(
 /**
  * What runs where for one deployment: for each target and component, the SHA its ref points at,
  * with when, by whom and from where it was promoted (from the newest successful tag for that
- * SHA). Costs one `for-each-ref` and at most one `cat-file --batch`.
+ * SHA). Costs one `for-each-ref` and, in the usual case, one `cat-file --batch`.
  */
 export async function readDeployedState(
   store: GitStore,
@@ -111,19 +108,42 @@ export async function readDeployedState(
   return deployedStateFrom(store, await readSnapshot(store, name));
 }
 
+/** How many of the newest tags per component are read first; older ones only when needed. */
+const FIRST_READ = 3;
+
 export async function deployedStateFrom(store: GitStore, snap: Snapshot): Promise<DeployedState> {
-  const current = (t: TagRef) => snap.refs.get(t.parsed.target)?.get(t.parsed.component);
-  // Tags for the SHA each ref points at now, newest first: the newest successful one says
-  // when and by whom it was deployed (a failed attempt at the same SHA does not count).
-  const candidates = [...snap.tags].reverse().filter((t) => current(t) === t.commit);
-  const records = candidates.length ? await readRecords(store, candidates) : new Map();
-  const chosen = new Map<string, { tag: TagRef; record?: DeploymentRecord }>();
-  for (const t of candidates) {
+  // Tags per target and component, newest first, only where a ref exists.
+  const groups = new Map<string, TagRef[]>();
+  for (const t of [...snap.tags].reverse()) {
+    if (!snap.refs.get(t.parsed.target)?.has(t.parsed.component)) continue;
     const key = `${t.parsed.target}\u0000${t.parsed.component}`;
-    const record = records.get(t.name);
-    if (record?.status === 'failed' || chosen.has(key)) continue;
-    chosen.set(key, { tag: t, record });
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(t);
   }
+  const chosen = new Map<string, { tag: TagRef; read: ReadTag }>();
+  // The newest successful tag for the SHA a ref points at tells when and by whom it was
+  // deployed. It is nearly always among the newest few, so those are read first, in one batch;
+  // the rest only for components where none matched.
+  const pick = async (slice: (list: TagRef[]) => TagRef[]) => {
+    const wanted = [...groups].filter(([key]) => !chosen.has(key));
+    const reads = await readRecords(
+      store,
+      wanted.flatMap(([, list]) => slice(list)),
+    );
+    for (const [key, list] of wanted) {
+      for (const t of slice(list)) {
+        const read = reads.get(t.name);
+        const current = snap.refs.get(t.parsed.target)!.get(t.parsed.component);
+        if (read && read.commit === current && read.record.status !== 'failed') {
+          chosen.set(key, { tag: t, read });
+          break;
+        }
+      }
+    }
+  };
+  await pick((list) => list.slice(0, FIRST_READ));
+  if ([...groups].some(([key, list]) => !chosen.has(key) && list.length > FIRST_READ))
+    await pick((list) => list.slice(FIRST_READ));
   const state: DeployedState = {};
   for (const [target, comps] of snap.refs) {
     state[target] = {};
@@ -131,10 +151,10 @@ export async function deployedStateFrom(store: GitStore, snap: Snapshot): Promis
       const hit = chosen.get(`${target}\u0000${component}`);
       state[target][component] = {
         sha,
-        deployedAt: hit?.record?.timestamp ?? hit?.tag.taggedAt,
-        deployedBy: hit?.record?.deployed_by,
+        deployedAt: hit?.read.record.timestamp ?? hit?.read.taggedAt,
+        deployedBy: hit?.read.record.deployed_by,
         tag: hit?.tag.name,
-        promotedFrom: hit?.record?.promoted_from,
+        promotedFrom: hit?.read.record.promoted_from,
       };
     }
   }
@@ -157,7 +177,7 @@ export async function history(
   const records = await readRecords(store, tags);
   const entries: HistoryEntry[] = [];
   for (const t of tags) {
-    const r = records.get(t.name);
+    const r = records.get(t.name)?.record;
     if (!r) continue;
     entries.push({
       tag: t.name,

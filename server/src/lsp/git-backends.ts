@@ -6,6 +6,7 @@
  */
 import { ResponseError } from 'vscode-languageserver';
 import { validateFile, type DeployedState, type Deployment } from '../core';
+import { AtmosErrorCodes } from '../protocol/requests';
 import type * as P from '../protocol/requests';
 import {
   applyRollout,
@@ -30,10 +31,10 @@ export interface GitBackends {
 
 /** JSON-RPC error codes for rollout failures, by the service's error kind. */
 export const ROLLOUT_ERROR_CODES: Record<RolloutError['kind'], number> = {
-  refused: -32010,
-  usage: -32011,
-  'approval-missing': -32012,
-  conflict: -32013,
+  refused: AtmosErrorCodes.refused,
+  usage: AtmosErrorCodes.usage,
+  'approval-missing': AtmosErrorCodes.approvalMissing,
+  conflict: AtmosErrorCodes.conflict,
 };
 
 export function createGitBackends(

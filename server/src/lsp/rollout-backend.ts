@@ -5,16 +5,17 @@
  * clear error instead of guessing.
  */
 import { ResponseError } from 'vscode-languageserver';
-import type {
-  ApplyResult,
-  ApplyRolloutParams,
-  ApproveParams,
-  ApproveResult,
-  HistoryParams,
-  HistoryResult,
-  PlanResult,
-  RollbackParams,
-  RolloutParams,
+import {
+  AtmosErrorCodes,
+  type ApplyResult,
+  type ApplyRolloutParams,
+  type ApproveParams,
+  type ApproveResult,
+  type HistoryParams,
+  type HistoryResult,
+  type PlanResult,
+  type RollbackParams,
+  type RolloutParams,
 } from '../protocol/requests';
 
 export interface RolloutBackend {
@@ -26,7 +27,7 @@ export interface RolloutBackend {
 }
 
 /** JSON-RPC error code for "git records are not available" (in the server-defined range). */
-export const GIT_UNAVAILABLE = -32001;
+export const GIT_UNAVAILABLE = AtmosErrorCodes.gitUnavailable;
 
 /** The backend of a server without git records: every request fails with the reason. */
 export class UnavailableRollout implements RolloutBackend {

@@ -8,6 +8,23 @@
  */
 import { NotificationType, RequestType, type Range } from 'vscode-languageserver-protocol';
 
+/**
+ * JSON-RPC error codes of the custom requests (server-defined range). The error's message is a
+ * sentence for the user, shown as it is; `data.kind` repeats the rollout service's error kind.
+ */
+export const AtmosErrorCodes = {
+  /** The workspace has no git repository (or the server no rollout service): nothing to read or write. */
+  gitUnavailable: -32001,
+  /** The promotion rules refuse it, or the deployment file has errors. */
+  refused: -32010,
+  /** Unknown deployment, target or component, or a git problem. */
+  usage: -32011,
+  /** The target requires an approval that is not recorded; apply again with `approve: true`. */
+  approvalMissing: -32012,
+  /** Someone else recorded a rollout first (locally or on the remote); nothing was written. */
+  conflict: -32013,
+} as const;
+
 /** What is deployed for one component of one target, read from `refs/atmos/deployments`. */
 export interface DeployedComponentInfo {
   component: string;

@@ -239,10 +239,12 @@ export class Harness {
   async stop(keep = false): Promise<void> {
     try {
       if (this.exited === null) {
+        let timer: NodeJS.Timeout | undefined;
         await Promise.race([
           this.conn.sendRequest('shutdown'),
-          new Promise((r) => setTimeout(r, 2000)),
+          new Promise((r) => (timer = setTimeout(r, 2000))),
         ]);
+        clearTimeout(timer);
         await this.conn.sendNotification('exit');
       }
     } catch {

@@ -111,7 +111,7 @@ function drawNode(n: GraphNodeView): SVGGElement {
   g.append(svg('text', { class: 'name', x: 12, y: 20 }, n.id));
   const badges: string[] = [];
   if (n.entryPoint) badges.push('entry point');
-  if (n.requiresApproval) badges.push('🛡 approval');
+  if (n.requiresApproval) badges.push('requires approval');
   if (badges.length) {
     g.append(
       svg(
@@ -158,8 +158,9 @@ function drawEdge(e: GraphEdgeView): SVGGElement {
   if (e.promotable) {
     const last = e.points[e.points.length - 1] ?? { x: b.x, y: b.y };
     const first = e.points[0] ?? last;
-    const cx = (first.x + last.x) / 2;
-    const cy = Math.max(first.y, last.y) + 16;
+    const down = current?.direction === 'DOWN';
+    const cx = down ? b.x + b.width + 44 : (first.x + last.x) / 2;
+    const cy = down ? b.y + b.height / 2 : Math.max(first.y, last.y) + 16;
     const btn = svg('g', {
       class: 'promote',
       transform: `translate(${cx - 34},${cy - 8})`,
@@ -308,4 +309,15 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
 
 buildToolbar();
 canvas.append(el('p', { class: 'unavailable' }, 'Loading the promotion graph…'));
-vscode.postMessage({ type: 'ready' });
+vscode.postMessage({ type: 'ready', width: document.body.clientWidth });
+
+// The host picks the layout direction from the page width, so it hears about resizes (after
+// they settle, not on every frame of a drag).
+let resizeTimer: number | undefined;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = window.setTimeout(
+    () => vscode.postMessage({ type: 'resize', width: document.body.clientWidth }),
+    200,
+  );
+});

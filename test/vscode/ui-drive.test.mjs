@@ -62,6 +62,17 @@ deployment:
         environment: prod
 `;
 
+// A target name that is HTML: it must show as text in the tree and the graph and run nothing.
+const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
+const HOSTILE = `deployment:
+  name: hostile
+  targets:
+    "${HOSTILE_NAME}": {}
+    staging:
+      promotion:
+        from: "${HOSTILE_NAME}"
+`;
+
 const skip = fs.existsSync(path.join(REPO_ROOT, 'dist', 'client.js'))
   ? false
   : 'dist/client.js is missing: build the extension first (node esbuild.mjs)';
@@ -95,6 +106,7 @@ function makeWorkspace() {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'atmos-ui-ws-'));
   fs.mkdirSync(path.join(ws, 'deployments'));
   fs.writeFileSync(path.join(ws, 'deployments', 'payment-service.yaml'), PAYMENT_SERVICE);
+  fs.writeFileSync(path.join(ws, 'deployments', 'hostile.yaml'), HOSTILE);
   fs.copyFileSync(
     path.join(REPO_ROOT, 'test', 'fixtures', 'workspace', 'deployments', 'broken.yaml'),
     path.join(ws, 'deployments', 'broken.yaml'),
@@ -180,6 +192,11 @@ test(
         theme: THEMES[0].name,
       });
       const { browser, page, consoleLines } = await d.launch();
+      const dialogs = [];
+      page.on('dialog', (dialog) => {
+        dialogs.push(dialog.message());
+        void dialog.dismiss();
+      });
       const shot = async (name, kind) => {
         const file = await d.screenshot(page, path.join(OUT_DIR, `ui-${name}-${kind}.png`));
         t.diagnostic(`screenshot ${path.relative(REPO_ROOT, file)}`);
@@ -334,6 +351,33 @@ test(
           await page.keyboard.press('Escape');
           await d.runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
         }
+
+        // A hostile target name is text everywhere and runs nothing.
+        const rows = await d.readTreeView(page, 'Promotions', { minRows: 3 });
+        assert.ok(
+          rows.some((r) => r.startsWith(HOSTILE_NAME)),
+          `the tree shows the hostile name as text: ${JSON.stringify(rows)}`,
+        );
+        // Show Graph follows the active editor's deployment.
+        await d.openFile(page, 'deployments/hostile.yaml');
+        await d.runCommand(page, 'Atmos Deployments: Show Graph');
+        const frame = await graphFrame(page);
+        const seen = await waitForText(
+          () =>
+            frame.evaluate(() => ({
+              names: Array.from(document.querySelectorAll('g.node text.name')).map(
+                (n) => n.textContent,
+              ),
+              images: document.querySelectorAll('img, image, foreignObject, iframe').length,
+            })),
+          (g) => g.names.length === 2,
+          'the hostile graph to draw its 2 nodes',
+        );
+        t.diagnostic(`hostile graph: ${JSON.stringify(seen)}; dialogs: ${dialogs.length}`);
+        assert.ok(seen.names.includes(HOSTILE_NAME), 'the name is drawn as text');
+        assert.equal(seen.images, 0, 'no element was created from the name');
+        assert.deepEqual(dialogs, [], 'no alert ran');
+        await shot('hostile', 'dark');
       } catch (e) {
         await d.screenshot(page, path.join(OUT_DIR, 'ui-failure.png')).catch(() => {});
         e.message += `\n--- browser console (last 20)\n${consoleLines.slice(-20).join('\n')}\n${serverLog()}`;

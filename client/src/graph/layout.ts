@@ -16,10 +16,21 @@ const MAX_ROWS = 5;
 /** Rough width of one character of the 12px label font, to reserve room for edge labels. */
 const CHAR = 6.6;
 
+/**
+ * The layout direction for a page `width` pixels wide: left to right when the chain of targets
+ * fits, top to bottom otherwise, so a graph beside the YAML stays readable instead of shrinking.
+ */
+export function directionFor(d: DeploymentInfo, width: number | undefined): 'RIGHT' | 'DOWN' {
+  if (width === undefined) return 'RIGHT';
+  const layers = Math.max(1, d.targets.length);
+  return layers * NODE_WIDTH + (layers - 1) * 150 + 60 <= width ? 'RIGHT' : 'DOWN';
+}
+
 export async function layoutGraph(
   d: DeploymentInfo,
   file: string,
   gitProblem?: string,
+  direction: 'RIGHT' | 'DOWN' = 'RIGHT',
 ): Promise<GraphView> {
   const nodes = d.targets.map((t) => {
     const rows = Math.min(t.components.length, MAX_ROWS);
@@ -43,13 +54,13 @@ export async function layoutGraph(
     id: 'root',
     layoutOptions: {
       'elk.algorithm': 'layered',
-      'elk.direction': 'RIGHT',
+      'elk.direction': direction,
       'elk.padding': '[top=24,left=24,bottom=24,right=24]',
       'elk.spacing.nodeNode': '36',
       'elk.layered.spacing.nodeNodeBetweenLayers': '70',
       'elk.spacing.edgeLabel': '4',
       'elk.edgeLabels.placement': 'CENTER',
-      'elk.layered.edgeLabels.sideSelection': 'ALWAYS_UP',
+      'elk.layered.edgeLabels.sideSelection': direction === 'RIGHT' ? 'ALWAYS_UP' : 'SMART_DOWN',
     },
     children: nodes,
     edges,
@@ -106,6 +117,7 @@ export async function layoutGraph(
   });
   return {
     deployment: d.name,
+    direction,
     file,
     width: laid.width ?? 0,
     height: laid.height ?? 0,

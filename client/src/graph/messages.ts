@@ -41,6 +41,8 @@ export interface GraphEdgeView {
 
 export interface GraphView {
   deployment: string;
+  /** RIGHT for a wide panel, DOWN when the panel beside the YAML is narrow. */
+  direction: 'RIGHT' | 'DOWN';
   /** Workspace-relative path of the file, for the header. */
   file: string;
   width: number;
@@ -59,7 +61,8 @@ export type ToWebview =
   | { type: 'requestSvg' };
 
 export type FromWebview =
-  | { type: 'ready' }
+  | { type: 'ready'; width: number }
+  | { type: 'resize'; width: number }
   | { type: 'reveal'; target: string }
   | { type: 'promote'; from: string; to: string }
   | { type: 'exportSvg'; svg: string }

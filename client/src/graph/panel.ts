@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { GraphRequest, type DeploymentInfo } from '../../../server/src/protocol/requests';
 import { errorText } from '../log';
 import type { Session } from '../session';
-import { layoutGraph } from './layout';
+import { directionFor, layoutGraph } from './layout';
 import type { FromWebview, GraphState, GraphView, ToWebview } from './messages';
 
 export const GRAPH_VIEW_TYPE = 'atmosDeployments.graph';
@@ -51,6 +51,8 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
   private highlighted: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private pageReady = false;
+  /** The page's width in CSS pixels, which picks the layout direction. */
+  private pageWidth: number | undefined;
   private readonly svgWaiters: Array<(svg: string) => void> = [];
   private readonly disposables: vscode.Disposable[] = [];
   private readonly updated = new vscode.EventEmitter<ToWebview>();
@@ -155,13 +157,17 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
   async handleMessage(m: FromWebview): Promise<void> {
     switch (m.type) {
       case 'ready':
-        this.log.debug('graph: the page is ready');
+        this.log.debug(`graph: the page is ready (${m.width}px wide)`);
         this.pageReady = true;
-        this.repost();
+        if (this.relayoutFor(m.width)) void this.update();
+        else this.repost();
         if (this.svgWaiters.length) this.post({ type: 'requestSvg' });
         return;
       case 'refresh':
         await this.update();
+        return;
+      case 'resize':
+        if (this.relayoutFor(m.width)) await this.update();
         return;
       case 'reveal':
         if (this.deployment) await this.actions.reveal(this.deployment, m.target);
@@ -176,6 +182,16 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
         this.svgWaiters.shift()?.(m.svg);
         return;
     }
+  }
+
+  /** Records the page width; true when the layout direction changes with it. */
+  private relayoutFor(width: number): boolean {
+    this.pageWidth = width;
+    return !!(
+      this.deployment &&
+      this.lastView &&
+      directionFor(this.deployment, width) !== this.lastView.direction
+    );
   }
 
   /** Asks the page for its SVG and writes it to `target` (or where the user says). */
@@ -248,7 +264,12 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
       this.state = { deployment: res.deployment.name, uri: res.deployment.uri };
       if (this.panel) this.panel.title = `Promotion Graph: ${res.deployment.name}`;
       const file = vscode.workspace.asRelativePath(vscode.Uri.parse(res.deployment.uri));
-      const view = await layoutGraph(res.deployment, file, res.gitProblem);
+      const view = await layoutGraph(
+        res.deployment,
+        file,
+        res.gitProblem,
+        directionFor(res.deployment, this.pageWidth),
+      );
       this.lastView = view;
       this.lastError = undefined;
       this.post({ type: 'graph', view, highlight: this.highlighted });

@@ -40,7 +40,11 @@ function folder() {
 
 /** git in the workspace, for reading the records a promotion leaves (tests only). */
 function git(...args) {
-  return execFileSync('git', args, { cwd: folder(), encoding: 'utf8' }).trim();
+  return execFileSync('git', args, {
+    cwd: folder(),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
 }
 
 function isGitRepo() {

@@ -63,6 +63,13 @@ describe('live state from git', () => {
       'dev → staging: ready',
       'staging → prod: blocked: nothing deployed in staging',
     ]);
+    const raw = await h.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+    assert.equal(raw[0].command?.command, 'atmosDeployments.promote');
+    assert.deepEqual(raw[0].command?.arguments, [
+      { deployment: 'payment-service', target: 'staging', from: 'dev' },
+    ]);
+    assert.equal(raw[1].command?.command, '');
+    assert.deepEqual(raw[0].range.start, { line: 11, character: 4 });
   });
 
   test('planRollout returns the refusal word for word, and a plan when allowed', async () => {

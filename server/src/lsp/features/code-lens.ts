@@ -48,7 +48,7 @@ export async function codeLenses(ctx: FeatureContext, uri: string): Promise<Code
           command: ready && name !== undefined ? PROMOTE_COMMAND : '',
           arguments:
             ready && name !== undefined
-              ? [{ deployment: name, target: e.to, promoteFrom: e.from }]
+              ? [{ deployment: name, target: e.to, from: e.from }]
               : undefined,
         },
       },

@@ -34,7 +34,7 @@ export async function hover(
     const lines: string[] = [`**${at.name}**: target of deployment \`${dname}\``, ''];
     if (!target) {
       lines.push(`No target named \`${at.name}\` exists in this deployment.`);
-      return { contents: markup(lines), range: toRange(at.range) };
+      return { contents: markup(ctx, lines), range: toRange(at.range) };
     }
     const sources = allowedSources(target);
     lines.push(
@@ -54,7 +54,7 @@ export async function hover(
         : '- No approval needed',
     );
     lines.push('', ...(await liveLines(ctx, dname, at.name, at.deployment)));
-    return { contents: markup(lines), range: toRange(at.range) };
+    return { contents: markup(ctx, lines), range: toRange(at.range) };
   }
   const key = keyAt(file.text, offset);
   if (key) {
@@ -63,7 +63,7 @@ export async function hover(
     if (!text) return null;
     const type = typeText(schema);
     return {
-      contents: markup([`**${key.key}**${type ? ` (${type})` : ''}`, '', text]),
+      contents: markup(ctx, [`**${key.key}**${type ? ` (${type})` : ''}`, '', text]),
       range: {
         start: toPosition(file.positionAt(key.start)),
         end: toPosition(file.positionAt(key.end)),
@@ -105,6 +105,10 @@ async function liveLines(
   return out;
 }
 
-function markup(lines: string[]) {
-  return { kind: MarkupKind.Markdown, value: lines.join('\n') };
+/** Markdown for clients that render it; the same text as plain text for those that do not. */
+function markup(ctx: FeatureContext, lines: string[]) {
+  return {
+    kind: ctx.markdown ? MarkupKind.Markdown : MarkupKind.PlainText,
+    value: lines.join('\n'),
+  };
 }

@@ -50,6 +50,10 @@ export interface StartOptions {
   initializationOptions?: Record<string, unknown>;
   /** Start without workspace folders. */
   noFolders?: boolean;
+  /** Sub-folders of the temp folder to use as workspace folders (multi-root), instead of it. */
+  folders?: string[];
+  /** Runs on the written files before the server starts (to make a git repository, say). */
+  prepare?: (root: string) => void;
 }
 
 interface Publish {
@@ -94,6 +98,7 @@ export class Harness {
       fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
       fs.writeFileSync(path.join(root, rel), text);
     }
+    o.prepare?.(root);
     const child = spawn(process.execPath, [SERVER, '--stdio'], {
       cwd: root,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -132,10 +137,14 @@ export class Harness {
     });
     conn.listen();
     const uri = pathToFileURL(root).href;
+    const folders = (o.folders ?? ['.']).map((f) => ({
+      uri: pathToFileURL(path.join(root, f)).href,
+      name: f,
+    }));
     await conn.sendRequest('initialize', {
       processId: process.pid,
       rootUri: o.noFolders ? null : uri,
-      workspaceFolders: o.noFolders ? null : [{ uri, name: 'ws' }],
+      workspaceFolders: o.noFolders ? null : folders,
       capabilities: o.capabilities ?? FULL_CAPABILITIES,
       initializationOptions: o.initializationOptions,
     });

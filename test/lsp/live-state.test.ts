@@ -196,3 +196,48 @@ describe('a workspace without git', () => {
     assert.equal(g.deployment?.edges[0].label, 'blocked (nothing deployed in dev)');
   });
 });
+
+describe('a multi-root workspace: one folder in git, one not', () => {
+  let h: Harness;
+  before(async () => {
+    h = await Harness.start({
+      folders: ['repo', 'plain'],
+      files: {
+        'repo/deployments/a.yaml': PAYMENT.replace('payment-service', 'in-git'),
+        'plain/deployments/b.yaml': PAYMENT.replace('payment-service', 'no-git'),
+      },
+      prepare: (root) => {
+        const repo = path.join(root, 'repo');
+        git(repo, 'init', '-q', '-b', 'main');
+        git(repo, 'config', 'user.email', 'dev@example.com');
+        git(repo, 'config', 'user.name', 'Dev');
+        git(repo, 'add', '.');
+        git(repo, 'commit', '-q', '-m', 'init');
+      },
+    });
+  });
+  after(() => h.stop());
+
+  test('each deployment uses the repository of its own folder', async () => {
+    await h.until(() => h.logs.find((l) => l.startsWith('Indexed 2 ')), 'the workspace index');
+    const r = await h.request<ApplyResult>('atmosDeployments/applyRollout', {
+      deployment: 'in-git',
+      target: 'dev',
+    });
+    assert.equal(r.ok, true, r.message);
+    await assert.rejects(
+      h.request('atmosDeployments/applyRollout', { deployment: 'no-git', target: 'dev' }),
+      /Git records are not available: .*plain is not in a git repository/,
+    );
+    const s = await h.request<StatusResult>('atmosDeployments/status', {});
+    assert.deepEqual(
+      s.deployments.map((d) => [d.name, d.edges[0].state]),
+      [
+        ['in-git', 'ready'],
+        ['no-git', 'blocked'],
+      ],
+    );
+    const g = await h.request<GraphResult>('atmosDeployments/graph', { deployment: 'in-git' });
+    assert.equal(g.gitProblem, undefined);
+  });
+});

@@ -8,8 +8,8 @@ import type { DeployedState } from '../core';
 export interface LiveState {
   /** The deployed state of one deployment; empty when nothing is recorded or git is missing. */
   deployed(deploymentName: string): Promise<DeployedState>;
-  /** Why live state is missing (no repository, git not installed), when it is. */
-  problem(): string | undefined;
+  /** Why live state is missing (no repository, git not installed), for one deployment or overall. */
+  problem(deploymentName?: string): string | undefined;
 }
 
 /** Live state for a workspace without git records: nothing is deployed anywhere. */
@@ -50,8 +50,8 @@ export class CachedLiveState implements LiveState {
     return p;
   }
 
-  problem(): string | undefined {
-    return this.inner.problem();
+  problem(deploymentName?: string): string | undefined {
+    return this.inner.problem(deploymentName);
   }
 
   invalidate(): void {

@@ -40,6 +40,7 @@ import { definition, prepareRename, references, rename } from './features/naviga
 import { graph, status } from './features/promotion-info';
 import { documentSymbols, foldingRanges } from './features/symbols';
 import { createGitBackends } from './git-backends';
+import { GitRouter, type FolderBackends } from './git-routing';
 import { CachedLiveState, EmptyLiveState } from './live-state';
 import { findGitDir, watchRefs } from './refs-watch';
 import { UnavailableRollout, type RolloutBackend } from './rollout-backend';
@@ -185,27 +186,27 @@ export function startSession(connection: Connection): void {
 
   const connectGit = () => {
     for (const d of disposers.splice(0)) d();
-    const root = docs.getFolders()[0]?.path;
-    const gitDir = root ? findGitDir(root) : undefined;
-    if (!root || !gitDir) {
-      const why = root
-        ? `${root} is not in a git repository`
-        : 'the workspace has no folder on disk';
-      live.setInner(new EmptyLiveState(why));
-      rollout = new UnavailableRollout(`Git records are not available: ${why}.`);
-      return;
+    const perFolder: FolderBackends = new Map();
+    const gitDirs = new Set<string>();
+    for (const folder of docs.getFolders()) {
+      const gitDir = findGitDir(folder.path);
+      if (!gitDir) {
+        perFolder.set(folder.uri, `${folder.path} is not in a git repository`);
+        continue;
+      }
+      gitDirs.add(gitDir);
+      const backends = createGitBackends(
+        folder.path,
+        docs,
+        () => docs.settingsFor(folder.uri),
+        log,
+      );
+      perFolder.set(folder.uri, backends ?? `git could not be opened for ${folder.path}`);
     }
-    const backends = createGitBackends(
-      root,
-      docs,
-      () => docs.settingsFor(docs.getFolders()[0].uri),
-      log,
-    );
-    if (backends) {
-      live.setInner(backends.live);
-      rollout = backends.rollout;
-    }
-    disposers.push(watchRefs(gitDir, refsChanged, log));
+    const router = new GitRouter(docs, perFolder);
+    live.setInner(router.live);
+    rollout = router.rollout;
+    for (const gitDir of gitDirs) disposers.push(watchRefs(gitDir, refsChanged, log));
   };
 
   // ---- lifecycle ---------------------------------------------------------------------------

@@ -89,7 +89,7 @@ async function liveLines(
   const names = Object.keys(here).sort();
   const out: string[] = [];
   if (names.length === 0) {
-    const why = ctx.live.problem();
+    const why = ctx.live.problem(deploymentName);
     out.push(`Nothing is deployed in \`${target}\` yet${why ? ` (${why})` : ''}.`);
   } else {
     out.push(`Deployed in \`${target}\`:`, '');

@@ -97,8 +97,9 @@ export async function graph(ctx: FeatureContext, params: GraphParams): Promise<G
     const uri = ctx.docs.filesOf(params.deployment)[0];
     file = uri ? ctx.docs.deployment(uri) : undefined;
   }
-  if (!file) return { gitProblem: ctx.live.problem() };
-  return { deployment: await deploymentInfo(ctx, file), gitProblem: ctx.live.problem() };
+  if (!file) return { gitProblem: ctx.live.problem(params.deployment) };
+  const deployment = await deploymentInfo(ctx, file);
+  return { deployment, gitProblem: ctx.live.problem(deployment?.name) };
 }
 
 export async function status(ctx: FeatureContext): Promise<StatusResult> {

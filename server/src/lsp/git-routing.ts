@@ -1,0 +1,54 @@
+/**
+ * Multi-root workspaces: each workspace folder may sit in its own git repository (or in none).
+ * These wrappers send each deployment's live-state read and rollout request to the backends of
+ * the folder that holds its file, so two repositories never mix their records.
+ */
+import type { DeployedState } from '../core';
+import type { DeploymentDocuments } from './documents';
+import type { GitBackends } from './git-backends';
+import type { LiveState } from './live-state';
+import { UnavailableRollout, type RolloutBackend } from './rollout-backend';
+
+/** Per folder URI: its backends, or why it has none. */
+export type FolderBackends = Map<string, GitBackends | string>;
+
+export class GitRouter {
+  constructor(
+    private readonly docs: DeploymentDocuments,
+    private readonly folders: FolderBackends,
+    private readonly fallbackWhy = 'the workspace has no folder on disk',
+  ) {}
+
+  /** The backends (or the reason there are none) for a deployment name. */
+  private pick(deploymentName: string | undefined): GitBackends | string {
+    const uri = deploymentName === undefined ? undefined : this.docs.filesOf(deploymentName)[0];
+    const folder = (uri && this.docs.folderOf(uri)) || this.docs.getFolders()[0];
+    return (folder && this.folders.get(folder.uri)) ?? this.fallbackWhy;
+  }
+
+  readonly live: LiveState = {
+    deployed: async (name: string): Promise<DeployedState> => {
+      const b = this.pick(name);
+      return typeof b === 'string' ? {} : b.live.deployed(name);
+    },
+    problem: (name?: string): string | undefined => {
+      const b = this.pick(name);
+      return typeof b === 'string' ? b : b.live.problem(name);
+    },
+  };
+
+  private backend(deploymentName: string | undefined): RolloutBackend {
+    const b = this.pick(deploymentName);
+    return typeof b === 'string'
+      ? new UnavailableRollout(`Git records are not available: ${b}.`)
+      : b.rollout;
+  }
+
+  readonly rollout: RolloutBackend = {
+    plan: (p) => this.backend(p?.deployment).plan(p),
+    apply: (p) => this.backend(p?.deployment).apply(p),
+    approve: (p) => this.backend(p?.deployment).approve(p),
+    history: (p) => this.backend(p?.deployment).history(p),
+    rollback: (p) => this.backend(p?.deployment).rollback(p),
+  };
+}

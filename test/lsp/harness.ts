@@ -117,7 +117,10 @@ export class Harness {
       h.publishes.push({ seq: ++h.seq, uri: p.uri, diagnostics: p.diagnostics, at: Date.now() });
       h.wake();
     });
-    conn.onNotification('window/logMessage', (p: { message: string }) => h.logs.push(p.message));
+    conn.onNotification('window/logMessage', (p: { message: string }) => {
+      h.logs.push(p.message);
+      h.wake();
+    });
     conn.onNotification(() => undefined);
     conn.onRequest('workspace/configuration', (p: { items: unknown[] }) =>
       p.items.map(() => h.settings),

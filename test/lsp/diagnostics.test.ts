@@ -171,3 +171,32 @@ describe('workspace-wide diagnostics', () => {
     assert.ok(h.registrations.some((r) => r.method === 'workspace/didChangeWatchedFiles'));
   });
 });
+
+describe('clients that cannot watch files', () => {
+  let h: Harness;
+  before(async () => {
+    h = await Harness.start({
+      capabilities: { workspace: { configuration: true } },
+      files: {
+        'deployments/a.yaml': PAYMENT,
+        'deployments/b.yaml': PAYMENT.replace('payment-service', 'b'),
+      },
+    });
+  });
+  after(() => h.stop());
+
+  test('the server watches the deployment folders itself', async () => {
+    const a = h.uri('deployments/a.yaml');
+    const b = h.uri('deployments/b.yaml');
+    await h.until(() => h.logs.find((l) => l.startsWith('Indexed 2 ')), 'the workspace index');
+    assert.ok(!h.registrations.some((r) => r.method === 'workspace/didChangeWatchedFiles'));
+    let seq = h.lastSeq;
+    h.write('deployments/b.yaml', PAYMENT);
+    await h.diagnostics(b, (d) => d[0]?.code === 'duplicate-deployment', seq);
+    await h.diagnostics(a, (d) => d[0]?.code === 'duplicate-deployment', seq);
+    seq = h.lastSeq;
+    fs.rmSync(path.join(h.root, 'deployments/b.yaml'));
+    await h.diagnostics(b, (d) => d.length === 0, seq);
+    await h.diagnostics(a, (d) => d.length === 0, seq);
+  });
+});

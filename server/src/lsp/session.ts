@@ -3,6 +3,8 @@
  * a feature and return; everything that can go wrong is caught here, logged to the client's
  * log, and answered with an empty result, so bad input never takes the server down.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import {
   CodeLensRefreshRequest,
   DidChangeConfigurationNotification,
@@ -45,7 +47,8 @@ import { CachedLiveState, EmptyLiveState } from './live-state';
 import { findGitDir, watchRefs } from './refs-watch';
 import { UnavailableRollout, type RolloutBackend } from './rollout-backend';
 import { readSettings, sameSettings, SETTINGS_SECTION } from './settings';
-import { canonicalUri, uriToPath } from './uris';
+import { canonicalUri, pathToUri, uriToPath } from './uris';
+import { watchFolders } from './disk-watch';
 
 /** How long a document must be still before it is re-validated. Short: a keystroke pause. */
 export const DEBOUNCE_MS = 120;
@@ -134,12 +137,44 @@ export function startSession(connection: Connection): void {
     );
   };
 
+  /** A file changed on disk: re-read it unless its open buffer is what counts. */
+  const diskChanged = (uri: string, deleted: boolean) => {
+    const key = canonicalUri(uri);
+    const below = deleted ? docs.indexed().filter((u) => u.startsWith(`${key}/`)) : [];
+    for (const u of [key, ...below]) {
+      if (docs.isOpen(u)) continue;
+      if (deleted) {
+        revalidate(u, docs.remove(u));
+        publish(u);
+      } else revalidate(u, docs.refresh(u));
+    }
+  };
+
+  let stopDiskWatch: () => void = () => undefined;
   const reindexAll = () => {
     const found = new Set(docs.scan());
     for (const d of documents.all()) found.add(canonicalUri(d.uri));
     for (const uri of docs.indexed()) if (!found.has(uri)) revalidate(uri, docs.remove(uri));
     for (const uri of found) docs.refresh(uri);
     for (const uri of new Set([...found, ...nonEmpty])) publish(uri);
+    if (!features.dynamicWatchedFiles) {
+      stopDiskWatch();
+      const dirs = [...found].flatMap((u) => {
+        const p = uriToPath(u);
+        return p ? [path.dirname(p)] : [];
+      });
+      stopDiskWatch = watchFolders(
+        dirs,
+        (file) => {
+          try {
+            diskChanged(pathToUri(file), !existsSync(file));
+          } catch (err) {
+            logError(`Handling a change of ${file} failed: ${String(err)}`);
+          }
+        },
+        log,
+      );
+    }
   };
 
   // ---- settings ----------------------------------------------------------------------------
@@ -282,17 +317,7 @@ export function startSession(connection: Connection): void {
   connection.onDidChangeWatchedFiles((change) => {
     for (const c of change.changes) {
       try {
-        const key = canonicalUri(c.uri);
-        if (c.type === FileChangeType.Deleted) {
-          const below = docs.indexed().filter((u) => u.startsWith(`${key}/`));
-          for (const u of [key, ...below]) {
-            if (docs.isOpen(u)) continue;
-            revalidate(u, docs.remove(u));
-            publish(u);
-          }
-        } else if (!docs.isOpen(key)) {
-          revalidate(key, docs.refresh(key));
-        }
+        diskChanged(c.uri, c.type === FileChangeType.Deleted);
       } catch (err) {
         logError(`Handling a change of ${c.uri} failed: ${String(err)}`);
       }
@@ -416,6 +441,7 @@ export function startSession(connection: Connection): void {
   connection.onShutdown(() => {
     for (const t of timers.values()) clearTimeout(t);
     for (const d of disposers.splice(0)) d();
+    stopDiskWatch();
   });
 
   documents.listen(connection);

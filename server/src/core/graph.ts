@@ -101,6 +101,10 @@ function findCycles(nodes: string[], edges: GraphEdge[]): PromotionGraph['cycles
   }
   const state = new Map<string, 1 | 2>();
   const cycles: PromotionGraph['cycles'] = [];
+  // Every back edge closes a cycle as long as the DFS path, so a hostile graph (thousands of
+  // targets each allowing several others) would report millions of edges; stop recording once
+  // this many cycle edges are reported. Real deployments have a handful of targets.
+  let cycleEdgeBudget = MAX_CYCLE_EDGES;
   for (const start of nodes) {
     if (state.has(start)) continue;
     const stack: Array<{ node: string; next: number; via?: GraphEdge }> = [
@@ -120,11 +124,12 @@ function findCycles(nodes: string[], edges: GraphEdge[]): PromotionGraph['cycles
       if (s === undefined) {
         state.set(edge.to, 1);
         stack.push({ node: edge.to, next: 0, via: edge });
-      } else if (s === 1) {
+      } else if (s === 1 && cycleEdgeBudget > 0) {
         const at = stack.findIndex((f) => f.node === edge.to);
         const frames = stack.slice(at);
         const cycleEdges = [...frames.slice(1).map((f) => f.via!), edge];
         cycles.push({ path: [...frames.map((f) => f.node), edge.to], edges: cycleEdges });
+        cycleEdgeBudget -= cycleEdges.length;
       }
     }
   }
@@ -134,10 +139,11 @@ function findCycles(nodes: string[], edges: GraphEdge[]): PromotionGraph['cycles
   const covered = new Set(cycles.flatMap((c) => c.edges));
   let budget = MAX_EXTRA_CYCLE_SEARCHES;
   for (const e of edges) {
-    if (covered.has(e) || budget-- <= 0) continue;
+    if (covered.has(e) || cycleEdgeBudget <= 0 || budget-- <= 0) continue;
     const back = shortestPath(out, e.to, e.from);
     if (!back) continue;
     const cycleEdges = [e, ...back];
+    cycleEdgeBudget -= cycleEdges.length;
     cycleEdges.forEach((x) => covered.add(x));
     cycles.push({ path: [e.from, ...cycleEdges.map((x) => x.to)], edges: cycleEdges });
   }
@@ -145,6 +151,7 @@ function findCycles(nodes: string[], edges: GraphEdge[]): PromotionGraph['cycles
 }
 
 const MAX_EXTRA_CYCLE_SEARCHES = 200;
+const MAX_CYCLE_EDGES = 10_000;
 
 /** Breadth-first search for the shortest edge path from one target to another. */
 function shortestPath(

@@ -82,7 +82,9 @@ export function parseDeploymentFile(
         'yaml-syntax',
         file,
         rangeOf(positionAt, start, Math.max(end, start + 1)),
-        cleanYamlMessage(err.message),
+        err.code === 'MULTIPLE_DOCS'
+          ? 'A deployment file holds one YAML document; the documents after this `---` are ignored. Move them to their own files.'
+          : cleanYamlMessage(err.message),
       ),
     );
   }
@@ -93,14 +95,16 @@ export function parseDeploymentFile(
     : undefined;
   if (!deploymentPair) return { ...base, doc, isDeployment: false };
 
-  const tooDeep = depthExceeds(root as Node, limits.maxDepth);
-  if (tooDeep !== undefined) {
+  const shape = shapeExceeds(root as Node, limits);
+  if (shape !== undefined) {
     base.problems.push(
       problem(
         'yaml-syntax',
         file,
-        rangeOf(positionAt, tooDeep, tooDeep + 1),
-        `Nesting is deeper than ${limits.maxDepth} levels here; a deployment file never needs that. Flatten it.`,
+        rangeOf(positionAt, shape.at, shape.at + 1),
+        shape.why === 'depth'
+          ? `Nesting is deeper than ${limits.maxDepth} levels here; a deployment file never needs that. Flatten it.`
+          : `The file has more than ${limits.maxNodes} YAML nodes (counted up to here), so it was not checked. Split it.`,
       ),
     );
     return { ...base, doc, isDeployment: true };
@@ -143,12 +147,19 @@ export function scalarString(node: unknown): string | undefined {
   return undefined;
 }
 
-function depthExceeds(node: Node, max: number): number | undefined {
+/** Where the tree first goes deeper than `maxDepth` or past `maxNodes` nodes, if it does. */
+function shapeExceeds(
+  node: Node,
+  limits: ParseLimits,
+): { at: number; why: 'depth' | 'nodes' } | undefined {
   const stack: Array<[unknown, number]> = [[node, 0]];
+  let count = 0;
   while (stack.length) {
     const [n, d] = stack.pop()!;
+    if (n === null || n === undefined) continue;
+    if (++count > limits.maxNodes) return { at: (n as Node).range?.[0] ?? 0, why: 'nodes' };
     if (isMap(n) || isSeq(n)) {
-      if (d > max) return n.range?.[0] ?? 0;
+      if (d > limits.maxDepth) return { at: n.range?.[0] ?? 0, why: 'depth' };
       for (const item of n.items as unknown[]) {
         if (isPair(item)) {
           stack.push([item.value, d + 1]);

@@ -40,9 +40,14 @@ function unreadableRules(target: Target): boolean {
   );
 }
 
+/** Names listed in a message; every unknown-source problem repeats the list, so it is bounded. */
+const MAX_LISTED = 20;
+
 export function knownTargetsText(deployment: Deployment): string {
   const names = [...new Set(targetNames(deployment))];
-  return names.length ? `Known targets: ${names.join(', ')}.` : 'It has no targets.';
+  if (!names.length) return 'It has no targets.';
+  const more = names.length > MAX_LISTED ? ` and ${names.length - MAX_LISTED} more` : '';
+  return `Known targets: ${names.slice(0, MAX_LISTED).join(', ')}${more}.`;
 }
 
 export function deploymentLabel(deployment: Deployment): string {

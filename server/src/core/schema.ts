@@ -32,6 +32,9 @@ export interface SchemaFinding {
 
 const memo = new WeakMap<DeploymentFile, SchemaFinding[]>();
 
+/** Schema and unknown-key problems reported per file at most. */
+const MAX_FINDINGS = 500;
+
 /** Schema findings for a file, computed once and shared by the schema and unknown-key rules. */
 export function schemaFindings(file: DeploymentFile): SchemaFinding[] {
   const cached = memo.get(file);
@@ -41,7 +44,8 @@ export function schemaFindings(file: DeploymentFile): SchemaFinding[] {
     const validate = validator();
     if (!validate(file.value)) {
       const seen = new Set<string>();
-      for (const err of validate.errors ?? []) {
+      // Locating an error walks its mapping, so thousands of errors would be quadratic.
+      for (const err of (validate.errors ?? []).slice(0, MAX_FINDINGS)) {
         const f = toFinding(file, err);
         if (!f) continue;
         const key = `${f.kind}:${f.range.start.offset}:${f.message}`;
@@ -110,6 +114,15 @@ function toFinding(file: DeploymentFile, err: ErrorObject): SchemaFinding | unde
       const known = Object.keys(
         (err.parentSchema as { properties?: object } | undefined)?.properties ?? {},
       );
+      if (extra === '<<')
+        // Atmos honours merge keys but this parser does not, so a promotion rule or approval
+        // brought in by one would be enforced there and silently dropped here: an error.
+        return {
+          kind: 'schema',
+          range: nodeRange(file, extraPair?.key) ?? keyRange,
+          message: `Merge keys ('<<: *anchor') are not supported in ${where(path)}: the keys they bring in (a promotion rule, an approval) would be ignored here. Write the keys out.`,
+          data: { key: extra },
+        };
       const guess = nearestName(extra, known);
       const message =
         `Unknown key '${extra}' in ${where(path)}.` +

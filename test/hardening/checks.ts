@@ -1,0 +1,51 @@
+/** Assertions shared by the hardening tests: ranges inside documents, server memory. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { Diagnostic, Range } from 'vscode-languageserver-protocol';
+
+/** Line lengths of a text as LSP counts lines (\r\n, \r and \n all end a line). */
+export function lineLengths(text: string): number[] {
+  return text.split(/\r\n|\r|\n/).map((l) => l.length);
+}
+
+/** Asserts a range lies inside a document with these line lengths, start before end. */
+export function assertRangeInside(lines: number[], r: Range, what: string): void {
+  for (const p of [r.start, r.end]) {
+    assert.ok(
+      Number.isInteger(p.line) && p.line >= 0 && p.line < lines.length,
+      `${what}: line ${p.line} outside a ${lines.length}-line document`,
+    );
+    assert.ok(
+      Number.isInteger(p.character) && p.character >= 0 && p.character <= lines[p.line],
+      `${what}: character ${p.character} outside line ${p.line} (length ${lines[p.line]})`,
+    );
+  }
+  const before =
+    r.start.line < r.end.line ||
+    (r.start.line === r.end.line && r.start.character <= r.end.character);
+  assert.ok(before, `${what}: start after end`);
+}
+
+/** Every diagnostic (and related location in the same document) lies inside the text. */
+export function assertDiagnosticsInside(
+  uri: string,
+  text: string,
+  diagnostics: Diagnostic[],
+): void {
+  const lines = lineLengths(text);
+  for (const d of diagnostics) {
+    assertRangeInside(lines, d.range, `${String(d.code)} "${d.message.slice(0, 80)}"`);
+    for (const rel of d.relatedInformation ?? [])
+      if (rel.location.uri === uri)
+        assertRangeInside(lines, rel.location.range, `${String(d.code)} related`);
+    assert.ok(d.message.length > 0, 'a diagnostic without a message');
+    assert.doesNotMatch(d.message, /Internal error/);
+  }
+}
+
+/** Resident and peak resident memory of a process, in MB, from /proc/<pid>/status. */
+export function memoryMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'))?.[1]);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}

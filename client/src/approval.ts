@@ -7,6 +7,7 @@
  */
 import * as vscode from 'vscode';
 import type { RolloutPlan } from '../../server/src/protocol/requests';
+import { COMMITS_AHEAD_LIMIT } from '../../server/src/rollout/types';
 import { shortSha } from './tree/promotionsTree';
 
 export type ApprovalPrompt = (plan: RolloutPlan, text: ApprovalText) => Promise<boolean>;
@@ -28,7 +29,10 @@ export function describePlan(plan: RolloutPlan, action = 'Approve deployment?'):
     lines.push(`  ${c.component}: ${shortSha(c.currentSha) || '(none)'} → ${shortSha(c.sha)}`);
   }
   if (plan.commitsAhead !== undefined) {
-    lines.push('', `${plan.commitsAhead} commit${plan.commitsAhead === 1 ? '' : 's'} ahead`);
+    // The server stops counting at the limit, so a count there means "at least".
+    const n = plan.commitsAhead;
+    const count = n >= COMMITS_AHEAD_LIMIT ? `${COMMITS_AHEAD_LIMIT}+` : String(n);
+    lines.push('', `${count} commit${n === 1 ? '' : 's'} ahead`);
   }
   if (plan.approvalProblem) lines.push('', `Existing approval not used: ${plan.approvalProblem}`);
   const button = /approv/i.test(action) ? 'Approve' : action.replace(/\?$/, '');

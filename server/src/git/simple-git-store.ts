@@ -192,6 +192,22 @@ export class SimpleGitStore implements GitStore {
     return unique.filter((_, i) => !/ commit$/.test(lines[i] ?? ''));
   }
 
+  async countCommits(from: string[], to: string[], max: number): Promise<number | undefined> {
+    const full = (s: string) => /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(s);
+    // Only full SHAs reach git here, so nothing a user typed can be read as an option.
+    if (to.length === 0 || ![...from, ...to].every(full)) return undefined;
+    const r = await this.run([
+      'rev-list',
+      '--count',
+      `--max-count=${Math.max(1, Math.floor(max))}`,
+      ...to,
+      ...from.map((s) => `^${s}`),
+      '--',
+    ]);
+    const n = Number(r.stdout.trim());
+    return r.code === 0 && Number.isInteger(n) ? n : undefined;
+  }
+
   async listRefs(prefixes: string[]): Promise<RefEntry[]> {
     if (prefixes.length === 0) return [];
     const out = await this.ok([

@@ -103,6 +103,13 @@ export interface GitStore {
   missingCommits(shas: string[]): Promise<string[]>;
 
   /**
+   * How many commits are reachable from any of `to` but from none of `from` (`git rev-list
+   * --count`), in one process, counting at most `max`. Undefined when git cannot tell (an
+   * unknown commit, a shallow boundary); never throws for that.
+   */
+  countCommits(from: string[], to: string[], max: number): Promise<number | undefined>;
+
+  /**
    * Every ref under the given prefixes and the object it names, in one `git for-each-ref`.
    * It reads no objects, so it works even when a recorded commit is missing (shallow clones).
    */

@@ -26,14 +26,15 @@ import { RolloutError } from './errors';
 import { checkNames, checkRemoteName, deploymentName } from './names';
 import { approvalScope, DIRECT_SOURCE, planFrom, type PlanInput } from './plan';
 import { gitCall, readRecords, readSnapshot, tagPrefix, type Snapshot } from './snapshot';
-import type {
-  ApplyOptions,
-  ApplyResult,
-  ApproveOptions,
-  ApproveResult,
-  RecordedComponent,
-  RollbackOptions,
-  RolloutPlan,
+import {
+  COMMITS_AHEAD_LIMIT,
+  type ApplyOptions,
+  type ApplyResult,
+  type ApproveOptions,
+  type ApproveResult,
+  type RecordedComponent,
+  type RollbackOptions,
+  type RolloutPlan,
 } from './types';
 
 /**
@@ -94,7 +95,14 @@ export function planLines(plan: RolloutPlan): string[] {
   lines.push(`→ Components: ${plan.components.map((c) => c.component).join(', ')}`);
   if (plan.skipped.length)
     lines.push(`→ Skipped (nothing deployed in ${plan.promotedFrom}): ${plan.skipped.join(', ')}`);
+  if (plan.commitsAhead !== undefined) lines.push(`→ ${commitsAheadText(plan.commitsAhead)}`);
   return lines;
+}
+
+/** `3 commits ahead`, `1 commit ahead`, `10000+ commits ahead` at the counting limit. */
+export function commitsAheadText(n: number): string {
+  const count = n >= COMMITS_AHEAD_LIMIT ? `${COMMITS_AHEAD_LIMIT}+` : String(n);
+  return `${count} commit${n === 1 ? '' : 's'} ahead`;
 }
 
 /** The command that records the approval this plan lacks. */

@@ -18,7 +18,12 @@ import type { GitStore } from '../git';
 import { RolloutError } from './errors';
 import { checkNames, deploymentName } from './names';
 import { gitCall, readSnapshot, type Snapshot } from './snapshot';
-import type { PlannedComponent, RolloutOptions, RolloutPlan } from './types';
+import {
+  COMMITS_AHEAD_LIMIT,
+  type PlannedComponent,
+  type RolloutOptions,
+  type RolloutPlan,
+} from './types';
 
 /** What a rollback adds to a plan: the exact SHA set to put back and where each came from. */
 export interface PlanInput extends RolloutOptions {
@@ -153,6 +158,8 @@ export async function planFrom(
     nothingToDo: components.every((c) => c.sha === c.currentSha),
     warnings,
   };
+  const commitsAhead = await countAhead(store, components);
+  if (commitsAhead !== undefined) plan.commitsAhead = commitsAhead;
   if (plan.requiresApproval) {
     const found = await findApproval(store, approvalScope(plan));
     plan.approved = !!found.approval;
@@ -161,6 +168,27 @@ export async function planFrom(
     warnings.push(...found.warnings);
   }
   return plan;
+}
+
+/**
+ * One `git rev-list --count` over every component that moves from one recorded SHA to another.
+ * It only informs the user, so any failure leaves the count out rather than failing the plan.
+ */
+async function countAhead(
+  store: GitStore,
+  components: PlannedComponent[],
+): Promise<number | undefined> {
+  const moving = components.filter((c) => c.currentSha && c.currentSha !== c.sha);
+  if (moving.length === 0) return undefined;
+  try {
+    return await store.countCommits(
+      [...new Set(moving.map((c) => c.currentSha!))],
+      [...new Set(moving.map((c) => c.sha))],
+      COMMITS_AHEAD_LIMIT,
+    );
+  } catch {
+    return undefined;
+  }
 }
 
 export function approvalScope(plan: RolloutPlan): ApprovalScope {

@@ -47,9 +47,18 @@ export interface RolloutPlan {
   approvalProblem?: string;
   /** The target already runs these SHAs. */
   nothingToDo: boolean;
+  /**
+   * Commits the target gains: reachable from the planned SHAs but not from the ones it runs,
+   * counted only for components whose current and planned SHAs both exist and differ, at most
+   * COMMITS_AHEAD_LIMIT. Absent when nothing is deployed there yet or git cannot tell.
+   */
+  commitsAhead?: number;
   /** Warnings to show: ignored invalid approval notes, a detached HEAD. */
   warnings: string[];
 }
+
+/** commitsAhead stops counting here, so a plan across an unrelated history stays quick. */
+export const COMMITS_AHEAD_LIMIT = 10000;
 
 export interface PlanResult {
   plan?: RolloutPlan;

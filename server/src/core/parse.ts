@@ -51,7 +51,7 @@ export function parseDeploymentFile(
         problem(
           'yaml-syntax',
           file,
-          rangeOf(positionAt, 0, Math.min(text.length, text.indexOf('\n') >>> 0)),
+          rangeOf(positionAt, 0, firstLineEnd(text)),
           `File is ${mb(text.length)} MB, above the ${mb(limits.maxFileSize)} MB limit, so it was not checked. Split it, or raise the limit (CLI --max-file-size, setting atmosDeployments.maxFileSize).`,
         ),
       );
@@ -120,7 +120,7 @@ export function parseDeploymentFile(
       ? `Aliases expand to more than ${limits.maxAliasCount} nodes here, so the file was not checked. Replace the aliases with plain values.`
       : `The YAML could not be read as data: ${msg}`;
     base.problems.push(
-      problem('yaml-syntax', file, rangeOf(positionAt, 0, text.indexOf('\n') >>> 0), why),
+      problem('yaml-syntax', file, rangeOf(positionAt, 0, firstLineEnd(text)), why),
     );
     return { ...base, doc, isDeployment: true };
   }
@@ -128,6 +128,12 @@ export function parseDeploymentFile(
   const reader = new ModelReader(positionAt, doc);
   const deployment = reader.deployment(deploymentPair);
   return { ...base, doc, value, isDeployment: true, deployment };
+}
+
+/** End of the first line, before its \r\n, \r or \n (a range there must not end past the line). */
+function firstLineEnd(text: string): number {
+  const m = /[\r\n]/.exec(text);
+  return m ? m.index : text.length;
 }
 
 function cleanYamlMessage(message: string): string {

@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ENV, git } from '../git/helpers';
+import type { Harness } from '../lsp/harness';
 
 /** Points this process (and so every server it spawns) at the tests' empty HOME and identity. */
 export function isolateGitEnv(): void {
@@ -41,3 +42,25 @@ export function findFiles(roots: string[], name: string): string[] {
   }
   return found;
 }
+
+/**
+ * Waits until a freshly started server has connected its workspace's git records: before that,
+ * every write request is refused as "not available", which would make a refusal test pass for
+ * the wrong reason.
+ */
+export async function waitForGit(h: Harness, deployment: string, timeoutMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await h.request('atmosDeployments/history', { deployment });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline)
+        throw new Error(`git records never became available: ${String(err)}`);
+      await h.until(() => undefined, 'git', 50).catch(() => undefined);
+    }
+  }
+}
+
+/** JSON-RPC code the server uses when it has no git records (see protocol/requests.ts). */
+export const GIT_UNAVAILABLE = -32001;

@@ -10,6 +10,7 @@ import {
   CloseAction,
   ErrorAction,
   LanguageClient,
+  State,
   TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
@@ -32,6 +33,29 @@ export interface AtmosDeploymentsApi {
   describePlan: typeof describePlan;
   targetAtLine: typeof targetAtLine;
   commands: string[];
+  languageServer: LanguageServerControl;
+}
+
+/** Deliberate control of the language server, and what the restart policy has done so far. */
+export interface LanguageServerControl {
+  readonly state: State;
+  /** Restarts after unexpected exits since the last deliberate start. */
+  readonly restarts: number;
+  /** True once the server exited too often and was left down. */
+  readonly gaveUp: boolean;
+  /** Unexpected exits tolerated in the restart window before giving up. */
+  readonly maxRestarts: number;
+  /** Stops the server on purpose; it stays down until start(). */
+  stop(): Promise<void>;
+  /** Starts it again, with a fresh restart budget. */
+  start(): Promise<void>;
+}
+
+/** The restart policy's record, shared by the error handler and the exported control. */
+interface RestartLog {
+  exits: number[];
+  restarts: number;
+  gaveUp: boolean;
 }
 
 /** At most this many unexpected server exits in RESTART_WINDOW_MS before we stop restarting. */
@@ -132,7 +156,9 @@ async function start(
     vscode.workspace.onDidGrantWorkspaceTrust(() => ctx.refresh()),
   );
 
-  client = createClient(context, log, files);
+  const restartLog: RestartLog = { exits: [], restarts: 0, gaveUp: false };
+  const lsp = createClient(context, log, files, restartLog);
+  client = lsp;
   try {
     await client.start();
     session.attach(client);
@@ -156,6 +182,27 @@ async function start(
     describePlan,
     targetAtLine,
     commands: COMMAND_IDS,
+    languageServer: {
+      get state() {
+        return lsp.state;
+      },
+      get restarts() {
+        return restartLog.restarts;
+      },
+      get gaveUp() {
+        return restartLog.gaveUp;
+      },
+      maxRestarts: MAX_RESTARTS,
+      stop: async () => {
+        log.info('Stopping the language server on request.');
+        await lsp.stop();
+      },
+      start: async () => {
+        Object.assign(restartLog, { exits: [], restarts: 0, gaveUp: false });
+        await lsp.start();
+        log.info('The language server started.');
+      },
+    },
   };
 }
 
@@ -163,6 +210,7 @@ function createClient(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   watcher: vscode.FileSystemWatcher,
+  restarts: RestartLog,
 ): LanguageClient {
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
@@ -173,7 +221,6 @@ function createClient(
       options: { execArgv: ['--nolazy', '--inspect=6009'] },
     },
   };
-  const restarts: number[] = [];
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'yaml', pattern: '**/deployments/**/*.{yaml,yml}' },
@@ -183,19 +230,27 @@ function createClient(
     synchronize: { fileEvents: watcher },
     initializationOptions: { workspaceTrusted: vscode.workspace.isTrusted },
     errorHandler: {
-      error: (_error, _message, count) => ({
-        action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
-      }),
+      // Repeated write errors on one connection shut the client down; that too leaves the
+      // server down for good, so it counts as giving up.
+      error: (_error, _message, count) => {
+        if ((count ?? 0) <= 3) return { action: ErrorAction.Continue };
+        restarts.gaveUp = true;
+        log.error('The connection to the language server keeps failing; stopping it.');
+        return { action: ErrorAction.Shutdown, handled: true };
+      },
       // The server is restarted after an unexpected exit, but not in a loop: after MAX_RESTARTS
-      // exits in a short window, or when we are stopping it ourselves, it stays down.
+      // exits in a short window, or when we are stopping it ourselves, it stays down. A stop we
+      // asked for (LanguageClient.stop) never reaches this handler.
       closed: () => {
         if (stopping) return { action: CloseAction.DoNotRestart, handled: true };
         const now = Date.now();
-        while (restarts.length && now - restarts[0] > RESTART_WINDOW_MS) restarts.shift();
-        restarts.push(now);
-        if (restarts.length > MAX_RESTARTS) {
+        const exits = restarts.exits;
+        while (exits.length && now - exits[0] > RESTART_WINDOW_MS) exits.shift();
+        exits.push(now);
+        if (exits.length > MAX_RESTARTS) {
+          restarts.gaveUp = true;
           log.error(
-            `The language server exited ${restarts.length} times in 3 minutes; not restarting it.`,
+            `The language server exited ${exits.length} times in 3 minutes; not restarting it.`,
           );
           void vscode.window
             .showErrorMessage(
@@ -205,6 +260,7 @@ function createClient(
             .then((c) => c && log.show());
           return { action: CloseAction.DoNotRestart, handled: true };
         }
+        restarts.restarts++;
         log.warn('The language server exited unexpectedly; restarting it.');
         return { action: CloseAction.Restart, handled: true };
       },

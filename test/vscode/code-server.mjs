@@ -31,6 +31,17 @@ export const QUIET_SETTINGS = {
   'chat.disableAIFeatures': true,
 };
 
+// Restricted Mode: VS Code 1.100 trusts a folder only when its URI (or a parent) is in the trusted
+// list kept in the profile's storage, and a fresh user-data dir has an empty list, so the opened
+// folder is untrusted. Nothing may ask the user: the startup prompt is off and files opened from
+// outside the workspace open in Restricted Mode too.
+export const RESTRICTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.untrustedFiles': 'open',
+  'security.workspace.trust.emptyWindow': false,
+};
+
 const live = new Set();
 
 // Whatever happens to the test process, no server (and no extension host or language server it
@@ -149,6 +160,8 @@ export function remoteUri(authority, p) {
  * @param {object} [o.settings]                user settings merged over the quiet defaults
  * @param {object} [o.env]                     extra environment for the server and extension host
  * @param {string} [o.theme]                   colour theme, default "Default Light Modern"
+ * @param {boolean} [o.trust]                 false: Restricted Mode (workspace trust on, the folder
+ *                                             untrusted, no prompt); default true (trust off)
  * @param {number} [o.timeoutMs]               deadline for /healthz, default 60 s
  * @returns {Promise<{url: string, server: string, port: number, pid: number, stateDir: string,
  *   logFile: string, folder: string, workbenchUrl: Function, stop: Function}>}
@@ -160,6 +173,7 @@ export async function start({
   settings = {},
   env = {},
   theme = 'Default Light Modern',
+  trust = true,
   timeoutMs = 60000,
 } = {}) {
   if (!folder) throw new Error('start(): folder is required');
@@ -173,7 +187,16 @@ export async function start({
   fs.mkdirSync(extDir);
   fs.writeFileSync(
     path.join(dataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...QUIET_SETTINGS, 'workbench.colorTheme': theme, ...settings }, null, 2),
+    JSON.stringify(
+      {
+        ...QUIET_SETTINGS,
+        ...(trust ? {} : RESTRICTED_SETTINGS),
+        'workbench.colorTheme': theme,
+        ...settings,
+      },
+      null,
+      2,
+    ),
   );
   // Unpacked extensions must be in place before the extensions dir is first used: once
   // extensions.json exists, VS Code marks unknown folders as removed.
@@ -217,7 +240,9 @@ export async function start({
       'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      // Without this flag the web workbench turns workspace trust on (code-server passes
+      // enableWorkspaceTrust to it); the trust setting then decides.
+      ...(trust ? ['--disable-workspace-trust'] : []),
       '--disable-getting-started-override',
       '--ignore-last-opened',
       ...extra,

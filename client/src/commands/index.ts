@@ -104,7 +104,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (spec.writesGit && !vscode.workspace.isTrusted) {
         ctx.log.warn(`${spec.id} refused: the workspace is not trusted`);
         void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE);
-        return undefined;
+        // Shaped like a failed rollout, so callers (tests, the graph) see why nothing happened.
+        return { ok: false, tags: [], message: UNTRUSTED_MESSAGE, restricted: true };
       }
       try {
         return await spec.run(ctx, toArgs(arg));

@@ -8,7 +8,8 @@ const path = require('node:path');
 // mocha@11 is CommonJS; mocha@12 is ESM-only and require('mocha') would not be a constructor.
 const Mocha = require('mocha');
 
-exports.run = function run() {
+/** Runs every `*.test.js` directly in `dir` (not in its subfolders) with mocha. */
+function runSuite(dir) {
   const mocha = new Mocha({
     ui: 'tdd',
     color: false,
@@ -18,10 +19,10 @@ exports.run = function run() {
     grep: process.env.ATMOS_TEST_GREP || undefined,
   });
   const files = fs
-    .readdirSync(__dirname)
+    .readdirSync(dir)
     .filter((f) => f.endsWith('.test.js'))
     .sort();
-  for (const f of files) mocha.addFile(path.join(__dirname, f));
+  for (const f of files) mocha.addFile(path.join(dir, f));
   return new Promise((resolve, reject) => {
     try {
       mocha.run((failures) =>
@@ -31,4 +32,7 @@ exports.run = function run() {
       reject(e);
     }
   });
-};
+}
+
+exports.runSuite = runSuite;
+exports.run = () => runSuite(__dirname);

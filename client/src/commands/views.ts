@@ -140,19 +140,35 @@ export function compareMarkdown(
   a: TargetInfo,
   b: TargetInfo,
   pairs: ComparePair[],
+  why?: string,
 ): string {
-  const lines = [`# ${deployment.name}: ${a.name} → ${b.name}`, ''];
+  const esc = (v: string) => v.replace(/[|\\`<>*_[\]]/g, (c) => `\\${c}`);
+  const lines = [`# ${esc(deployment.name)}: ${esc(a.name)} → ${esc(b.name)}`, ''];
+  if (why) lines.push(`_${why}_`, '');
+  lines.push(`| Component | ${esc(a.name)} | ${esc(b.name)} | Commit range |`, '|---|---|---|---|');
+  const none = '(nothing deployed)';
   for (const p of pairs) {
-    if (!p.fromSha || !p.toSha) {
-      lines.push(
-        `- ${p.component}: ${p.fromSha ? '' : `nothing deployed in ${a.name}`}${!p.fromSha && !p.toSha ? ', ' : ''}${p.toSha ? '' : `nothing deployed in ${b.name}`}`,
-      );
-    } else if (p.fromSha === p.toSha) {
-      lines.push(`- ${p.component}: same commit \`${shortSha(p.fromSha)}\``);
-    } else {
-      lines.push(`- ${p.component}: \`${p.fromSha}..${p.toSha}\``);
-      lines.push(`  \`git log --oneline ${p.fromSha}..${p.toSha}\``);
-    }
+    const range =
+      p.fromSha && p.toSha
+        ? p.fromSha === p.toSha
+          ? 'same commit'
+          : `\`${p.fromSha}..${p.toSha}\``
+        : '';
+    lines.push(
+      `| ${esc(p.component)} | ${p.fromSha ? `\`${p.fromSha}\`` : none} | ${p.toSha ? `\`${p.toSha}\`` : none} | ${range} |`,
+    );
+  }
+  const ranges = [
+    ...new Set(
+      pairs
+        .filter((p) => p.fromSha && p.toSha && p.fromSha !== p.toSha)
+        .map((p) => `${p.fromSha}..${p.toSha}`),
+    ),
+  ];
+  if (ranges.length) {
+    lines.push('', 'To list the commits in between:', '', '```sh');
+    for (const r of ranges) lines.push(`git log --oneline ${r}`);
+    lines.push('```');
   }
   return lines.join('\n');
 }
@@ -160,7 +176,9 @@ export function compareMarkdown(
 export async function compareTargets(
   ctx: CommandContext,
   args?: CommandArgs & { with?: string },
-): Promise<{ pairs: ComparePair[]; opened: 'diff' | 'document' } | undefined> {
+): Promise<
+  { pairs: ComparePair[]; opened: 'diff' | 'document'; document?: vscode.TextDocument } | undefined
+> {
   const deployment = await pickDeployment(ctx.tree, args);
   if (!deployment) return undefined;
   const a = await pickTarget(deployment, args, () => true, 'Compare from');
@@ -197,12 +215,16 @@ export async function compareTargets(
       );
     }
   }
+  const why =
+    diffable.length && !repo
+      ? 'The built-in Git extension is not available, so this shows the commit range instead of a diff.'
+      : undefined;
   const doc = await vscode.workspace.openTextDocument({
     language: 'markdown',
-    content: compareMarkdown(deployment, a, b, pairs),
+    content: compareMarkdown(deployment, a, b, pairs, why),
   });
   await vscode.window.showTextDocument(doc, { preview: true });
-  return { pairs, opened: 'document' };
+  return { pairs, opened: 'document', document: doc };
 }
 
 /** Opens every deployment file so the server checks it, then summarises and shows Problems. */

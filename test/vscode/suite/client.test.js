@@ -358,4 +358,142 @@ suite('client', () => {
     });
     assert.ok(doc.getText().includes(tag), 'history shows the new tag');
   });
+
+  /** Skips unless the workspace is a git repository the server can read records from. */
+  async function gitOrSkip(ctx) {
+    if (!isGitRepo()) {
+      console.log('  skipped: the workspace is not a git repository with a commit');
+      ctx.skip();
+    }
+    await statusOrSkip(ctx);
+    if (api.tree.last?.gitProblem) {
+      console.log(`  skipped: the server reports ${api.tree.last.gitProblem}`);
+      ctx.skip();
+    }
+  }
+
+  function newCommit(message) {
+    git(
+      '-c',
+      'user.name=Test',
+      '-c',
+      'user.email=test@example.com',
+      'commit',
+      '--allow-empty',
+      '-q',
+      '-m',
+      `${message} ${Date.now()}`,
+    );
+    return git('rev-parse', 'HEAD');
+  }
+
+  /** Rolls `sha` out to dev and promotes it to staging; returns the staging result. */
+  async function toStaging(sha) {
+    const dev = await vscode.commands.executeCommand('atmosDeployments.rollOut', {
+      deployment: DEPLOYMENT,
+      target: 'dev',
+      gitSha: sha,
+    });
+    assert.ok(dev?.ok, `roll out to dev: ${dev?.message}`);
+    const staging = await vscode.commands.executeCommand('atmosDeployments.promote', {
+      deployment: DEPLOYMENT,
+      target: 'staging',
+      from: 'dev',
+    });
+    assert.ok(staging?.ok, `promote to staging: ${staging?.message}`);
+    return staging;
+  }
+
+  const stagingRefs = () =>
+    git('for-each-ref', '--format=%(objectname)', `refs/atmos/deployments/${DEPLOYMENT}/staging/`)
+      .split('\n')
+      .filter(Boolean);
+
+  test('roll back from the command: a previous recorded rollout, modal answered, rollback_of recorded', async function () {
+    await gitOrSkip(this);
+    const prompts = [];
+    api.setApprovalPrompt(async (plan, text) => {
+      prompts.push({ plan, text });
+      return true;
+    });
+    const older = newCommit('rollback base');
+    const first = await toStaging(older);
+    const newer = newCommit('rollback newer');
+    await toStaging(newer);
+    assert.deepStrictEqual([...new Set(stagingRefs())], [newer], 'staging runs the newer commit');
+    // The promotion plan told the modal how far staging moves.
+    const promo = prompts.filter((p) => p.plan.target === 'staging').pop();
+    if (promo.plan.commitsAhead === undefined) {
+      console.log('  note: the server does not pass commitsAhead through yet');
+    } else {
+      assert.strictEqual(promo.plan.commitsAhead, 1);
+      assert.match(promo.text.detail, /\n1 commit ahead$/m);
+    }
+
+    const to = first.tags[0].slice(first.tags[0].lastIndexOf('/') + 1);
+    prompts.length = 0;
+    const result = await vscode.commands.executeCommand('atmosDeployments.rollBack', {
+      deployment: DEPLOYMENT,
+      target: 'staging',
+      to,
+    });
+    assert.ok(result?.ok, `roll back: ${result?.message}`);
+    assert.strictEqual(prompts.length, 1, 'the modal showed the rollback plan');
+    assert.match(prompts[0].text.message, /^Roll back\? payment-service/);
+    assert.match(prompts[0].text.detail, new RegExp(`${newer.slice(0, 7)} → ${older.slice(0, 7)}`));
+    assert.deepStrictEqual([...new Set(stagingRefs())], [older], 'the staging refs moved back');
+    assert.ok(result.tags.length > 0);
+    for (const tag of result.tags) {
+      assert.match(tag, new RegExp(`^atmos/deployments/${DEPLOYMENT}/staging/`));
+      const body = git('cat-file', '-p', `refs/tags/${tag}`);
+      assert.match(
+        body,
+        new RegExp(`rollback_of: "?atmos/deployments/${DEPLOYMENT}/staging/[^/]+/${to}`),
+      );
+      assert.match(body, new RegExp(`git_sha: "?${older}`));
+    }
+  });
+
+  test('compare targets without the git extension: a readable document with both targets and SHAs', async function () {
+    await gitOrSkip(this);
+    assert.strictEqual(
+      vscode.workspace.getConfiguration('git').get('enabled'),
+      false,
+      'the rig disables the built-in git extension',
+    );
+    api.setApprovalPrompt(async () => true);
+    const staged = newCommit('compare staging');
+    await toStaging(staged);
+    const devSha = newCommit('compare dev');
+    const dev = await vscode.commands.executeCommand('atmosDeployments.rollOut', {
+      deployment: DEPLOYMENT,
+      target: 'dev',
+      gitSha: devSha,
+    });
+    assert.ok(dev?.ok, dev?.message);
+    await waitFor(
+      async () => {
+        api.tree.refresh();
+        const status = await api.tree.load();
+        const d = status.deployments?.find((x) => x.name === DEPLOYMENT);
+        return d?.targets.find((t) => t.name === 'dev')?.components[0]?.sha === devSha;
+      },
+      { what: 'the tree to see the new dev commit' },
+    );
+    const r = await vscode.commands.executeCommand('atmosDeployments.compareTargets', {
+      deployment: DEPLOYMENT,
+      target: 'staging',
+      with: 'dev',
+    });
+    assert.strictEqual(r?.opened, 'document');
+    const text = r.document.getText();
+    assert.strictEqual(vscode.window.activeTextEditor?.document, r.document, 'it is shown');
+    assert.match(text, /^# payment-service: staging → dev$/m);
+    assert.match(text, /\| Component \| staging \| dev \| Commit range \|/);
+    assert.ok(text.includes(staged), `the staging SHA ${staged} is named`);
+    assert.ok(text.includes(devSha), `the dev SHA ${devSha} is named`);
+    assert.ok(text.includes(`git log --oneline ${staged}..${devSha}`), 'the range to list');
+    assert.match(text, /Git extension is not available/);
+    console.log(`  compare document:\n${text.replace(/^/gm, '    ')}`);
+  });
 });

@@ -215,3 +215,24 @@ describe('promotion-graph', () => {
     }
   });
 });
+
+describe('limit flags', () => {
+  it('applies --max-depth and refuses a value that is not a whole number', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'atmos-cli-'));
+    mkdirSync(path.join(dir, 'deployments'));
+    writeFileSync(
+      path.join(dir, 'deployments', 'd.yaml'),
+      'deployment:\n  name: d\n  targets:\n    dev: {context: {a: {b: {c: 1}}}}\n',
+    );
+    assert.equal(runCli(['validate', '--cwd', dir]).code, 0);
+    const low = runCli(['validate', '--cwd', dir, '--max-depth', '3']);
+    assert.equal(low.code, 1);
+    assert.match(
+      low.stdout,
+      /deployments\/d\.yaml:4:\d+: error yaml-syntax Nesting is deeper than 3 levels/,
+    );
+    const bad = runCli(['validate', '--cwd', dir, '--max-nodes', 'many']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--max-nodes must be a whole number of 1 or more, not 'many'/);
+  });
+});

@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { DEFAULT_LIMITS, type ParseLimits } from '../core';
+import { DEFAULT_LIMITS, limitsFrom, type ParseLimits } from '../core';
 import { CliError, EXIT } from './errors';
 
 export interface CommonOptions {
@@ -10,6 +10,13 @@ export interface CommonOptions {
   format: string;
   limits: ParseLimits;
 }
+
+const LIMIT_FLAGS: Array<[keyof ParseLimits, string]> = [
+  ['maxFileSize', '--max-file-size'],
+  ['maxAliasCount', '--max-alias-count'],
+  ['maxDepth', '--max-depth'],
+  ['maxNodes', '--max-nodes'],
+];
 
 export function commonOptions(cmd: Command, formats: string[] = ['text', 'json']): Command {
   return cmd
@@ -20,16 +27,36 @@ export function commonOptions(cmd: Command, formats: string[] = ['text', 'json']
       'skip checking files larger than this',
       String(DEFAULT_LIMITS.maxFileSize),
     )
+    .option(
+      '--max-alias-count <n>',
+      'most alias expansions a file may need',
+      String(DEFAULT_LIMITS.maxAliasCount),
+    )
+    .option(
+      '--max-depth <n>',
+      'deepest nesting of mappings and lists',
+      String(DEFAULT_LIMITS.maxDepth),
+    )
+    .option(
+      '--max-nodes <n>',
+      'most YAML nodes a file is checked with',
+      String(DEFAULT_LIMITS.maxNodes),
+    )
     .hook('preAction', (_this, action) => {
       const o = action.opts();
       o.cwd = path.resolve(String(o.cwd));
       if (!statSync(o.cwd, { throwIfNoEntry: false })?.isDirectory()) {
         throw new CliError(`--cwd ${o.cwd} does not exist or is not a folder.`, EXIT.usage);
       }
-      const max = Number(o.maxFileSize);
-      o.limits = {
-        ...DEFAULT_LIMITS,
-        maxFileSize: Number.isFinite(max) && max > 0 ? max : DEFAULT_LIMITS.maxFileSize,
-      };
+      for (const [key, flag] of LIMIT_FLAGS) {
+        const n = Number(o[key]);
+        if (!Number.isInteger(n) || n < 1) {
+          throw new CliError(
+            `${flag} must be a whole number of 1 or more, not '${String(o[key])}'.`,
+            EXIT.usage,
+          );
+        }
+      }
+      o.limits = limitsFrom(o);
     });
 }

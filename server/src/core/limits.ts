@@ -17,6 +17,23 @@ export interface ParseLimits {
   maxNodes: number;
 }
 
+export const LIMIT_KEYS = ['maxFileSize', 'maxAliasCount', 'maxDepth', 'maxNodes'] as const;
+
+/**
+ * Limits from settings or flags, each checked on its own: a missing or invalid value keeps its
+ * default, so a typo in settings.json cannot switch a protection off. Numeric strings count.
+ */
+export function limitsFrom(input: Partial<Record<keyof ParseLimits, unknown>>): ParseLimits {
+  const out: ParseLimits = { ...DEFAULT_LIMITS };
+  for (const key of LIMIT_KEYS) {
+    const raw = input[key];
+    const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 1)
+      out[key] = Math.floor(value);
+  }
+  return out;
+}
+
 export const DEFAULT_LIMITS: ParseLimits = {
   maxFileSize: 5 * 1024 * 1024,
   maxAliasCount: 100,

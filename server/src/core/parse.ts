@@ -103,8 +103,8 @@ export function parseDeploymentFile(
         file,
         rangeOf(positionAt, shape.at, shape.at + 1),
         shape.why === 'depth'
-          ? `Nesting is deeper than ${limits.maxDepth} levels here; a deployment file never needs that. Flatten it.`
-          : `The file has more than ${limits.maxNodes} YAML nodes (counted up to here), so it was not checked. Split it.`,
+          ? `Nesting is deeper than ${limits.maxDepth} levels here; a deployment file never needs that. Flatten it, or raise the limit (CLI --max-depth, setting atmosDeployments.maxDepth).`
+          : `The file has more than ${limits.maxNodes} YAML nodes (counted up to here), so it was not checked. Split it, or raise the limit (CLI --max-nodes, setting atmosDeployments.maxNodes).`,
       ),
     );
     return { ...base, doc, isDeployment: true };
@@ -117,7 +117,7 @@ export function parseDeploymentFile(
     // yaml throws here when aliases expand too far (a "billion laughs" document).
     const msg = String((err as Error)?.message ?? err);
     const why = /alias/i.test(msg)
-      ? `Aliases expand to more than ${limits.maxAliasCount} nodes here, so the file was not checked. Replace the aliases with plain values.`
+      ? `Aliases expand to more than ${limits.maxAliasCount} nodes here, so the file was not checked. Replace the aliases with plain values, or raise the limit (CLI --max-alias-count, setting atmosDeployments.maxAliasCount).`
       : `The YAML could not be read as data: ${msg}`;
     base.problems.push(
       problem('yaml-syntax', file, rangeOf(positionAt, 0, firstLineEnd(text)), why),

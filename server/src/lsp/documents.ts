@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  DEFAULT_LIMITS,
+  limitsFrom,
   parseDeploymentFile,
   validateFile,
   WorkspaceIndex,
@@ -217,7 +217,7 @@ export class DeploymentDocuments {
 
   private read(key: string): Entry | undefined {
     if (!this.isCandidate(key)) return undefined;
-    const limits = { ...DEFAULT_LIMITS, maxFileSize: this.settingsFor(key).maxFileSize };
+    const limits = limitsFrom(this.settingsFor(key));
     const open = this.open.get(key);
     const doc = open === undefined ? undefined : this.documents.get(open);
     if (doc) {

@@ -3,6 +3,7 @@
  * field, so a wrong type in settings.json falls back to the default instead of breaking the
  * server.
  */
+import { limitsFrom } from '../core';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/requests';
 
 export const SETTINGS_SECTION = 'atmosDeployments';
@@ -12,16 +13,17 @@ export function readSettings(raw: unknown): Settings {
   const str = (k: keyof Settings) =>
     typeof o[k] === 'string' ? (o[k] as string) : (DEFAULT_SETTINGS[k] as string);
   const files = str('files').trim() || DEFAULT_SETTINGS.files;
-  const size = o.maxFileSize;
+  // The parse limits are checked by the core, the same way the CLI's flags are.
+  const { maxFileSize, maxAliasCount, maxDepth, maxNodes } = limitsFrom(o);
   return {
     files,
     remote: str('remote'),
     approvalRole: str('approvalRole'),
     deployCommand: str('deployCommand'),
-    maxFileSize:
-      typeof size === 'number' && Number.isFinite(size) && size > 0
-        ? Math.floor(size)
-        : DEFAULT_SETTINGS.maxFileSize,
+    maxFileSize,
+    maxAliasCount,
+    maxDepth,
+    maxNodes,
   };
 }
 

@@ -253,6 +253,12 @@ export interface Settings {
   approvalRole: string;
   /** Files larger than this many bytes are not checked. */
   maxFileSize: number;
+  /** The most alias expansions a document may need (billion-laughs protection). */
+  maxAliasCount: number;
+  /** The deepest nesting of mappings and lists accepted. */
+  maxDepth: number;
+  /** The most YAML nodes a deployment file is checked with. */
+  maxNodes: number;
   /** Deploy command run per component during a rollout, or empty for none. */
   deployCommand: string;
 }
@@ -262,5 +268,8 @@ export const DEFAULT_SETTINGS: Settings = {
   remote: '',
   approvalRole: '',
   maxFileSize: 5 * 1024 * 1024,
+  maxAliasCount: 100,
+  maxDepth: 64,
+  maxNodes: 50_000,
   deployCommand: '',
 };

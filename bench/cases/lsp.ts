@@ -24,6 +24,8 @@ export interface ServerRun {
   didChange: Metric;
   completion: Metric;
   hover: Metric;
+  /** Set when the server answered the clean file with diagnostics (it did not check it). */
+  refused?: string;
   /** Peak resident set (VmHWM) in bytes at the end of the size's runs. */
   peakRss?: number;
   notes: string[];
@@ -151,7 +153,10 @@ async function runServer(
       run.didOpen = unavailable(failure);
       return run;
     }
-    if (wrong.didOpen) run.didOpen = unavailable(wrongMetric(wrong.didOpen, run.didOpen));
+    if (wrong.didOpen) {
+      run.refused = wrong.didOpen;
+      run.didOpen = unavailable(wrongMetric(wrong.didOpen, run.didOpen));
+    }
 
     const opened = client.nextDiagnostics(uri, DIAGNOSTICS_TIMEOUT_MS);
     await client.open(uri, file.text);

@@ -100,11 +100,11 @@ export const HOSTILE: HostileCase[] = [
     coreMs: 5000,
   },
   {
-    name: '1 MB single line of flow targets (node limit)',
+    name: '1.7 MB single line of flow targets (node limit)',
     text: () =>
-      `deployment: {name: hostile, targets: {${Array.from({ length: 70000 }, (_, i) => `t${i}: {}`).join(', ')}}}\n`,
+      `deployment: {name: hostile, targets: {${Array.from({ length: 120000 }, (_, i) => `t${i}: {}`).join(', ')}}}\n`,
     codes: ['yaml-syntax'],
-    message: /more than 50000 YAML nodes/,
+    message: /more than 200000 YAML nodes/,
     coreMs: 10000,
   },
   {

@@ -38,5 +38,5 @@ export const DEFAULT_LIMITS: ParseLimits = {
   maxFileSize: 5 * 1024 * 1024,
   maxAliasCount: 100,
   maxDepth: 64,
-  maxNodes: 50_000,
+  maxNodes: 200_000,
 };

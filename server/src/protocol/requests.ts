@@ -270,6 +270,6 @@ export const DEFAULT_SETTINGS: Settings = {
   maxFileSize: 5 * 1024 * 1024,
   maxAliasCount: 100,
   maxDepth: 64,
-  maxNodes: 50_000,
+  maxNodes: 200_000,
   deployCommand: '',
 };

@@ -53,7 +53,7 @@ describe('diagnostics', () => {
     assert.deepEqual(await h.diagnostics(uri), []);
   });
 
-  test('debounced re-validation lands within the debounce plus a little', async () => {
+  test('an edit after a pause is validated at once; edits in a burst wait for the window', async () => {
     const uri = await h.open(
       'deployments/typing.yaml',
       PAYMENT.replace('payment-service', 'typing'),
@@ -74,22 +74,25 @@ describe('diagnostics', () => {
       await h.diagnostics(uri, (d) => (bad ? d.length === 1 : d.length === 0), seq);
       latencies.push(Date.now() - started);
     }
-    const worst = Math.max(...latencies);
     console.log(`change → diagnostics latency (ms): ${latencies.join(', ')}`);
-    assert.ok(worst < 600, `latency ${worst} ms is too long for as-you-type feedback`);
-    assert.ok(Math.min(...latencies) >= 100, 'changes are debounced, not validated per keystroke');
+    // The first edit follows the open, not another edit: it is validated without waiting.
+    assert.ok(latencies[0] < 100, `first edit took ${latencies[0]} ms; it should not wait`);
+    // The next edits come right after the previous validation, so they wait out the window.
+    assert.ok(Math.min(...latencies.slice(1)) >= 80, 'edits in quick succession are throttled');
+    assert.ok(Math.max(...latencies) < 600, 'as-you-type feedback stays well under a second');
   });
 
-  test('a burst of keystrokes is validated once, after the burst', async () => {
+  test('a burst of keystrokes is validated at most twice, ending on the latest text', async () => {
     const uri = await h.open('deployments/burst.yaml', PAYMENT.replace('payment-service', 'burst'));
     await h.diagnostics(uri);
     const seq = h.lastSeq;
     const text = PAYMENT.replace('payment-service', 'burst');
     for (let i = 1; i <= 10; i++)
       await h.change(uri, text.replace('from: dev', `from: ${'x'.repeat(i)}`));
-    const d = await h.diagnostics(uri, () => true, seq);
+    const d = await h.diagnostics(uri, (ds) => ds.some((x) => /'xxxxxxxxxx'/.test(x.message)), seq);
     assert.match(d[0].message, /'xxxxxxxxxx'/);
-    assert.equal(h.publishes.filter((p) => p.seq > seq && p.uri === uri).length, 1);
+    const count = h.publishes.filter((p) => p.seq > seq && p.uri === uri).length;
+    assert.ok(count >= 1 && count <= 2, `${count} publishes for 10 keystrokes`);
   });
 });
 

@@ -50,7 +50,11 @@ import { readSettings, sameSettings, SETTINGS_SECTION } from './settings';
 import { canonicalUri, pathToUri, uriToPath } from './uris';
 import { watchFolders } from './disk-watch';
 
-/** How long a document must be still before it is re-validated. Short: a keystroke pause. */
+/**
+ * The shortest time between two validations of one document while it is being edited. An edit
+ * after a pause is validated at once (the user sees a problem as soon as they stop); edits
+ * during a burst wait for the window to end and are then validated once, on the latest text.
+ */
 export const DEBOUNCE_MS = 120;
 
 export function startSession(connection: Connection): void {
@@ -69,6 +73,8 @@ export function startSession(connection: Connection): void {
   const ctx = (): FeatureContext => ({ docs, live, markdown: features.markdown });
   const timers = new Map<string, NodeJS.Timeout>();
   const validatedVersion = new Map<string, number>();
+  /** When each document was last validated because of an edit (not an open or a disk change). */
+  const lastEditRun = new Map<string, number>();
   const nonEmpty = new Set<string>();
   const disposers: Array<() => void> = [];
   let debounceMs = DEBOUNCE_MS;
@@ -122,18 +128,23 @@ export function startSession(connection: Connection): void {
     const doc = documents.get(clientUri);
     if (doc && validatedVersion.get(key) === doc.version) return;
     if (!validatedVersion.has(key)) return;
-    const t = timers.get(key);
-    if (t) clearTimeout(t);
+    // A validation already scheduled reads the latest text when it runs, so it covers this edit.
+    if (timers.has(key)) return;
+    const since = Date.now() - (lastEditRun.get(key) ?? 0);
+    // Zero still goes through the timer queue, so edits that arrive in the same read from the
+    // client are validated together.
+    const wait = since >= debounceMs ? 0 : debounceMs - since;
     timers.set(
       key,
       setTimeout(() => {
         timers.delete(key);
         try {
           validateNow(clientUri);
+          lastEditRun.set(key, Date.now());
         } catch (err) {
           logError(`Validating ${key} failed: ${(err as Error)?.stack ?? String(err)}`);
         }
-      }, debounceMs),
+      }, wait),
     );
   };
 
@@ -337,6 +348,7 @@ export function startSession(connection: Connection): void {
     if (t) clearTimeout(t);
     timers.delete(key);
     validatedVersion.delete(key);
+    lastEditRun.delete(key);
     // The buffer is gone: the file on disk (if any) is what counts now.
     revalidate(key, docs.refresh(key));
     publish(key);

@@ -91,7 +91,9 @@ export async function openFile(page, name, { timeout = 30000 } = {}) {
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: base }).first();
   try {
     await row.waitFor({ state: 'visible', timeout });
-    await page.keyboard.press('Enter');
+    // Clicking the row that names the file, rather than Enter, opens it even while Quick Open
+    // still ranks a recently opened file first.
+    await row.click();
   } catch (e) {
     if (!path.isAbsolute(name)) throw e;
     await page.keyboard.press('Escape');

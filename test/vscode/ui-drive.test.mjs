@@ -4,7 +4,8 @@
 // In the light and then the dark theme it reads the Problems panel and the Promotions tree,
 // opens the graph and reads its nodes and edges inside the webview frame, clicks a node and
 // checks the editor selection, and runs Promote from the palette and confirms the modal. Every
-// step leaves a screenshot under test-results/vscode/ui-*-<theme>.png. Finally the in-host
+// step leaves a screenshot under test-results/vscode/ui-*-<theme>.png; the tree and the graph are
+// also shot in the high-contrast theme, with the graph's labels checked for contrast. Finally the in-host
 // suite runs in this git workspace, so its promotion test can check the records.
 // Run: node --test test/vscode/ui-drive.test.mjs    (after `node esbuild.mjs`)
 // Env: ATMOS_EXPECT_ROLLOUT=1 makes a refused or failed promotion from the palette a failure
@@ -30,6 +31,34 @@ const THEMES = [
   { name: 'Default Light Modern', kind: 'light' },
   { name: 'Default Dark Modern', kind: 'dark' },
 ];
+// The theme whose settings id is `Default High Contrast`, as the Color Theme picker labels it.
+const HIGH_CONTRAST = 'Dark High Contrast';
+
+/**
+ * Runs in the graph's frame: for each node, its least readable text and that text's WCAG
+ * contrast ratio against the node's box, both as the theme paints them.
+ */
+function graphContrast() {
+  const rgb = (c) => (c.match(/[\d.]+/g) || []).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const ratio = (a, b) => {
+    const [hi, lo] = [lum(rgb(a)), lum(rgb(b))].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  return Array.from(document.querySelectorAll('g.node')).map((n) => {
+    const box = getComputedStyle(n.querySelector('rect.box')).fill;
+    const worst = Array.from(n.querySelectorAll('text'))
+      .map((t) => ({ text: t.textContent, ratio: ratio(getComputedStyle(t).fill, box) }))
+      .sort((a, b) => a.ratio - b.ratio)[0];
+    return { text: n.getAttribute('data-target'), worst: worst?.text, ratio: worst?.ratio ?? 0 };
+  });
+}
 
 const PAYMENT_SERVICE = `# The example from the spec (target-promotion.md): dev → staging → prod.
 deployment:
@@ -378,6 +407,41 @@ test(
         assert.equal(seen.images, 0, 'no element was created from the name');
         assert.deepEqual(dialogs, [], 'no alert ran');
         await shot('hostile', 'dark');
+
+        // High contrast: the tree and the graph take their colours from the theme, so every
+        // label must stay readable; the graph's texts are checked for contrast with their boxes.
+        await d.setColorTheme(page, HIGH_CONTRAST);
+        await d.runCommand(page, 'Atmos Deployments: Focus on Promotions View');
+        const hcRows = await waitForText(
+          () => d.readTreeView(page, 'Promotions', { minRows: 3 }),
+          (r) => r.some((x) => x.includes('staging → prod')),
+          'the Promotions tree in high contrast',
+        );
+        t.diagnostic(`tree (high-contrast): ${hcRows.length} rows`);
+        await shot('tree', 'high-contrast');
+        await d.openFile(page, 'deployments/payment-service.yaml');
+        // Show Graph follows the active editor, so wait until the YAML tab is the active one.
+        await page
+          .locator('.tabs-container .tab.active', { hasText: 'payment-service.yaml' })
+          .first()
+          .waitFor({ timeout: 30000 });
+        await d.runCommand(page, 'Atmos Deployments: Show Graph');
+        // The hostile graph's frame may still be around; read whichever frame shows prod.
+        const contrast = await waitForText(
+          async () => {
+            for (const f of d.webviewFrames(page).reverse()) {
+              const c = await f.evaluate(graphContrast).catch(() => []);
+              if (c.some((n) => n.text === 'prod')) return c;
+            }
+            return [];
+          },
+          (c) => c.length === 3 && c.every((n) => n.ratio > 0),
+          'the payment-service graph to draw its 3 nodes in high contrast',
+        );
+        t.diagnostic(`graph contrast (high-contrast): ${JSON.stringify(contrast)}`);
+        for (const n of contrast)
+          assert.ok(n.ratio >= 4.5, `${n.text}: "${n.worst}" contrast ${n.ratio.toFixed(2)} < 4.5`);
+        await shot('graph', 'high-contrast');
       } catch (e) {
         await d.screenshot(page, path.join(OUT_DIR, 'ui-failure.png')).catch(() => {});
         e.message += `\n--- browser console (last 20)\n${consoleLines.slice(-20).join('\n')}\n${serverLog()}`;

@@ -15,6 +15,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
+import { WorkspaceTrustedNotification } from '../../server/src/protocol/requests';
 import { describePlan, setApprovalPrompt } from './approval';
 import { COMMAND_IDS, registerCommands } from './commands';
 import type { CommandContext } from './commands/context';
@@ -153,7 +154,11 @@ async function start(
     vscode.workspace.onDidSaveTextDocument((d) => {
       if (vscode.languages.match({ pattern: glob }, d)) refreshSoon();
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => ctx.refresh()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      // The server refuses git writes until it hears the workspace is trusted.
+      void client?.sendNotification(WorkspaceTrustedNotification, {});
+      ctx.refresh();
+    }),
   );
 
   const restartLog: RestartLog = { exits: [], restarts: 0, gaveUp: false };

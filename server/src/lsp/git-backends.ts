@@ -205,6 +205,7 @@ function toPlan(plan: RolloutPlan): P.RolloutPlan {
     approved: plan.approved,
     approvalProblem: plan.approvalProblem,
     nothingToDo: plan.nothingToDo,
+    commitsAhead: plan.commitsAhead,
   };
 }
 

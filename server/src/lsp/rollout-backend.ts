@@ -53,3 +53,40 @@ export class UnavailableRollout implements RolloutBackend {
     return this.fail();
   }
 }
+
+/**
+ * Refuses the requests that write git while the workspace is not trusted, and forwards the
+ * rest. The client disables those commands too; this keeps a client that forgets (or another
+ * editor) from writing records out of an untrusted repository.
+ */
+export class TrustGate implements RolloutBackend {
+  constructor(
+    private readonly inner: () => RolloutBackend,
+    private readonly trusted: () => boolean,
+  ) {}
+
+  private refuse(): Promise<never> {
+    return Promise.reject(
+      new ResponseError(
+        AtmosErrorCodes.untrusted,
+        'This workspace is in Restricted Mode: rollouts, approvals and rollbacks write git records, so they are disabled until you trust the workspace.',
+      ),
+    );
+  }
+
+  plan(p: RolloutParams): Promise<PlanResult> {
+    return this.inner().plan(p);
+  }
+  history(p: HistoryParams): Promise<HistoryResult> {
+    return this.inner().history(p);
+  }
+  apply(p: ApplyRolloutParams): Promise<ApplyResult> {
+    return this.trusted() ? this.inner().apply(p) : this.refuse();
+  }
+  approve(p: ApproveParams): Promise<ApproveResult> {
+    return this.trusted() ? this.inner().approve(p) : this.refuse();
+  }
+  rollback(p: RollbackParams): Promise<ApplyResult> {
+    return this.trusted() ? this.inner().rollback(p) : this.refuse();
+  }
+}

@@ -28,6 +28,7 @@ import {
   PlanRolloutRequest,
   RollbackRequest,
   StateChangedNotification,
+  WorkspaceTrustedNotification,
   StatusRequest,
 } from '../protocol/requests';
 import { clientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
@@ -45,7 +46,7 @@ import { createGitBackends } from './git-backends';
 import { GitRouter, type FolderBackends } from './git-routing';
 import { CachedLiveState, EmptyLiveState } from './live-state';
 import { findGitDir, watchRefs } from './refs-watch';
-import { UnavailableRollout, type RolloutBackend } from './rollout-backend';
+import { TrustGate, UnavailableRollout, type RolloutBackend } from './rollout-backend';
 import { readSettings, sameSettings, SETTINGS_SECTION } from './settings';
 import { canonicalUri, pathToUri, uriToPath } from './uris';
 import { watchFolders } from './disk-watch';
@@ -63,6 +64,11 @@ export function startSession(connection: Connection): void {
   const logError = (message: string) => connection.console.error(message);
   const docs = new DeploymentDocuments(documents, log);
   const live = new CachedLiveState(new EmptyLiveState());
+  let trusted = true;
+  const gate = new TrustGate(
+    () => rollout,
+    () => trusted,
+  );
   let rollout: RolloutBackend = new UnavailableRollout(
     'Git records are not available yet: this server has no rollout service for the workspace.',
   );
@@ -259,7 +265,10 @@ export function startSession(connection: Connection): void {
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     features = clientFeatures(params.capabilities);
-    const opts = params.initializationOptions as { debounceMs?: unknown } | undefined;
+    const opts = params.initializationOptions as
+      { debounceMs?: unknown; workspaceTrusted?: unknown } | undefined;
+    // Only an explicit `false` restricts: editors that know nothing of trust keep full features.
+    trusted = opts?.workspaceTrusted !== false;
     if (typeof opts?.debounceMs === 'number' && opts.debounceMs >= 0) debounceMs = opts.debounceMs;
     clientFolders =
       params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
@@ -421,30 +430,33 @@ export function startSession(connection: Connection): void {
     StatusRequest,
     onCustom('atmosDeployments/status', () => status(ctx())),
   );
+  connection.onNotification(WorkspaceTrustedNotification, () => {
+    trusted = true;
+  });
   connection.onRequest(
     PlanRolloutRequest,
-    onCustom('atmosDeployments/planRollout', (p) => rollout.plan(p)),
+    onCustom('atmosDeployments/planRollout', (p) => gate.plan(p)),
   );
   connection.onRequest(
     ApplyRolloutRequest,
     onCustom('atmosDeployments/applyRollout', async (p) => {
-      const r = await rollout.apply(p);
+      const r = await gate.apply(p);
       refsChanged();
       return r;
     }),
   );
   connection.onRequest(
     ApproveRequest,
-    onCustom('atmosDeployments/approve', (p) => rollout.approve(p)),
+    onCustom('atmosDeployments/approve', (p) => gate.approve(p)),
   );
   connection.onRequest(
     HistoryRequest,
-    onCustom('atmosDeployments/history', (p) => rollout.history(p)),
+    onCustom('atmosDeployments/history', (p) => gate.history(p)),
   );
   connection.onRequest(
     RollbackRequest,
     onCustom('atmosDeployments/rollback', async (p) => {
-      const r = await rollout.rollback(p);
+      const r = await gate.rollback(p);
       refsChanged();
       return r;
     }),

@@ -23,6 +23,8 @@ export const AtmosErrorCodes = {
   approvalMissing: -32012,
   /** Someone else recorded a rollout first (locally or on the remote); nothing was written. */
   conflict: -32013,
+  /** The workspace is in Restricted Mode (not trusted): requests that write git are refused. */
+  untrusted: -32014,
 } as const;
 
 /** What is deployed for one component of one target, read from `refs/atmos/deployments`. */
@@ -241,6 +243,15 @@ export const RollbackRequest = new RequestType<RollbackParams, ApplyResult, void
 /** `atmosDeployments/stateChanged` (server → client): deployment files or `refs/atmos` changed; views refresh. */
 export const StateChangedNotification = new NotificationType<{ deployments: string[] }>(
   'atmosDeployments/stateChanged',
+);
+
+/**
+ * `atmosDeployments/workspaceTrusted` (client → server): the user trusted the workspace, so
+ * requests that write git are allowed from now on. A client that starts the server in an
+ * untrusted workspace passes `initializationOptions.workspaceTrusted: false`.
+ */
+export const WorkspaceTrustedNotification = new NotificationType<Record<string, never>>(
+  'atmosDeployments/workspaceTrusted',
 );
 
 /** Settings, section `atmosDeployments`, pulled per workspace folder. */

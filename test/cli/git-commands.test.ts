@@ -283,6 +283,40 @@ describe('reads are batched', () => {
     return { status: store.processCount, trace: starts.length };
   }
 
+  it('an unattended rollout of 100 components starts at most 6 git processes', () => {
+    const repo = makeRepo({ 'big.yaml': many(100) });
+    assert.equal(cli(repo, ['rollout', 'big', '--target', 'dev']).code, 0);
+    assert.equal(
+      cli(repo, ['rollout', 'big', '--target', 'staging', '--promote-from', 'dev']).code,
+      0,
+    );
+    commit(repo, 'next');
+    assert.equal(cli(repo, ['rollout', 'big', '--target', 'dev']).code, 0);
+    // staging already runs a recorded SHA set: the path where a plan could count commits ahead,
+    // which only a dry run or an approval prompt pays for.
+    const traceFile = path.join(mkdtempSync(path.join(tmpdir(), 'atmos-trace-')), 'trace.json');
+    const r = cli(repo, ['rollout', 'big', '--target', 'staging', '--promote-from', 'dev'], {
+      GIT_TRACE2_EVENT: traceFile,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const starts = readFileSync(traceFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"event":"start"'));
+    assert.ok(starts.length <= 6, `saw ${starts.length} git processes`);
+    assert.equal(Object.keys(atmosRefs(repo, 'refs/atmos/deployments/big/staging/')).length, 100);
+    const dry = cli(repo, [
+      'rollout',
+      'big',
+      '--target',
+      'staging',
+      '--promote-from',
+      'dev',
+      '--dry-run',
+      '--redeploy',
+    ]);
+    assert.equal(dry.code, 0, dry.stderr);
+  });
+
   it('promotion-status costs the same number of git processes for 3 or 200 components', async () => {
     const small = await processesForStatus(3);
     const big = await processesForStatus(200);

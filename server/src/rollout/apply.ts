@@ -24,7 +24,7 @@ import {
 import { GitStoreError, type GitStore, type RefUpdate } from '../git';
 import { RolloutError } from './errors';
 import { checkNames, checkRemoteName, deploymentName } from './names';
-import { approvalScope, DIRECT_SOURCE, planFrom, type PlanInput } from './plan';
+import { approvalScope, DIRECT_SOURCE, planFrom, withCommitsAhead, type PlanInput } from './plan';
 import { gitCall, readRecords, readSnapshot, tagPrefix, type Snapshot } from './snapshot';
 import {
   COMMITS_AHEAD_LIMIT,
@@ -220,6 +220,8 @@ async function applyInput(
   const snap = await readSnapshot(store, name);
   const input = await makeInput(snap);
   const plan = await planFrom(store, deployment, input, snap);
+  const willAsk = plan.requiresApproval && !plan.approved && !options.approve && !!options.confirm;
+  if (options.dryRun || willAsk) await withCommitsAhead(store, plan);
   const isRollback = !!input.restore;
   progress(`→ Validating promotion path: ${plan.promotedFrom ?? 'commit'} → ${plan.target} ✓`);
   for (const w of plan.warnings) progress(`! ${w}`);

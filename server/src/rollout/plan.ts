@@ -44,7 +44,19 @@ export async function planRollout(
 ): Promise<RolloutPlan> {
   const name = deploymentName(deployment);
   checkNames({ deployment: name });
-  return planFrom(store, deployment, options, await readSnapshot(store, name));
+  const plan = await planFrom(store, deployment, options, await readSnapshot(store, name));
+  return withCommitsAhead(store, plan);
+}
+
+/**
+ * Adds how many commits the target moves forward. It costs one git process, so it is done only
+ * where someone reads it before deciding (a plan shown in the editor, a dry run, an approval
+ * prompt), not in an unattended rollout.
+ */
+export async function withCommitsAhead(store: GitStore, plan: RolloutPlan): Promise<RolloutPlan> {
+  const commitsAhead = await countAhead(store, plan.components);
+  if (commitsAhead !== undefined) plan.commitsAhead = commitsAhead;
+  return plan;
 }
 
 export async function planFrom(
@@ -158,8 +170,6 @@ export async function planFrom(
     nothingToDo: components.every((c) => c.sha === c.currentSha),
     warnings,
   };
-  const commitsAhead = await countAhead(store, components);
-  if (commitsAhead !== undefined) plan.commitsAhead = commitsAhead;
   if (plan.requiresApproval) {
     const found = await findApproval(store, approvalScope(plan));
     plan.approved = !!found.approval;

@@ -27,6 +27,9 @@ import {
   type TagObjectSpec,
 } from './store';
 
+/** How often an approval note is re-appended when other writers keep moving the notes ref. */
+const NOTE_APPEND_ATTEMPTS = 8;
+
 interface RunResult {
   stdout: string;
   /** The same output as bytes, for formats that count bytes (`cat-file --batch`). */
@@ -283,8 +286,46 @@ export class SimpleGitStore implements GitStore {
     return result;
   }
 
+  /**
+   * `git notes append` moves the notes ref without checking what it pointed at, so two
+   * approvals written at once could drop one of them. The line is appended on a private scratch
+   * ref that starts at the current tip, and the real ref then moves from that tip in one
+   * compare-and-swap transaction (which also deletes the scratch ref); if another writer moved
+   * it first, the append is redone on top of theirs.
+   */
   async appendNote(notesRef: string, commit: string, line: string): Promise<void> {
-    await this.ok(['notes', `--ref=${notesRef}`, 'append', '-m', line, '--end-of-options', commit]);
+    for (let attempt = 1; attempt <= NOTE_APPEND_ATTEMPTS; attempt++) {
+      const before = await this.resolveCommit(notesRef);
+      const scratch = `refs/notes/atmos-scratch/${process.pid}-${Date.now()}-${attempt}`;
+      if (before) await this.updateRefs([{ ref: scratch, newSha: before }]);
+      let after: string | undefined;
+      try {
+        await this.ok([
+          'notes',
+          `--ref=${scratch}`,
+          'append',
+          '-m',
+          line,
+          '--end-of-options',
+          commit,
+        ]);
+        after = await this.resolveCommit(scratch);
+        if (!after) throw new GitStoreError('git', `git notes did not write ${scratch}.`);
+        await this.updateRefs([
+          { ref: notesRef, newSha: after, oldSha: before },
+          { ref: scratch, oldSha: after },
+        ]);
+        return;
+      } catch (err) {
+        // Whatever happened, the scratch ref is ours alone and goes away.
+        await this.run(['update-ref', '-d', '--end-of-options', scratch]);
+        if (!(err instanceof GitStoreError && err.kind === 'conflict')) throw err;
+      }
+    }
+    throw new GitStoreError(
+      'conflict',
+      'Other approvals kept being recorded at the same moment; yours was not written. Run the command again.',
+    );
   }
 
   async identity(): Promise<Identity> {

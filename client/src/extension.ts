@@ -17,7 +17,7 @@ import {
 } from 'vscode-languageclient/node';
 import { WorkspaceTrustedNotification } from '../../server/src/protocol/requests';
 import { describePlan, setApprovalPrompt } from './approval';
-import { COMMAND_IDS, registerCommands } from './commands';
+import { COMMAND_IDS, commandFailures, registerCommands } from './commands';
 import type { CommandContext } from './commands/context';
 import { revealRange } from './commands/views';
 import { GRAPH_VIEW_TYPE, GraphPanels, targetAtLine } from './graph/panel';
@@ -34,6 +34,8 @@ export interface AtmosDeploymentsApi {
   describePlan: typeof describePlan;
   targetAtLine: typeof targetAtLine;
   commands: string[];
+  /** Commands that failed (shown to the user and logged), for the in-host tests. */
+  commandFailures: ReadonlyArray<{ id: string; message: string }>;
   languageServer: LanguageServerControl;
 }
 
@@ -187,6 +189,7 @@ async function start(
     describePlan,
     targetAtLine,
     commands: COMMAND_IDS,
+    commandFailures,
     languageServer: {
       get state() {
         return lsp.state;

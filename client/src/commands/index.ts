@@ -98,6 +98,12 @@ const COMMANDS: CommandSpec[] = [
   { id: 'atmosDeployments.openLog', run: (ctx) => ctx.log.show() },
 ];
 
+/**
+ * Commands that failed, newest last. A failure is shown to the user and logged, never thrown
+ * back to VS Code; this list lets the in-host tests see what the user would have seen.
+ */
+export const commandFailures: Array<{ id: string; message: string }> = [];
+
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   return COMMANDS.map((spec) =>
     vscode.commands.registerCommand(spec.id, async (arg?: unknown) => {
@@ -112,6 +118,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       } catch (err) {
         const text = err instanceof Error ? err.message : String(err);
         ctx.log.error(`${spec.id} failed: ${text}`);
+        commandFailures.push({ id: spec.id, message: text });
         void vscode.window
           .showErrorMessage(`Atmos Deployments: ${text}`, 'Open Log')
           .then((c) => c && ctx.log.show());

@@ -99,6 +99,19 @@ suite('client', () => {
     }
   });
 
+  test('the commands that need no input run without failing', async () => {
+    const before = api.commandFailures.length;
+    for (const id of [
+      'atmosDeployments.refresh',
+      'atmosDeployments.validateWorkspace',
+      'atmosDeployments.showGraph',
+      'atmosDeployments.openLog',
+    ]) {
+      await vscode.commands.executeCommand(id);
+    }
+    assert.deepStrictEqual(api.commandFailures.slice(before), []);
+  });
+
   test('manifest: view container, welcome view, grammar injection, restricted mode', () => {
     const pkg = vscode.extensions.getExtension(EXTENSION_ID).packageJSON;
     const c = pkg.contributes;

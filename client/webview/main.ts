@@ -98,6 +98,10 @@ function pathData(e: GraphEdgeView): string {
   return e.points.map((p, i) => `${i ? 'L' : 'M'}${p.x},${p.y}`).join(' ');
 }
 
+/** Width of one character of the badge font (11px), to keep the name clear of the badge. */
+const BADGE_CHAR_PX = 6.2;
+let clipCount = 0;
+
 function drawNode(n: GraphNodeView): SVGGElement {
   const g = svg('g', {
     class: `node${n.entryPoint ? ' entry' : ''}${n.requiresApproval ? ' gated' : ''}`,
@@ -108,10 +112,19 @@ function drawNode(n: GraphNodeView): SVGGElement {
   });
   g.append(svg('title', {}, `${n.id}: click to reveal in YAML`));
   g.append(svg('rect', { class: 'box', width: n.width, height: n.height, rx: 6, ry: 6 }));
-  g.append(svg('text', { class: 'name', x: 12, y: 20 }, n.id));
   const badges: string[] = [];
   if (n.entryPoint) badges.push('entry point');
   if (n.requiresApproval) badges.push('requires approval');
+  // A long name is clipped before the badge instead of running under it; the full name stays
+  // the text's content (and the node's tooltip), so it is still read and searched as text.
+  const badgeWidth = badges.length ? badges.join(' · ').length * BADGE_CHAR_PX + 16 : 0;
+  const clipId = `name-clip-${++clipCount}`;
+  const clip = svg('clipPath', { id: clipId });
+  clip.append(
+    svg('rect', { x: 0, y: 0, width: Math.max(24, n.width - 12 - badgeWidth), height: 28 }),
+  );
+  g.append(clip);
+  g.append(svg('text', { class: 'name', x: 12, y: 20, 'clip-path': `url(#${clipId})` }, n.id));
   if (badges.length) {
     g.append(
       svg(

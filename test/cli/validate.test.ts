@@ -168,6 +168,22 @@ describe('promotion-graph', () => {
     assert.equal(r.stdout, 'dev → staging → prod\n\nrequires approval: prod\n');
   });
 
+  it("draws the multiple-sources example with the spec's box", () => {
+    const r = runCli(['promotion-graph', 'checkout', '--cwd', clean]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      [
+        '     ┌─→ qa ─┐',
+        'dev ─┤       ├─→ staging → prod',
+        '     └───────┘',
+        '',
+        'requires approval: prod',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('gives JSON, dot and mermaid', () => {
     const json = JSON.parse(
       runCli(['promotion-graph', 'checkout', '--format', 'json', '--cwd', clean]).stdout,

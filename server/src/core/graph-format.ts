@@ -66,6 +66,52 @@ function longestChain(graph: PromotionGraph, among: Set<string>, start?: string)
   return chain;
 }
 
+/**
+ * Where the main chain `a → m → b` also has the direct edge `a → b` (the spec's "dev or qa,
+ * then staging"): the index of `a`, or -1. Only the first such bypass is drawn as a box.
+ */
+function findBypass(chain: string[], graph: PromotionGraph): number {
+  for (let i = 0; i + 2 < chain.length; i++) {
+    if ((graph.dependents.get(chain[i]) ?? []).includes(chain[i + 2])) return i;
+  }
+  return -1;
+}
+
+/**
+ * Draws the chain with the bypass as the spec does:
+ *
+ *          ┌─→ qa ─┐
+ *     dev ─┤       ├─→ staging → prod
+ *          └───────┘
+ */
+function drawBypass(
+  chain: string[],
+  at: number,
+  push: (line: string) => void,
+  column: Map<string, number>,
+): void {
+  const len = (t: string) => [...t].length;
+  const head = chain.slice(0, at + 1).join(' → ');
+  const middle = chain[at + 1];
+  const tail = chain.slice(at + 2).join(' → ');
+  const indent = ' '.repeat(len(head) + 2);
+  const inner = `─→ ${middle} ─`;
+  push(`${indent}┌${inner}┐`);
+  push(`${head} ─┤${' '.repeat(len(inner))}├─→ ${tail}`);
+  push(`${indent}└${'─'.repeat(len(inner))}┘`);
+  let col = 0;
+  chain.slice(0, at + 1).forEach((n) => {
+    column.set(n, col);
+    col += len(n) + 3;
+  });
+  column.set(middle, len(head) + 2 + 4);
+  col = len(head) + 2 + 1 + len(inner) + 4;
+  chain.slice(at + 2).forEach((n) => {
+    column.set(n, col);
+    col += len(n) + 3;
+  });
+}
+
 export function graphToText(
   deployment: Deployment,
   graph: PromotionGraph = buildGraph(deployment),
@@ -90,7 +136,15 @@ export function graphToText(
   };
   const inCycle = new Set(graph.cycles.flatMap((c) => c.path));
   const main = longestChain(graph, new Set([...unplaced].filter((n) => !inCycle.has(n))));
-  if (main.length) place(main, 0);
+  const bypass = main.length ? findBypass(main, graph) : -1;
+  if (bypass >= 0) {
+    drawBypass(main, bypass, (line) => lines.push(line), column);
+    main.forEach((n, i) => {
+      if (i > 0) drawn.add(edgeKey(main[i - 1], n));
+      unplaced.delete(n);
+    });
+    drawn.add(edgeKey(main[bypass], main[bypass + 2]));
+  } else if (main.length) place(main, 0);
   for (const n of graph.order) {
     if (!unplaced.has(n) || inCycle.has(n)) continue;
     const placedSource = (graph.sources.get(n) ?? []).find((s) => column.has(s));

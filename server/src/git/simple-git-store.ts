@@ -390,6 +390,10 @@ export class SimpleGitStore implements GitStore {
     const r = await this.run([
       'fetch',
       '--no-tags',
+      // The remote wins outright: local records of this deployment that the remote lacks
+      // (a rollout killed after its local refs but before its push) are removed, or the next
+      // rollout would plan from them ("nothing to do") and push with a lease the remote fails.
+      '--prune',
       '--quiet',
       '--end-of-options',
       remote,

@@ -136,7 +136,7 @@ export interface GitStore {
    */
   updateRefs(updates: RefUpdate[]): Promise<void>;
 
-  /** Fetches these refspecs from a remote (forced, so the remote's records win). */
+  /** Fetches these refspecs from a remote (forced and pruned, so the remote's records win). */
   fetch(remote: string, refspecs: string[]): Promise<void>;
 
   /**

@@ -61,6 +61,8 @@ interface Publish {
   uri: string;
   diagnostics: Diagnostic[];
   at: number;
+  /** The document version the diagnostics are for, when the server says. */
+  version?: number;
 }
 
 export class Harness {
@@ -114,7 +116,13 @@ export class Harness {
       h.wake();
     });
     conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
-      h.publishes.push({ seq: ++h.seq, uri: p.uri, diagnostics: p.diagnostics, at: Date.now() });
+      h.publishes.push({
+        seq: ++h.seq,
+        uri: p.uri,
+        diagnostics: p.diagnostics,
+        at: Date.now(),
+        version: p.version,
+      });
       h.wake();
     });
     conn.onNotification('window/logMessage', (p: { message: string }) => {
@@ -222,6 +230,15 @@ export class Harness {
         this.waiters.push(() => (clearTimeout(t), resolve()));
       });
     }
+  }
+
+  /** The first publish for `uri` with exactly this document version. */
+  diagnosticsFor(uri: string, version: number, timeoutMs = 10000): Promise<Diagnostic[]> {
+    return this.until(
+      () => this.publishes.find((p) => p.uri === uri && p.version === version)?.diagnostics,
+      `diagnostics for ${uri} version ${version}`,
+      timeoutMs,
+    );
   }
 
   /** The first publish for `uri` after `afterSeq` whose diagnostics satisfy `pred`. */

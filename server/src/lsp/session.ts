@@ -108,7 +108,9 @@ export function startSession(connection: Connection): void {
     if (list.length === 0 && !nonEmpty.has(key) && !docs.isOpen(key)) return;
     if (list.length) nonEmpty.add(key);
     else nonEmpty.delete(key);
-    void connection.sendDiagnostics({ uri: docs.clientUri(key), diagnostics: list });
+    // The version lets a client drop diagnostics that arrive for a text it has already changed.
+    const version = docs.isOpen(key) ? documents.get(docs.clientUri(key))?.version : undefined;
+    void connection.sendDiagnostics({ uri: docs.clientUri(key), version, diagnostics: list });
   };
 
   /** Re-reads a file, publishes its diagnostics and those of every file sharing its deployment. */
@@ -152,6 +154,24 @@ export function startSession(connection: Connection): void {
         }
       }, wait),
     );
+  };
+
+  /**
+   * Runs the validations still waiting for their window, so a request that reads the model
+   * (the graph, the status) answers on the text the client has, not the one before it.
+   */
+  const flushPending = () => {
+    for (const key of [...timers.keys()]) {
+      clearTimeout(timers.get(key));
+      timers.delete(key);
+      const uri = docs.clientUri(key);
+      try {
+        validateNow(uri);
+        lastEditRun.set(key, Date.now());
+      } catch (err) {
+        logError(`Validating ${key} failed: ${(err as Error)?.stack ?? String(err)}`);
+      }
+    }
   };
 
   /** A file changed on disk: re-read it unless its open buffer is what counts. */
@@ -424,11 +444,17 @@ export function startSession(connection: Connection): void {
 
   connection.onRequest(
     GraphRequest,
-    onCustom('atmosDeployments/graph', (p) => graph(ctx(), p)),
+    onCustom('atmosDeployments/graph', (p) => {
+      flushPending();
+      return graph(ctx(), p);
+    }),
   );
   connection.onRequest(
     StatusRequest,
-    onCustom('atmosDeployments/status', () => status(ctx())),
+    onCustom('atmosDeployments/status', () => {
+      flushPending();
+      return status(ctx());
+    }),
   );
   connection.onNotification(WorkspaceTrustedNotification, () => {
     trusted = true;

@@ -62,8 +62,17 @@ describe('two clones sharing one bare remote', () => {
     const env = { ATMOS_TEST_PAUSE_AT: 'refs-updated', ATMOS_TEST_RELEASE_FILE: release };
     const args = ['rollout', 'payment-service', '--target', 'staging', '--promote-from', 'dev'];
     const ra = cliStart(a, [...args, '--remote', 'origin'], env);
-    // B names the remote through the environment variable instead of the flag.
-    const rb = cliStart(b, args, { ...env, ATMOS_DEPLOYMENTS_REMOTE: 'origin' });
+    // B is another person and names the remote through the environment variable instead of
+    // the flag. With one identity, two rollouts in the same second write byte-identical tags,
+    // and the second push is a no-op that git reports as success: the same records either way.
+    const rb = cliStart(b, args, {
+      ...env,
+      ATMOS_DEPLOYMENTS_REMOTE: 'origin',
+      GIT_AUTHOR_NAME: 'Bea',
+      GIT_AUTHOR_EMAIL: 'bea@example.com',
+      GIT_COMMITTER_NAME: 'Bea',
+      GIT_COMMITTER_EMAIL: 'bea@example.com',
+    });
     await Promise.all([ra.paused, rb.paused]);
     // Both have committed locally; now both push.
     writeFileSync(release, '');

@@ -22,7 +22,13 @@ export function positionFinder(text: string): (offset: number) => Pos {
       if (starts[mid] <= o) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo, character: o - starts[lo], offset: o };
+    // An offset on a line terminator (the \r of \r\n, say) is the end of that line: LSP
+    // columns count only the line's content, and a column past it is outside the document.
+    let end = lo + 1 < starts.length ? starts[lo + 1] : text.length;
+    while (end > starts[lo] && (text.charCodeAt(end - 1) === 10 || text.charCodeAt(end - 1) === 13))
+      end--;
+    const at = Math.min(o, end);
+    return { line: lo, character: at - starts[lo], offset: at };
   };
 }
 

@@ -13,12 +13,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import {
+  formatStatusIndex,
   formatTagMessage,
   isoSeconds,
+  statusIndexRef,
+  statusIndexTagName,
   TAG_MESSAGE_HEADER,
   tagName,
   tagTimestamp,
   type DeploymentRecord,
+  type StatusIndexEntry,
 } from '../server/src/core';
 
 export const IDENTITY = { name: 'Bench', email: 'bench@example.com' };
@@ -99,8 +103,18 @@ export class RecordWriter {
     this.refs.push({ ref, sha });
   }
 
-  /** An annotated deployment tag with the spec's message, `at` seconds after 2025-01-01. */
-  deploymentTag(d: string, t: string, c: string, commit: string, at: number, from?: string): void {
+  /**
+   * An annotated deployment tag with the spec's message, `at` seconds after 2025-01-01.
+   * Returns what a status index entry for it holds.
+   */
+  deploymentTag(
+    d: string,
+    t: string,
+    c: string,
+    commit: string,
+    at: number,
+    from?: string,
+  ): StatusIndexEntry {
     const date = new Date((BASE + at) * 1000);
     const name = tagName(d, t, c, tagTimestamp(date));
     const record: DeploymentRecord = {
@@ -131,6 +145,25 @@ export class RecordWriter {
     const sha = createHash('sha1').update(`tag ${body.length}\0`).update(body).digest('hex');
     this.objects.push(body);
     this.refs.push({ ref: `refs/tags/${name}`, sha, peeled: commit });
+    return {
+      sha: commit,
+      tag: name,
+      deployed_at: record.timestamp,
+      deployed_by: record.deployed_by,
+      promoted_from: from,
+    };
+  }
+
+  /** The status index object of one target and its ref, as a rollout of ours writes them. */
+  statusIndex(d: string, t: string, components: Record<string, StatusIndexEntry>): void {
+    const first = Object.values(components)[0];
+    if (!first) return;
+    const body = Buffer.from(
+      `object ${first.sha}\ntype commit\ntag ${statusIndexTagName(d, t)}\ntagger ${IDENTITY.name} <${IDENTITY.email}> ${BASE} +0000\n\n${formatStatusIndex({ deployment: d, target: t, components })}`,
+    );
+    const sha = createHash('sha1').update(`tag ${body.length}\0`).update(body).digest('hex');
+    this.objects.push(body);
+    this.refs.push({ ref: statusIndexRef(d, t), sha, peeled: first.sha });
   }
 
   /** One pack through `git index-pack`, then every ref merged into `packed-refs`. */

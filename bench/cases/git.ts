@@ -13,7 +13,7 @@ import { NOT_IN_BUILD, unavailable, type Metric } from '../metric';
 import { ROOT } from '../servers';
 import { measure, nowMs } from '../stats';
 import type { Log } from './lsp';
-import { deploymentRef, tagTimestamp } from '../../server/src/core';
+import { deploymentRef, tagTimestamp, type StatusIndexEntry } from '../../server/src/core';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 
@@ -28,11 +28,18 @@ export interface Compared {
 
 export interface GitResult {
   commands: string[];
+  /** `node -e 0`: what any node CLI pays before its first line runs. */
+  nodeStart?: Metric;
   promotionStatus: Compared & {
     refs: number;
     tags: number;
     /** for-each-ref with the command's own prefixes and format: git's share of its time. */
     sameQuery: Metric;
+    /** The same status after deleting the status index refs (records from Atmos or plain git). */
+    withoutIndex?: Metric;
+    withoutIndexProcesses?: number;
+    /** Whether the JSON output was identical with and without the index. */
+    indexAnswersSame?: boolean;
     /** Processes at a tenth of the size, to show the count does not grow with components. */
     smallRefs: number;
     smallProcesses?: number;
@@ -101,8 +108,14 @@ function countGitProcesses(fn: (env: NodeJS.ProcessEnv) => void): number {
 export async function runGitCase(log: Log): Promise<GitResult> {
   const commands = cliCommands();
   const has = (c: string) => commands.includes(c);
+  const nodeStart = await measure(
+    1,
+    GIT.runs * 2,
+    () => runTimed(process.execPath, ['-e', '0'], ROOT).ms,
+  );
   return {
     commands,
+    nodeStart,
     promotionStatus: await promotionStatusCase(log, has('promotion-status')),
     rollout: await rolloutCase(log, has('rollout')),
     history: await historyCase(log, has('history')),
@@ -127,9 +140,10 @@ function statusRepo(refs: number, tags: number): { repo: string; name: string } 
   let at = 0;
   targetNames.forEach((t, ti) => {
     const shift = ti % 2;
+    const index: Record<string, StatusIndexEntry> = {};
     for (const c of compNames) {
       for (let g = 0; g < perRef; g++)
-        records.deploymentTag(
+        index[c] = records.deploymentTag(
           name,
           t,
           c,
@@ -139,6 +153,9 @@ function statusRepo(refs: number, tags: number): { repo: string; name: string } 
         );
       records.ref(deploymentRef(name, t, c), shas[perRef - shift]);
     }
+    // The newest record of each component is the one its ref points at: the index our own
+    // rollouts would have left.
+    records.statusIndex(name, t, index);
   });
   records.write(repo);
   writeDeploymentFile(
@@ -164,7 +181,6 @@ async function promotionStatusCase(
     `git: status repo with ${GIT.deploymentRefs} refs and ${GIT.tags} tags in ${((nowMs() - t0) / 1000).toFixed(1)} s`,
   );
   const refPrefix = `refs/atmos/deployments/${big.name}/`;
-  const tagPrefix = `refs/tags/atmos/deployments/${big.name}/`;
   const result: GitResult['promotionStatus'] = {
     refs: GIT.deploymentRefs,
     tags: GIT.tags,
@@ -187,15 +203,15 @@ async function promotionStatusCase(
     result.baselineProcesses = countGitProcesses((env) =>
       bash('git for-each-ref "$1" >/dev/null', [refPrefix], big.repo, env),
     );
-    const sameFormat =
-      '%(refname)%00%(objectname)%00%(objecttype)%00%(*objectname)%00%(if)%(*objectname)%(then)%(taggerdate:unix)%(end)%00%1e';
+    // What the command asks git when every target has its status index.
+    const indexPrefix = `refs/atmos/index/${big.name}/`;
     result.sameQuery = await measure(
       1,
       GIT.runs,
       () =>
         runTimed(
           'git',
-          ['for-each-ref', `--format=${sameFormat}`, '--', refPrefix, tagPrefix],
+          ['for-each-ref', '--format=%(objectname) %(refname)', '--', refPrefix, indexPrefix],
           big.repo,
         ).ms,
     );
@@ -209,6 +225,17 @@ async function promotionStatusCase(
       } finally {
         rmSync(small.repo, { recursive: true, force: true });
       }
+      // Records written by Atmos or plain git carry no index: the same status from the tags.
+      const indexRefs = git(big.repo, [
+        'for-each-ref',
+        '--format=delete %(refname)',
+        indexPrefix,
+      ]).stdout;
+      git(big.repo, ['update-ref', '--stdin'], { input: indexRefs });
+      const same = cli(args, big.repo).stdout;
+      result.withoutIndex = await measure(1, GIT.runs, () => cli(args, big.repo).ms);
+      result.withoutIndexProcesses = countGitProcesses((env) => cli(args, big.repo, env));
+      result.indexAnswersSame = same === cli(args, big.repo).stdout;
     }
     log(
       `git: promotion-status ${fmt(result.ours)} vs for-each-ref ${fmt(result.baseline)} (same query ${fmt(result.sameQuery)}), processes ${result.oursProcesses} (small repo ${result.smallProcesses})`,

@@ -63,8 +63,13 @@ export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 export const ENV = testEnv();
 
-export function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = ENV): string {
-  const r = spawnSync('git', args, { cwd, env, encoding: 'utf8' });
+export function git(
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = ENV,
+  input?: string,
+): string {
+  const r = spawnSync('git', args, { cwd, env, encoding: 'utf8', input });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -146,8 +151,8 @@ export function cliStart(cwd: string, args: string[], extra: NodeJS.ProcessEnv =
   return { child, stdout: () => out, stderr: () => err, done, paused };
 }
 
-/** `refs/atmos/...` name → SHA, as plain git reports it. */
-export function atmosRefs(dir: string, prefix = 'refs/atmos/'): Record<string, string> {
+/** Deployment ref name → SHA, as plain git reports it (pass `refs/atmos/` for the index too). */
+export function atmosRefs(dir: string, prefix = 'refs/atmos/deployments/'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of git(dir, ['for-each-ref', '--format=%(refname) %(objectname)', prefix]).split(
     '\n',
@@ -169,4 +174,31 @@ export function fsckClean(dir: string): boolean {
     encoding: 'utf8',
   });
   return r.status === 0 && !/error|missing|broken/i.test(r.stdout + r.stderr);
+}
+
+/**
+ * The status index of one target as plain git shows it: component → the SHA its entry names.
+ * Empty when the target has no index.
+ */
+export function indexShas(dir: string, deployment: string, target: string): Record<string, string> {
+  const ref = `refs/atmos/index/${deployment}/${target}`;
+  const r = spawnSync('git', ['cat-file', 'tag', ref], { cwd: dir, env: ENV, encoding: 'utf8' });
+  if (r.status !== 0) return {};
+  const body = r.stdout.slice(r.stdout.indexOf('\n\n') + 2);
+  const json = JSON.parse(body.slice(body.indexOf('\n') + 1)) as {
+    components: Record<string, { sha: string }>;
+  };
+  return Object.fromEntries(Object.entries(json.components).map(([c, e]) => [c, e.sha]));
+}
+
+/** Asserts the index of a target names exactly the SHAs its deployment refs point at. */
+export function indexAgrees(dir: string, deployment: string, target: string): boolean {
+  const prefix = `refs/atmos/deployments/${deployment}/${target}/`;
+  const refs = Object.fromEntries(
+    Object.entries(atmosRefs(dir, prefix)).map(([ref, sha]) => [ref.slice(prefix.length), sha]),
+  );
+  const index = indexShas(dir, deployment, target);
+  return (
+    JSON.stringify(Object.entries(refs).sort()) === JSON.stringify(Object.entries(index).sort())
+  );
 }

@@ -7,7 +7,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { atmosRefs, cli, cliStart, commit, fsckClean, git, head, makeRepo, tags } from './helpers';
+import {
+  atmosRefs,
+  cli,
+  cliStart,
+  indexAgrees,
+  commit,
+  fsckClean,
+  git,
+  head,
+  makeRepo,
+  tags,
+} from './helpers';
 
 function releaseFile(): string {
   return path.join(mkdtempSync(path.join(tmpdir(), 'atmos-release-')), 'go');
@@ -123,6 +134,7 @@ describe('a rollout killed at any step leaves the old records or the new ones, n
           `every ref is at the ${step === 'refs-updated' ? 'new' : 'old'} SHA`,
         );
       assert.equal(tags(dir).length, step === 'refs-updated' ? 6 : 3);
+      assert.ok(indexAgrees(dir, 'payment-service', 'dev'), 'the status index moved with the refs');
       assert.ok(fsckClean(dir));
       const next = cli(dir, ['rollout', 'payment-service', '--target', 'dev', '--git-sha', c2]);
       assert.equal(next.code, 0, next.stderr);

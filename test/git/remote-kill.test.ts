@@ -10,7 +10,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { atmosRefs, cli, cliStart, commit, fsckClean, git, head, makeRepo, tags } from './helpers';
+import {
+  atmosRefs,
+  cli,
+  cliStart,
+  indexAgrees,
+  commit,
+  fsckClean,
+  git,
+  head,
+  makeRepo,
+  tags,
+} from './helpers';
 
 const D = 'payment-service';
 const RECORDS = ['refs/atmos/', 'refs/tags/atmos/', 'refs/notes/atmos/'];
@@ -57,10 +68,17 @@ async function killedAt(dir: string, sha: string, step: string): Promise<void> {
 function recovers(s: { bare: string; a: string; b: string }, sha: string): void {
   const next = cli(s.a, ['rollout', D, '--target', 'dev', '--git-sha', sha, '--remote', 'origin']);
   assert.equal(next.code, 0, next.stdout + next.stderr);
-  const remoteRefs = atmosRefs(s.bare);
-  assert.deepEqual(atmosRefs(s.a), remoteRefs, 'clone and remote agree on refs/atmos');
-  assert.equal(Object.keys(remoteRefs).length, 3);
-  for (const v of Object.values(remoteRefs)) assert.equal(v, sha, 'the remote runs the new SHA');
+  const remoteRefs = atmosRefs(s.bare, 'refs/atmos/');
+  assert.deepEqual(
+    atmosRefs(s.a, 'refs/atmos/'),
+    remoteRefs,
+    'clone and remote agree on refs/atmos',
+  );
+  const remoteDeployed = atmosRefs(s.bare);
+  assert.equal(Object.keys(remoteDeployed).length, 3);
+  for (const v of Object.values(remoteDeployed))
+    assert.equal(v, sha, 'the remote runs the new SHA');
+  assert.ok(indexAgrees(s.bare, D, 'dev'), 'the remote status index names the same SHAs');
   assert.deepEqual(tags(s.a), tags(s.bare), 'clone and remote agree on the tags');
   assert.ok(fsckClean(s.a), 'fsck clean in the clone after the next rollout');
   assert.ok(fsckClean(s.bare), 'fsck clean in the remote after the next rollout');
@@ -77,7 +95,7 @@ function recovers(s: { bare: string; a: string; b: string }, sha: string): void 
   ]);
   assert.equal(status.code, 0, status.stdout + status.stderr);
   assert.match(status.stdout, /Nothing to do/);
-  assert.deepEqual(atmosRefs(s.b), remoteRefs);
+  assert.deepEqual(atmosRefs(s.b, 'refs/atmos/'), remoteRefs);
 }
 
 const STEPS = ['planned', 'deployed', 'tags-written', 'refs-updated', 'pushed'];
@@ -90,7 +108,11 @@ describe('a rollout with --remote killed at any step leaves the remote whole', (
       const first = cli(s.a, ['rollout', D, '--target', 'dev', '--remote', 'origin']);
       assert.equal(first.code, 0, first.stderr);
       const before = records(s.bare);
-      assert.equal(Object.keys(before).length, 6, '3 deployment refs and 3 tags on the remote');
+      assert.equal(
+        Object.keys(before).length,
+        7,
+        '3 deployment refs, the status index and 3 tags on the remote',
+      );
       assert.deepEqual(records(s.a), before);
       const c2 = commit(s.a);
 
@@ -106,6 +128,7 @@ describe('a rollout with --remote killed at any step leaves the remote whole', (
         assert.deepEqual(after, before, `the remote is untouched when killed at ${step}`);
         for (const v of Object.values(atmosRefs(s.bare))) assert.equal(v, c1);
       }
+      assert.ok(indexAgrees(s.bare, D, 'dev'), 'the remote status index names the remote refs');
       assert.ok(fsckClean(s.a), 'fsck clean in the clone after the kill');
       assert.ok(fsckClean(s.bare), 'fsck clean in the remote after the kill');
 

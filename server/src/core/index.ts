@@ -7,6 +7,7 @@ export * from './graph';
 export * from './promotion';
 export * from './status';
 export * from './records';
+export * from './status-index';
 export * from './names';
 export * from './workspace';
 export * from './limits';

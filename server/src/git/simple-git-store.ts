@@ -23,6 +23,7 @@ import {
   type RefEntry,
   type RefUpdate,
   type RepoInfo,
+  type GitObject,
   type TagObject,
   type TagObjectSpec,
 } from './store';
@@ -184,17 +185,6 @@ export class SimpleGitStore implements GitStore {
     return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : undefined;
   }
 
-  async missingCommits(shas: string[]): Promise<string[]> {
-    const unique = [...new Set(shas)];
-    if (unique.length === 0) return [];
-    const out = await this.ok(
-      ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
-      unique.map((s) => `${s}\n`).join(''),
-    );
-    const lines = out.split('\n');
-    return unique.filter((_, i) => !/ commit$/.test(lines[i] ?? ''));
-  }
-
   async countCommits(from: string[], to: string[], max: number): Promise<number | undefined> {
     const full = (s: string) => /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(s);
     // Only full SHAs reach git here, so nothing a user typed can be read as an option.
@@ -241,33 +231,36 @@ export class SimpleGitStore implements GitStore {
     if (blobs.length === 0) return result;
     const bodies = await this.catFile(blobs.map(([b]) => b));
     for (const [blob, commit] of blobs) {
-      const text = bodies.get(blob);
+      const text = bodies.get(blob)?.body;
       if (text !== undefined) result.set(commit, text);
     }
     return result;
   }
 
   async readTags(tagShas: string[]): Promise<Map<string, TagObject>> {
-    const bodies = await this.catFile([...new Set(tagShas)]);
+    const objects = await this.catFile([...new Set(tagShas)]);
     const tags = new Map<string, TagObject>();
-    for (const [sha, body] of bodies) {
-      const at = body.indexOf('\n\n');
-      const header = at < 0 ? body : body.slice(0, at);
-      const object = /^object ([0-9a-f]+)$/m.exec(header)?.[1];
-      if (!object || !/^type commit$/m.test(header)) continue;
-      const when = /^tagger .* (\d+) [+-]\d{4}$/m.exec(header)?.[1];
-      tags.set(sha, {
-        object,
-        taggedAt: when ? new Date(Number(when) * 1000).toISOString() : undefined,
-        message: at < 0 ? '' : body.slice(at + 2),
-      });
+    for (const [sha, o] of objects) {
+      const tag = o.type === 'tag' ? parseTagObject(o.body) : undefined;
+      if (tag) tags.set(sha, tag);
     }
     return tags;
   }
 
-  /** Object contents by SHA, in one `cat-file --batch`; missing objects are left out. */
-  private async catFile(shas: string[]): Promise<Map<string, string>> {
-    const result = new Map<string, string>();
+  async readObjects(shas: string[]): Promise<Map<string, GitObject>> {
+    const objects = await this.catFile([...new Set(shas)]);
+    const result = new Map<string, GitObject>();
+    for (const [sha, o] of objects)
+      result.set(
+        sha,
+        o.type === 'tag' ? { type: o.type, tag: parseTagObject(o.body) } : { type: o.type },
+      );
+    return result;
+  }
+
+  /** Object types and contents by SHA, in one `cat-file --batch`; missing objects are left out. */
+  private async catFile(shas: string[]): Promise<Map<string, { type: string; body: string }>> {
+    const result = new Map<string, { type: string; body: string }>();
     if (shas.length === 0) return result;
     const batch = await this.run(['cat-file', '--batch'], shas.map((s) => `${s}\n`).join(''));
     if (batch.code !== 0) throw this.failure(['cat-file'], batch);
@@ -280,7 +273,7 @@ export class SimpleGitStore implements GitStore {
       at = nl + 1;
       if (header[1] === 'missing' || header.length < 3) continue;
       const size = Number(header[2]);
-      result.set(sha, buf.subarray(at, at + size).toString('utf8'));
+      result.set(sha, { type: header[1], body: buf.subarray(at, at + size).toString('utf8') });
       at += size + 1;
     }
     return result;
@@ -437,6 +430,20 @@ export class SimpleGitStore implements GitStore {
       text.trim(),
     );
   }
+}
+
+/** An annotated tag of a commit, or undefined for any other tag. */
+function parseTagObject(body: string): TagObject | undefined {
+  const at = body.indexOf('\n\n');
+  const header = at < 0 ? body : body.slice(0, at);
+  const object = /^object ([0-9a-f]+)$/m.exec(header)?.[1];
+  if (!object || !/^type commit$/m.test(header)) return undefined;
+  const when = /^tagger .* (\d+) [+-]\d{4}$/m.exec(header)?.[1];
+  return {
+    object,
+    taggedAt: when ? new Date(Number(when) * 1000).toISOString() : undefined,
+    message: at < 0 ? '' : body.slice(at + 2),
+  };
 }
 
 function tagObjectText(t: TagObjectSpec): string {

@@ -37,6 +37,12 @@ export interface TagObject {
   message: string;
 }
 
+/** An object as `cat-file --batch` reports it; annotated tags pointing at commits are parsed. */
+export interface GitObject {
+  type: string;
+  tag?: TagObject;
+}
+
 /** A git identity, as `git var GIT_COMMITTER_IDENT` gives it. */
 export interface Identity {
   name: string;
@@ -99,8 +105,11 @@ export interface GitStore {
   /** Resolves a revision to a full commit SHA, or undefined when it names no commit. */
   resolveCommit(rev: string): Promise<string | undefined>;
 
-  /** The subset of `shas` that are not present as commits in this repository (one process). */
-  missingCommits(shas: string[]): Promise<string[]>;
+  /**
+   * The type of each object (and, for an annotated tag of a commit, its parsed body), in one
+   * `cat-file --batch`. Missing objects are left out of the map.
+   */
+  readObjects(shas: string[]): Promise<Map<string, GitObject>>;
 
   /**
    * How many commits are reachable from any of `to` but from none of `from` (`git rev-list

@@ -10,18 +10,23 @@ import { existsSync } from 'node:fs';
 import {
   deploymentRef,
   formatApprovalLine,
+  formatStatusIndex,
   formatTagMessage,
   isoSeconds,
   notesRef,
   parseTagName,
   tagName,
+  statusIndexPrefix,
+  statusIndexRef,
+  statusIndexTagName,
   tagTimestamp,
   type Approval,
   type Deployment,
   type DeploymentRecord,
   type RecordStatus,
+  type StatusIndex,
 } from '../core';
-import { GitStoreError, type GitStore, type RefUpdate } from '../git';
+import { GitStoreError, type GitStore, type RefUpdate, type TagObjectSpec } from '../git';
 import { RolloutError } from './errors';
 import { checkNames, checkRemoteName, deploymentName } from './names';
 import { approvalScope, DIRECT_SOURCE, planFrom, withCommitsAhead, type PlanInput } from './plan';
@@ -70,6 +75,7 @@ async function pauseAt(step: PauseStep): Promise<void> {
 export function remoteRefspecs(deployment: string): string[] {
   return [
     `+refs/atmos/deployments/${deployment}/*:refs/atmos/deployments/${deployment}/*`,
+    `+${statusIndexPrefix(deployment)}*:${statusIndexPrefix(deployment)}*`,
     `+refs/notes/atmos/${deployment}/*:refs/notes/atmos/${deployment}/*`,
     `+${tagPrefix(deployment)}*:${tagPrefix(deployment)}*`,
   ];
@@ -322,17 +328,23 @@ async function applyInput(
     };
     return { component: c, tag, record };
   });
-  const tagShas = await gitCall(() =>
-    store.writeTagObjects(
-      specs.map((s) => ({
-        name: s.tag,
-        object: s.component.sha,
-        message: formatTagMessage(s.record),
-        tagger: identity,
-        date: now,
-      })),
-    ),
-  );
+  const index = nextStatusIndex(snap, name, plan.target, specs);
+  const objects: TagObjectSpec[] = specs.map((s) => ({
+    name: s.tag,
+    object: s.component.sha,
+    message: formatTagMessage(s.record),
+    tagger: identity,
+    date: now,
+  }));
+  if (index)
+    objects.push({
+      name: statusIndexTagName(name, plan.target),
+      object: index.object,
+      message: formatStatusIndex(index.index),
+      tagger: identity,
+      date: now,
+    });
+  const tagShas = await gitCall(() => store.writeTagObjects(objects));
   await pauseAt('tags-written');
 
   const updates: RefUpdate[] = [];
@@ -343,6 +355,14 @@ async function applyInput(
     }
     updates.push({ ref: `refs/tags/${s.tag}`, newSha: tagShas[i] });
   });
+  // The index moves in the same transaction, from the value this rollout read, so it never
+  // describes refs other than the ones it was written with.
+  if (index)
+    updates.push({
+      ref: statusIndexRef(name, plan.target),
+      newSha: tagShas[specs.length],
+      oldSha: snap.indexes.get(plan.target)?.sha,
+    });
   await gitCall(() => store.updateRefs(updates));
   await pauseAt('refs-updated');
 
@@ -375,6 +395,36 @@ async function applyInput(
     wroteNothing: false,
     recorded,
   };
+}
+
+/**
+ * The target's status index after this rollout: the entries read at planning, with every
+ * component whose ref moves set to its new record. Undefined when no ref moves (every deploy
+ * step failed). The index object points at one of the deployed commits, as any tag must point
+ * at an object.
+ */
+function nextStatusIndex(
+  snap: Snapshot,
+  name: string,
+  target: string,
+  specs: Array<{
+    component: { component: string; sha: string };
+    tag: string;
+    record: DeploymentRecord;
+  }>,
+): { index: StatusIndex; object: string } | undefined {
+  const moved = specs.filter((s) => s.record.status !== 'failed');
+  if (moved.length === 0) return undefined;
+  const components = { ...(snap.indexes.get(target)?.index?.components ?? {}) };
+  for (const s of moved)
+    components[s.component.component] = {
+      sha: s.component.sha,
+      tag: s.tag,
+      deployed_at: s.record.timestamp,
+      deployed_by: s.record.deployed_by,
+      promoted_from: s.record.promoted_from,
+    };
+  return { index: { deployment: name, target, components }, object: moved[0].component.sha };
 }
 
 function approvalBody(

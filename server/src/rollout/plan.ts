@@ -17,7 +17,7 @@ import {
 import type { GitStore } from '../git';
 import { RolloutError } from './errors';
 import { checkNames, deploymentName } from './names';
-import { gitCall, readSnapshot, type Snapshot } from './snapshot';
+import { fillIndex, gitCall, readSnapshot, type Snapshot } from './snapshot';
 import {
   COMMITS_AHEAD_LIMIT,
   type PlannedComponent,
@@ -143,7 +143,15 @@ export async function planFrom(
     for (const c of names) planned.push({ component: c, sha });
   }
 
-  const missingCommits = await gitCall(() => store.missingCommits(planned.map((p) => p.sha)));
+  // One `cat-file --batch` checks that every commit is here and reads the target's status
+  // index, which the rollout rewrites (so a rollout costs no extra git process for it).
+  const commits = [...new Set(planned.map((p) => p.sha))];
+  const indexRef = snap.indexes.get(target);
+  const objects = await gitCall(() =>
+    store.readObjects(indexRef ? [...commits, indexRef.sha] : commits),
+  );
+  if (indexRef) fillIndex(snap, name, target, objects.get(indexRef.sha)?.tag?.message);
+  const missingCommits = commits.filter((c) => objects.get(c)?.type !== 'commit');
   if (missingCommits.length) {
     const who = planned.find((p) => p.sha === missingCommits[0])!;
     throw new RolloutError(

@@ -1,18 +1,24 @@
 /**
- * Reading the records of one deployment: one `git for-each-ref` over its deployment refs and
- * tags, then at most one `git cat-file --batch` for the tag messages that are needed. The cost
- * in git processes is the same for one component or a thousand.
+ * Reading the records of one deployment: one `git for-each-ref` over its deployment refs (and
+ * status index refs, and tags where they are needed), then `git cat-file --batch` for the
+ * objects that are needed. The cost in git processes is the same for one component or a
+ * thousand.
  */
 import {
   deploymentRefPrefix,
   parseDeploymentRef,
+  parseStatusIndex,
+  parseStatusIndexRef,
   parseTagMessage,
   parseTagName,
+  statusIndexPrefix,
   TAG_ROOT,
+  type DeployedComponent,
   type DeployedState,
   type Deployment,
   type DeploymentRecord,
   type ParsedTagName,
+  type StatusIndex,
 } from '../core';
 import { GitStoreError, type GitStore } from '../git';
 import { RolloutError } from './errors';
@@ -34,13 +40,23 @@ export interface ReadTag {
   taggedAt?: string;
 }
 
+/** A target's status index ref, and its contents once read. */
+export interface IndexRef {
+  /** The index tag object the ref points at, for compare-and-swap. */
+  sha: string;
+  /** Set once read; undefined when the object is not a readable index. */
+  index?: StatusIndex;
+}
+
 export interface Snapshot {
   /** target → component → ref value. */
   refs: Map<string, Map<string, string>>;
   /** Every full deployment ref name → its value, for compare-and-swap. */
   refValues: Map<string, string>;
-  /** Deployment tags, oldest first. */
+  /** Deployment tags, oldest first (empty when the snapshot was read without them). */
   tags: TagRef[];
+  /** target → its status index ref. */
+  indexes: Map<string, IndexRef>;
 }
 
 export function tagPrefix(deployment: string): string {
@@ -55,17 +71,33 @@ export function compareTags(a: TagRef, b: TagRef): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** One `for-each-ref` for everything recorded about a deployment. */
-export async function readSnapshot(store: GitStore, name: string): Promise<Snapshot> {
-  const entries = await gitCall(() => store.listRefs([deploymentRefPrefix(name), tagPrefix(name)]));
+/**
+ * One `for-each-ref` for everything recorded about a deployment. `withTags: false` leaves the
+ * deployment's tags out (listing tens of thousands of them is most of the cost) for readers
+ * that start from the status index.
+ */
+export async function readSnapshot(
+  store: GitStore,
+  name: string,
+  { withTags = true }: { withTags?: boolean } = {},
+): Promise<Snapshot> {
+  const prefixes = [deploymentRefPrefix(name), statusIndexPrefix(name)];
+  if (withTags) prefixes.push(tagPrefix(name));
+  const entries = await gitCall(() => store.listRefs(prefixes));
   const refs = new Map<string, Map<string, string>>();
   const refValues = new Map<string, string>();
   const tags: TagRef[] = [];
+  const indexes = new Map<string, IndexRef>();
   for (const e of entries) {
     if (e.ref.startsWith('refs/tags/')) {
       const parsed = parseTagName(e.ref);
       if (!parsed || parsed.deployment !== name) continue;
       tags.push({ name: e.ref.slice('refs/tags/'.length), sha: e.sha, parsed });
+      continue;
+    }
+    const i = parseStatusIndexRef(e.ref);
+    if (i) {
+      if (i.deployment === name) indexes.set(i.target, { sha: e.sha });
       continue;
     }
     const p = parseDeploymentRef(e.ref);
@@ -75,7 +107,18 @@ export async function readSnapshot(store: GitStore, name: string): Promise<Snaps
     refs.get(p.target)!.set(p.component, e.sha);
   }
   tags.sort(compareTags);
-  return { refs, refValues, tags };
+  return { refs, refValues, tags, indexes };
+}
+
+/** Parses a status index object read by `readObjects` into the snapshot's entry for `target`. */
+export function fillIndex(
+  snap: Snapshot,
+  name: string,
+  target: string,
+  message: string | undefined,
+): void {
+  const entry = snap.indexes.get(target);
+  if (entry && message !== undefined) entry.index = parseStatusIndex(message, name, target);
 }
 
 /**
@@ -96,45 +139,110 @@ export async function readRecords(store: GitStore, tags: TagRef[]): Promise<Map<
 
 /**
  * What runs where for one deployment: for each target and component, the SHA its ref points at,
- * with when, by whom and from where it was promoted (from the newest successful tag for that
- * SHA). Costs one `for-each-ref` and, in the usual case, one `cat-file --batch`.
+ * with when, by whom and from where it was promoted. The status index answers that in one
+ * `for-each-ref` and one `cat-file --batch` of one small object per target. Components it does
+ * not answer (records written by Atmos or plain git, or before the index existed) are read from
+ * the newest successful tag for their SHA: one more `for-each-ref` over those targets' tags and
+ * `cat-file --batch` of their newest few tags.
  */
 export async function readDeployedState(
   store: GitStore,
   deployment: Deployment,
+  { useIndex = true }: { useIndex?: boolean } = {},
 ): Promise<DeployedState> {
   const name = deploymentName(deployment);
   checkNames({ deployment: name });
-  return deployedStateFrom(store, await readSnapshot(store, name));
+  const snap = await readSnapshot(store, name, { withTags: false });
+  // Without the index (tests compare both ways) every component is read from the tags.
+  const wanted = useIndex ? [...snap.indexes].filter(([target]) => snap.refs.has(target)) : [];
+  if (wanted.length) {
+    const objects = await gitCall(() => store.readObjects(wanted.map(([, i]) => i.sha)));
+    for (const [target, i] of wanted)
+      fillIndex(snap, name, target, objects.get(i.sha)?.tag?.message);
+  }
+  const state: DeployedState = {};
+  /** `target NUL component` → the SHA its ref points at, for components the index left open. */
+  const open = new Map<string, string>();
+  for (const [target, comps] of snap.refs) {
+    state[target] = {};
+    const index = snap.indexes.get(target)?.index;
+    for (const [component, sha] of comps) {
+      const e = index?.components[component];
+      if (e && e.sha === sha)
+        state[target][component] = {
+          sha,
+          deployedAt: e.deployed_at,
+          deployedBy: e.deployed_by,
+          tag: e.tag,
+          promotedFrom: e.promoted_from,
+        };
+      else {
+        state[target][component] = { sha };
+        open.set(`${target}\u0000${component}`, sha);
+      }
+    }
+  }
+  if (open.size === 0) return state;
+  const targets = [...new Set([...open.keys()].map((k) => k.split('\u0000')[0]))];
+  const entries = await gitCall(() =>
+    store.listRefs(targets.map((t) => `${tagPrefix(name)}${t}/`)),
+  );
+  const tags: TagRef[] = [];
+  for (const e of entries) {
+    const parsed = parseTagName(e.ref);
+    if (parsed && parsed.deployment === name)
+      tags.push({ name: e.ref.slice('refs/tags/'.length), sha: e.sha, parsed });
+  }
+  tags.sort(compareTags);
+  for (const [key, hit] of await newestRecords(store, tags, open)) {
+    const [target, component] = key.split('\u0000');
+    state[target][component] = fromRecord(open.get(key)!, hit);
+  }
+  return state;
+}
+
+function fromRecord(sha: string, hit: { tag: TagRef; read: ReadTag }): DeployedComponent {
+  return {
+    sha,
+    deployedAt: hit.read.record.timestamp ?? hit.read.taggedAt,
+    deployedBy: hit.read.record.deployed_by,
+    tag: hit.tag.name,
+    promotedFrom: hit.read.record.promoted_from,
+  };
 }
 
 /** How many of the newest tags per component are read first; older ones only when needed. */
 const FIRST_READ = 3;
 
-export async function deployedStateFrom(store: GitStore, snap: Snapshot): Promise<DeployedState> {
+/**
+ * For each wanted `target NUL component` → SHA, the newest successful tag recording that SHA.
+ * It is nearly always among the newest few, so those are read first, in one batch; the rest
+ * only for components where none matched.
+ */
+async function newestRecords(
+  store: GitStore,
+  tags: TagRef[],
+  wantedShas: Map<string, string>,
+): Promise<Map<string, { tag: TagRef; read: ReadTag }>> {
   // Tags per target and component, newest first, only where a ref exists.
   const groups = new Map<string, TagRef[]>();
-  for (const t of [...snap.tags].reverse()) {
-    if (!snap.refs.get(t.parsed.target)?.has(t.parsed.component)) continue;
+  for (const t of [...tags].reverse()) {
     const key = `${t.parsed.target}\u0000${t.parsed.component}`;
+    if (!wantedShas.has(key)) continue;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key)!.push(t);
   }
   const chosen = new Map<string, { tag: TagRef; read: ReadTag }>();
-  // The newest successful tag for the SHA a ref points at tells when and by whom it was
-  // deployed. It is nearly always among the newest few, so those are read first, in one batch;
-  // the rest only for components where none matched.
   const pick = async (slice: (list: TagRef[]) => TagRef[]) => {
-    const wanted = [...groups].filter(([key]) => !chosen.has(key));
+    const open = [...groups].filter(([key]) => !chosen.has(key));
     const reads = await readRecords(
       store,
-      wanted.flatMap(([, list]) => slice(list)),
+      open.flatMap(([, list]) => slice(list)),
     );
-    for (const [key, list] of wanted) {
+    for (const [key, list] of open) {
       for (const t of slice(list)) {
         const read = reads.get(t.name);
-        const current = snap.refs.get(t.parsed.target)!.get(t.parsed.component);
-        if (read && read.commit === current && read.record.status !== 'failed') {
+        if (read && read.commit === wantedShas.get(key) && read.record.status !== 'failed') {
           chosen.set(key, { tag: t, read });
           break;
         }
@@ -144,21 +252,7 @@ export async function deployedStateFrom(store: GitStore, snap: Snapshot): Promis
   await pick((list) => list.slice(0, FIRST_READ));
   if ([...groups].some(([key, list]) => !chosen.has(key) && list.length > FIRST_READ))
     await pick((list) => list.slice(FIRST_READ));
-  const state: DeployedState = {};
-  for (const [target, comps] of snap.refs) {
-    state[target] = {};
-    for (const [component, sha] of comps) {
-      const hit = chosen.get(`${target}\u0000${component}`);
-      state[target][component] = {
-        sha,
-        deployedAt: hit?.read.record.timestamp ?? hit?.read.taggedAt,
-        deployedBy: hit?.read.record.deployed_by,
-        tag: hit?.tag.name,
-        promotedFrom: hit?.read.record.promoted_from,
-      };
-    }
-  }
-  return state;
+  return chosen;
 }
 
 /** Recorded rollouts from the deployment tags, newest first. */

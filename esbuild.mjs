@@ -2,8 +2,12 @@
 // server, the CLI and the graph webview. `--production` minifies; `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
+import { writeValidator } from './scripts/gen-schema-validator.mjs';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+// The schema's validator is generated code; rewrite it when the schema changed.
+writeValidator();
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');

@@ -15,6 +15,7 @@ export default tseslint.config(
       'bench/results/**',
       '.demo/**',
       'test/fixtures/**',
+      'server/src/core/schema-validator.generated.js',
     ],
   },
   js.configs.recommended,

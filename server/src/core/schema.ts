@@ -2,10 +2,10 @@
  * Schema validation with ajv, compiled once. Errors are located on the YAML nodes they
  * concern, so `schema` and `unknown-key` problems point at the key or value to change.
  */
-import Ajv2020 from 'ajv/dist/2020';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isPair, isScalar, type Node, type Pair } from 'yaml';
 import schemaJson from '../../../schemas/deployment.schema.json';
+import { validate as precompiled } from './schema-validator.generated';
 import { nearestName } from './distance';
 import type { DeploymentFile, SourceRange } from './model';
 import { scalarString } from './parse';
@@ -13,14 +13,12 @@ import { rangeOf } from './text';
 
 export const deploymentSchema = schemaJson as Record<string, unknown>;
 
-let compiled: ValidateFunction | undefined;
-
+/**
+ * The schema compiled at build time by ajv's standalone generator (same options as before:
+ * allErrors, verbose, non-strict), so no process compiles it at start-up.
+ */
 function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true });
-    compiled = ajv.compile(deploymentSchema);
-  }
-  return compiled;
+  return precompiled;
 }
 
 export interface SchemaFinding {

@@ -30,6 +30,8 @@ export interface GitResult {
   commands: string[];
   /** `node -e 0`: what any node CLI pays before its first line runs. */
   nodeStart?: Metric;
+  /** `node dist/cli.js --version`: node plus loading our bundle, before any work. */
+  cliStart?: Metric;
   promotionStatus: Compared & {
     refs: number;
     tags: number;
@@ -113,9 +115,15 @@ export async function runGitCase(log: Log): Promise<GitResult> {
     GIT.runs * 2,
     () => runTimed(process.execPath, ['-e', '0'], ROOT).ms,
   );
+  const cliStart = await measure(
+    1,
+    GIT.runs * 2,
+    () => runTimed(process.execPath, [CLI, '--version'], ROOT).ms,
+  );
   return {
     commands,
     nodeStart,
+    cliStart,
     promotionStatus: await promotionStatusCase(log, has('promotion-status')),
     rollout: await rolloutCase(log, has('rollout')),
     history: await historyCase(log, has('history')),

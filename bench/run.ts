@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { runActivationCase } from './cases/activation';
 import { runExtensionCase } from './cases/extension';
 import { runGitCase } from './cases/git';
 import { runLspCase } from './cases/lsp';
@@ -54,6 +55,16 @@ async function main(): Promise<void> {
   }
   if (want('extension')) {
     results.extension = runExtensionCase(log, !QUICK);
+    save();
+    try {
+      results.extension.activationRun = await runActivationCase(log, QUICK ? 2 : 5);
+    } catch (err) {
+      // The editor rig may be missing (no chromium): the sizes still stand; say why.
+      results.extension.activationRun = {
+        extensions: {},
+        error: err instanceof Error ? err.message.split('\n')[0] : String(err),
+      };
+    }
     save();
   }
   if (!only) writePerformanceDoc(path.join(ROOT, 'docs', 'performance.md'), results);

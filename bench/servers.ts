@@ -1,19 +1,25 @@
 /** The language servers under test, configured as their editors configure them. */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { SERVER_EXEC_ARGV } from '../server/src/lsp/memory';
 import type { ServerSpec } from './lsp-client';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const SCHEMA_PATH = path.join(ROOT, 'schemas', 'deployment.schema.json');
 
 /**
- * Our server as VS Code starts it: `node dist/server.js --stdio`, default settings.
+ * Our server as VS Code starts it: `node dist/server.js` with the node options the extension
+ * passes (SERVER_EXEC_ARGV), default settings; over stdio here, over IPC in VS Code.
  * BENCH_ATMOS_SERVER points at another bundle, to compare two builds on one machine.
  */
 export function atmosServer(): ServerSpec {
   return {
     label: 'atmos-deployments',
-    args: [process.env.BENCH_ATMOS_SERVER || path.join(ROOT, 'dist', 'server.js'), '--stdio'],
+    args: [
+      ...SERVER_EXEC_ARGV,
+      process.env.BENCH_ATMOS_SERVER || path.join(ROOT, 'dist', 'server.js'),
+      '--stdio',
+    ],
     settings: (section) => (section === 'atmosDeployments' ? {} : null),
   };
 }

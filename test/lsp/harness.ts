@@ -22,6 +22,7 @@ import type {
   TextEdit,
   WorkspaceEdit,
 } from 'vscode-languageserver-protocol';
+import { SERVER_EXEC_ARGV } from '../../server/src/lsp/memory';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const SERVER = path.join(REPO_ROOT, 'dist', 'server.js');
@@ -101,7 +102,8 @@ export class Harness {
       fs.writeFileSync(path.join(root, rel), text);
     }
     o.prepare?.(root);
-    const child = spawn(process.execPath, [SERVER, '--stdio'], {
+    // Started with the node options the extension gives it, so the tests run what users run.
+    const child = spawn(process.execPath, [...SERVER_EXEC_ARGV, SERVER, '--stdio'], {
       cwd: root,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

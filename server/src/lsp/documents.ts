@@ -16,6 +16,7 @@ import {
 } from '../core';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/requests';
 import { matchesGlob } from './glob';
+import { collectSoon, LARGE_TEXT } from './memory';
 import { canonicalUri, pathToUri, uriToPath } from './uris';
 
 const SKIP_FOLDERS = new Set(['node_modules', '.git']);
@@ -150,10 +151,16 @@ export class DeploymentDocuments {
    */
   refresh(uri: string): string[] {
     const key = canonicalUri(uri);
-    const before = this.entries.get(key)?.file.deployment?.name?.value;
+    const previous = this.entries.get(key)?.file;
+    const before = previous?.deployment?.name?.value;
+    // The previous syntax tree is replaced below and nothing reads it after this point (the last
+    // good parse keeps only its model for completion), so it is released before the new text is
+    // parsed: otherwise both trees are alive at the peak of the parse.
+    if (previous) releaseSyntax(previous);
     const entry = this.read(key);
     if (entry) this.store(key, entry);
     else this.forget(key);
+    if ((entry?.file.text.length ?? 0) >= LARGE_TEXT) collectSoon();
     const after = entry?.file.deployment?.name?.value;
     return [...new Set([before, after].filter((n): n is string => n !== undefined))];
   }
@@ -212,7 +219,11 @@ export class DeploymentDocuments {
   problems(uri: string): Problem[] {
     const file = this.get(uri);
     if (!file || !file.isDeployment || !this.index.get(file.file)) return [];
-    return validateFile(file, { workspace: this.index });
+    const problems = validateFile(file, { workspace: this.index });
+    // The plain-data value is only read by the schema check, whose findings are kept per parse;
+    // after the first validation it is dead weight.
+    file.value = undefined;
+    return problems;
   }
 
   private read(key: string): Entry | undefined {
@@ -255,4 +266,13 @@ export class DeploymentDocuments {
     this.lastGood.delete(key);
     this.index.delete(key);
   }
+}
+
+/**
+ * Drops the parts of a parse that only validation and the syntax-tree features read (the yaml
+ * Document and the plain-data value), keeping the model, the text and the problems.
+ */
+function releaseSyntax(file: DeploymentFile): void {
+  file.doc = undefined;
+  file.value = undefined;
 }

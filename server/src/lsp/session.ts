@@ -45,6 +45,7 @@ import { documentSymbols, foldingRanges } from './features/symbols';
 import { createGitBackends } from './git-backends';
 import { GitRouter, type FolderBackends } from './git-routing';
 import { CachedLiveState, EmptyLiveState } from './live-state';
+import { collectPending } from './memory';
 import { findGitDir, watchRefs } from './refs-watch';
 import { TrustGate, UnavailableRollout, type RolloutBackend } from './rollout-backend';
 import { readSettings, sameSettings, SETTINGS_SECTION } from './settings';
@@ -110,7 +111,10 @@ export function startSession(connection: Connection): void {
     else nonEmpty.delete(key);
     // The version lets a client drop diagnostics that arrive for a text it has already changed.
     const version = docs.isOpen(key) ? documents.get(docs.clientUri(key))?.version : undefined;
-    void connection.sendDiagnostics({ uri: docs.clientUri(key), version, diagnostics: list });
+    // Once these diagnostics are written, a large parse just before them is cleaned up.
+    connection
+      .sendDiagnostics({ uri: docs.clientUri(key), version, diagnostics: list })
+      .then(collectPending, () => undefined);
   };
 
   /** Re-reads a file, publishes its diagnostics and those of every file sharing its deployment. */

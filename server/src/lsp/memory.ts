@@ -29,7 +29,10 @@ const FALLBACK_MS = 250;
  * after a short wait. Several large parses in a row share one collection.
  */
 export function collectSoon(): void {
-  if (typeof (globalThis as { gc?: unknown }).gc !== 'function' || pending) return;
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function') return;
+  // The wait restarts with every large parse: a collection left over from an earlier parse must
+  // not run between this parse and the write of its diagnostics.
+  if (pending) clearTimeout(pending);
   pending = setTimeout(collectPending, FALLBACK_MS);
 }
 

@@ -27,8 +27,10 @@ const builds = [
     ...common,
     entryPoints: ['client/src/extension.ts'],
     outfile: 'dist/client.js',
-    external: ['vscode'],
+    // dist/elk.js is loaded on first use of the graph (client/src/graph/elk.ts says why).
+    external: ['vscode', './elk.js'],
   },
+  { ...common, entryPoints: ['client/src/graph/elk.ts'], outfile: 'dist/elk.js' },
   { ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
   {
     ...common,

@@ -2,12 +2,22 @@
  * Layered layout of a deployment's promotion graph with elkjs, run in the extension host (its
  * bundled build needs no worker there), so the page only draws and tests can read positions.
  */
-import ELK from 'elkjs/lib/elk.bundled.js';
+import type ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import type { DeploymentInfo } from '../../../server/src/protocol/requests';
 import type { GraphEdgeView, GraphNodeView, GraphView, Point } from './messages';
 
-const elk = new ELK();
+let elk: InstanceType<typeof ELK> | undefined;
+
+/** The layout engine, loaded from `dist/elk.js` on first use (see elk.ts for why). */
+function engine(): InstanceType<typeof ELK> {
+  if (!elk) {
+    // A plain require of the sibling bundle: esbuild leaves it out of dist/client.js.
+    const { default: Elk } = require('./elk.js') as { default: typeof ELK };
+    elk = new Elk();
+  }
+  return elk;
+}
 
 export const NODE_WIDTH = 220;
 const HEADER = 46;
@@ -65,7 +75,7 @@ export async function layoutGraph(
     children: nodes,
     edges,
   };
-  const laid = await elk.layout(graph);
+  const laid = await engine().layout(graph);
   const pos = new Map((laid.children ?? []).map((c) => [c.id, c]));
   const nodeViews: GraphNodeView[] = d.targets.map((t) => {
     const p = pos.get(t.name);

@@ -246,15 +246,26 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
     if (this.panel && this.pageReady) void this.panel.webview.postMessage(m);
   }
 
-  /** Fetches the graph and posts it; errors become a readable message in the page. */
+  /** Bumped by every update; an update that a newer one overtook drops its result. */
+  private updates = 0;
+
+  /**
+   * Fetches the graph and posts it; errors become a readable message in the page. Updates
+   * overlap (an edit, then its undo, each start one), and the first layout also loads elkjs, so
+   * an older update can finish last: only the newest one may post, or the page would keep a
+   * graph of text that is gone.
+   */
   async update(): Promise<void> {
     if (!this.panel) return;
+    const seq = ++this.updates;
+    const stale = () => seq !== this.updates;
     const { deployment, uri } = this.state;
     try {
       const res = await this.session.request(
         GraphRequest,
         uri ? { uri, deployment } : { deployment },
       );
+      if (stale()) return;
       if (!res.deployment) {
         throw new Error(
           res.gitProblem ?? `no deployment ${deployment ?? ''} found in the workspace`,
@@ -270,12 +281,14 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
         res.gitProblem,
         directionFor(res.deployment, this.pageWidth),
       );
+      if (stale()) return;
       this.lastView = view;
       this.lastError = undefined;
       this.post({ type: 'graph', view, highlight: this.highlighted });
       const editor = vscode.window.activeTextEditor;
       if (editor) this.followCursor(editor);
     } catch (err) {
+      if (stale()) return;
       this.lastError = `Promotion status unavailable: ${errorText(err)}`;
       this.log.warn(`graph: ${this.lastError}`);
       this.post({ type: 'error', message: this.lastError, deployment });

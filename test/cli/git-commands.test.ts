@@ -291,7 +291,16 @@ describe('reads are batched', () => {
       0,
     );
     commit(repo, 'next');
-    assert.equal(cli(repo, ['rollout', 'big', '--target', 'dev']).code, 0);
+    // The everyday rollout of HEAD: one rev-parse answers the repository questions.
+    const headTrace = path.join(mkdtempSync(path.join(tmpdir(), 'atmos-trace-')), 'trace.json');
+    const headRun = cli(repo, ['rollout', 'big', '--target', 'dev'], {
+      GIT_TRACE2_EVENT: headTrace,
+    });
+    assert.equal(headRun.code, 0, headRun.stderr);
+    const headStarts = readFileSync(headTrace, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"event":"start"')).length;
+    assert.ok(headStarts <= 6, `a rollout of HEAD saw ${headStarts} git processes`);
     // staging already runs a recorded SHA set: the path where a plan could count commits ahead,
     // which only a dry run or an approval prompt pays for.
     const traceFile = path.join(mkdtempSync(path.join(tmpdir(), 'atmos-trace-')), 'trace.json');

@@ -155,6 +155,35 @@ export class SimpleGitStore implements GitStore {
   }
 
   async repoInfo(): Promise<RepoInfo> {
+    // The usual case (HEAD names a commit) in one process: the top level, shallowness, HEAD's
+    // commit and what HEAD points at (`HEAD` itself when detached). A rollout of HEAD then stays
+    // within six git processes. Anything else (no commits yet, not a repository) is answered by
+    // the separate calls below, which also give the precise error.
+    const one = await this.run([
+      'rev-parse',
+      '--show-toplevel',
+      '--is-shallow-repository',
+      'HEAD^{commit}',
+      '--symbolic-full-name',
+      'HEAD',
+      '--',
+    ]);
+    const [oneRoot, shallowText, oneHead, symbolic] = one.stdout.split('\n');
+    if (
+      one.code === 0 &&
+      oneRoot &&
+      /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(oneHead ?? '') &&
+      symbolic
+    )
+      return {
+        root: oneRoot,
+        head: oneHead,
+        branch: symbolic.startsWith('refs/heads/')
+          ? symbolic.slice('refs/heads/'.length)
+          : undefined,
+        detached: symbolic === 'HEAD',
+        shallow: shallowText === 'true',
+      };
     const top = await this.ok(['rev-parse', '--show-toplevel', '--is-shallow-repository']);
     const [root, shallow] = top.trim().split('\n');
     const head = await this.resolveCommit('HEAD');

@@ -103,6 +103,46 @@ describe('status index', () => {
     await sameBothWays(repo);
   });
 
+  it('a newer hand-written record of the same SHA wins over the index entry', async () => {
+    const repo = makeRepo({ [`${D}.yaml`]: PAYMENT_SERVICE });
+    rollout(repo, ['--target', 'dev']);
+    const a = head(repo);
+    const handTag = (stamp: string, sha: string, by: string, status: string) =>
+      git(repo, [
+        'tag',
+        '-a',
+        `atmos/deployments/${D}/dev/api/${stamp.replace(/:/g, '-')}`,
+        sha,
+        '-m',
+        `atmos.tools/v1alpha1\nkind: Deployment\n---\ndeployment: ${D}\ntarget: dev\ncomponent: api\ndeployed_by: ${by}\nbuild_id: ""\ngit_sha: ${sha}\ntimestamp: ${stamp}\nstatus: ${status}\n`,
+      ]);
+    // A redeploy of the same SHA by another tool: a newer tag, the ref does not move.
+    handTag('2099-01-01T00:00:00Z', a, 'hotfix@example.com', 'success');
+    let state = await sameBothWays(repo);
+    assert.equal(state.dev.api.deployedBy, 'hotfix@example.com');
+    // Another tool deploys B and then rolls back to A: the ref ends where the index says.
+    const b = commit(repo, 'b');
+    git(repo, ['update-ref', `refs/atmos/deployments/${D}/dev/api`, b]);
+    handTag('2099-01-02T00:00:00Z', b, 'atmos-go@example.com', 'success');
+    git(repo, ['update-ref', `refs/atmos/deployments/${D}/dev/api`, a]);
+    handTag('2099-01-03T00:00:00Z', a, 'atmos-go@example.com', 'rolled_back');
+    state = await sameBothWays(repo);
+    assert.equal(state.dev.api.sha, a);
+    assert.equal(state.dev.api.tag, `atmos/deployments/${D}/dev/api/2099-01-03T00-00-00Z`);
+  });
+
+  it('a failed deploy step keeps the index answering, without reading tags', async () => {
+    const repo = makeRepo({ [`${D}.yaml`]: PAYMENT_SERVICE });
+    rollout(repo, ['--target', 'dev']);
+    const c2 = commit(repo, 'next');
+    const failed = cli(repo, ['rollout', D, '--target', 'dev', '--git-sha', c2, '--exec', 'false']);
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+    await sameBothWays(repo);
+    const store = openGitStore(repo);
+    await readDeployedState(store, deploymentOf(repo));
+    assert.equal(store.processCount, 2, 'the index still answers every component');
+  });
+
   it('an index ref that points at something else is ignored, then replaced', async () => {
     const repo = makeRepo({ [`${D}.yaml`]: PAYMENT_SERVICE });
     rollout(repo, ['--target', 'dev']);

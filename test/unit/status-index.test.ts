@@ -40,16 +40,32 @@ describe('status index format', () => {
       {
         ...index,
         components: {
-          api: index.components.api,
+          api: { ...index.components.api, last_tag: undefined },
           worker: {
             ...index.components.worker,
             deployed_at: undefined,
             deployed_by: undefined,
             promoted_from: undefined,
+            last_tag: undefined,
           },
         },
       },
     );
+  });
+
+  it('keeps last_tag only when it differs from tag', () => {
+    const one = (last_tag: string) =>
+      parseStatusIndex(
+        formatStatusIndex({
+          deployment: 'd',
+          target: 't',
+          components: { a: { sha: SHA, tag: 'x', last_tag } },
+        }),
+        'd',
+        't',
+      )!.components.a.last_tag;
+    assert.equal(one('x'), undefined);
+    assert.equal(one('y'), 'y');
   });
 
   it('refuses another deployment or target, and drops malformed entries', () => {

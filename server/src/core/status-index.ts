@@ -6,8 +6,9 @@
  * object per target instead of scanning every deployment tag (50,000 tags took over a second).
  *
  * The spec's records stay the truth: an entry counts only while its SHA equals the deployment
- * ref's, and anything the index does not answer is read from the tags as before. Atmos and
- * plain git, which do not write the index, are therefore never misreported, only read slower.
+ * ref's and its tag is the component's newest, and anything the index does not answer is read
+ * from the tags as before. Atmos and plain git, which do not write the index, are therefore
+ * never misreported, only read slower.
  */
 
 export const INDEX_ROOT = 'refs/atmos/index';
@@ -22,6 +23,12 @@ export interface StatusIndexEntry {
   deployed_at?: string;
   deployed_by?: string;
   promoted_from?: string;
+  /**
+   * The newest tag written for this component when it is not `tag`: a later rollout whose
+   * deploy step failed (recorded, ref not moved). Readers trust the entry only while the newest
+   * tag they list is this one (or `tag`), so a record written by another tool is never hidden.
+   */
+  last_tag?: string;
 }
 
 export interface StatusIndex {
@@ -64,6 +71,7 @@ export function formatStatusIndex(index: StatusIndex): string {
       ...(e.deployed_at !== undefined ? { deployed_at: e.deployed_at } : {}),
       ...(e.deployed_by !== undefined ? { deployed_by: e.deployed_by } : {}),
       ...(e.promoted_from !== undefined ? { promoted_from: e.promoted_from } : {}),
+      ...(e.last_tag !== undefined && e.last_tag !== e.tag ? { last_tag: e.last_tag } : {}),
     };
   }
   const body = { deployment: index.deployment, target: index.target, components };
@@ -105,13 +113,14 @@ export function parseStatusIndex(
     if (!value || typeof value !== 'object') continue;
     const e = value as Record<string, unknown>;
     if (typeof e.sha !== 'string' || !SHA.test(e.sha) || typeof e.tag !== 'string') continue;
-    if (![e.deployed_at, e.deployed_by, e.promoted_from].every(optionalText)) continue;
+    if (![e.deployed_at, e.deployed_by, e.promoted_from, e.last_tag].every(optionalText)) continue;
     components[name] = {
       sha: e.sha,
       tag: e.tag,
       deployed_at: e.deployed_at as string | undefined,
       deployed_by: e.deployed_by as string | undefined,
       promoted_from: e.promoted_from as string | undefined,
+      last_tag: e.last_tag as string | undefined,
     };
   }
   return { deployment, target, components };

@@ -81,6 +81,21 @@ export function remoteRefspecs(deployment: string): string[] {
   ];
 }
 
+/**
+ * Brings one deployment's records (refs, status index, tags, approval notes) from a remote,
+ * which wins outright. Every command given `--remote` does this first, reads included, so a
+ * status or history in CI shows what the team recorded, not what this clone last saw.
+ */
+export async function fetchRecords(
+  store: GitStore,
+  deployment: string,
+  remote: string,
+): Promise<void> {
+  checkNames({ deployment });
+  checkRemoteName(remote);
+  await gitCall(() => store.fetch(remote, remoteRefspecs(deployment)));
+}
+
 function shortSha(sha: string): string {
   return sha.slice(0, 9);
 }
@@ -219,9 +234,8 @@ async function applyInput(
   const progress = options.onProgress ?? (() => undefined);
   const remote = options.remote || undefined;
   if (remote) {
-    checkRemoteName(remote);
     progress(`→ Fetching deployment records from ${remote}`);
-    await gitCall(() => store.fetch(remote, remoteRefspecs(name)));
+    await fetchRecords(store, name, remote);
   }
   const snap = await readSnapshot(store, name);
   const input = await makeInput(snap);
@@ -399,9 +413,7 @@ async function applyInput(
 
 /**
  * The target's status index after this rollout: the entries read at planning, with every
- * component whose ref moves set to its new record. Undefined when no ref moves (every deploy
- * step failed). The index object points at one of the deployed commits, as any tag must point
- * at an object.
+ * component whose ref moves set to its new record, and failed ones marked with their newer tag.
  */
 function nextStatusIndex(
   snap: Snapshot,
@@ -413,18 +425,25 @@ function nextStatusIndex(
     record: DeploymentRecord;
   }>,
 ): { index: StatusIndex; object: string } | undefined {
-  const moved = specs.filter((s) => s.record.status !== 'failed');
-  if (moved.length === 0) return undefined;
+  if (specs.length === 0) return undefined;
   const components = { ...(snap.indexes.get(target)?.index?.components ?? {}) };
-  for (const s of moved)
-    components[s.component.component] = {
+  for (const s of specs) {
+    const c = s.component.component;
+    if (s.record.status === 'failed') {
+      // The ref stays, and so does the entry; it notes this newer tag so readers still trust it.
+      if (components[c]) components[c] = { ...components[c], last_tag: s.tag };
+      continue;
+    }
+    components[c] = {
       sha: s.component.sha,
       tag: s.tag,
       deployed_at: s.record.timestamp,
       deployed_by: s.record.deployed_by,
       promoted_from: s.record.promoted_from,
     };
-  return { index: { deployment: name, target, components }, object: moved[0].component.sha };
+  }
+  // A tag object must point at an object: one of the commits this rollout recorded.
+  return { index: { deployment: name, target, components }, object: specs[0].component.sha };
 }
 
 function approvalBody(
@@ -496,10 +515,7 @@ export async function approve(
   const name = deploymentName(deployment);
   checkNames({ deployment: name });
   const remote = options.remote || undefined;
-  if (remote) {
-    checkRemoteName(remote);
-    await gitCall(() => store.fetch(remote, remoteRefspecs(name)));
-  }
+  if (remote) await fetchRecords(store, name, remote);
   const snap = await readSnapshot(store, name);
   const plan = await planFrom(
     store,

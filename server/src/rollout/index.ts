@@ -24,6 +24,7 @@ export {
   describeComponents,
   planLines,
   remoteRefspecs,
+  fetchRecords,
   PAUSE_STEPS,
   type PauseStep,
 } from './apply';

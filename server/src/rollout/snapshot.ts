@@ -139,11 +139,12 @@ export async function readRecords(store: GitStore, tags: TagRef[]): Promise<Map<
 
 /**
  * What runs where for one deployment: for each target and component, the SHA its ref points at,
- * with when, by whom and from where it was promoted. The status index answers that in one
- * `for-each-ref` and one `cat-file --batch` of one small object per target. Components it does
- * not answer (records written by Atmos or plain git, or before the index existed) are read from
- * the newest successful tag for their SHA: one more `for-each-ref` over those targets' tags and
- * `cat-file --batch` of their newest few tags.
+ * with when, by whom and from where it was promoted. One `for-each-ref` lists the deployment
+ * refs, the status index refs and the tag names; one `cat-file --batch` reads the index objects
+ * (one small object per target). An index entry answers only while it names both the SHA the
+ * ref points at and the newest tag of its component, so a record written by Atmos or plain git
+ * (a new SHA, or the same SHA again) is never hidden behind it. Components the index does not
+ * answer are read from their newest tags, in one more `cat-file --batch`.
  */
 export async function readDeployedState(
   store: GitStore,
@@ -152,7 +153,7 @@ export async function readDeployedState(
 ): Promise<DeployedState> {
   const name = deploymentName(deployment);
   checkNames({ deployment: name });
-  const snap = await readSnapshot(store, name, { withTags: false });
+  const snap = await readSnapshot(store, name);
   // Without the index (tests compare both ways) every component is read from the tags.
   const wanted = useIndex ? [...snap.indexes].filter(([target]) => snap.refs.has(target)) : [];
   if (wanted.length) {
@@ -160,6 +161,9 @@ export async function readDeployedState(
     for (const [target, i] of wanted)
       fillIndex(snap, name, target, objects.get(i.sha)?.tag?.message);
   }
+  /** `target NUL component` → the name of its newest tag (tags are sorted oldest first). */
+  const newest = new Map<string, string>();
+  for (const t of snap.tags) newest.set(`${t.parsed.target}\u0000${t.parsed.component}`, t.name);
   const state: DeployedState = {};
   /** `target NUL component` → the SHA its ref points at, for components the index left open. */
   const open = new Map<string, string>();
@@ -167,8 +171,9 @@ export async function readDeployedState(
     state[target] = {};
     const index = snap.indexes.get(target)?.index;
     for (const [component, sha] of comps) {
+      const key = `${target}\u0000${component}`;
       const e = index?.components[component];
-      if (e && e.sha === sha)
+      if (e && e.sha === sha && newest.get(key) === (e.last_tag ?? e.tag))
         state[target][component] = {
           sha,
           deployedAt: e.deployed_at,
@@ -178,23 +183,12 @@ export async function readDeployedState(
         };
       else {
         state[target][component] = { sha };
-        open.set(`${target}\u0000${component}`, sha);
+        open.set(key, sha);
       }
     }
   }
   if (open.size === 0) return state;
-  const targets = [...new Set([...open.keys()].map((k) => k.split('\u0000')[0]))];
-  const entries = await gitCall(() =>
-    store.listRefs(targets.map((t) => `${tagPrefix(name)}${t}/`)),
-  );
-  const tags: TagRef[] = [];
-  for (const e of entries) {
-    const parsed = parseTagName(e.ref);
-    if (parsed && parsed.deployment === name)
-      tags.push({ name: e.ref.slice('refs/tags/'.length), sha: e.sha, parsed });
-  }
-  tags.sort(compareTags);
-  for (const [key, hit] of await newestRecords(store, tags, open)) {
+  for (const [key, hit] of await newestRecords(store, snap.tags, open)) {
     const [target, component] = key.split('\u0000');
     state[target][component] = fromRecord(open.get(key)!, hit);
   }

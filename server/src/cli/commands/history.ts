@@ -1,15 +1,17 @@
 /** `history <deployment>`: recorded rollouts from the deployment tags, newest first. */
 import type { Command } from 'commander';
-import { history } from '../../rollout';
-import { EXIT } from '../errors';
+import { fetchRecords, history } from '../../rollout';
+import { componentNames, knownTargetsText, targetNames } from '../../core';
+import { CliError, EXIT } from '../errors';
 import type { Output } from '../output';
 import { commonOptions, type CommonOptions } from '../options';
-import { openDeployment, service } from './rollout';
+import { addRemoteOption, openDeployment, remoteOption, service } from './rollout';
 
 export interface HistoryCliOptions extends CommonOptions {
   target?: string;
   component?: string;
   limit?: string;
+  remote?: string;
 }
 
 export async function runHistory(
@@ -18,6 +20,20 @@ export async function runHistory(
   output: Output,
 ): Promise<number> {
   const { deployment, store } = openDeployment(name, opts);
+  // A typo in a filter would otherwise read as "nothing recorded", which is a different fact.
+  if (opts.target !== undefined && !targetNames(deployment).includes(opts.target))
+    throw new CliError(
+      `Unknown target '${opts.target}' in deployment ${name}. ${knownTargetsText(deployment)}`,
+    );
+  const components = componentNames(deployment);
+  if (opts.component !== undefined && components.length && !components.includes(opts.component))
+    throw new CliError(
+      `Unknown component '${opts.component}' in deployment ${name}. Known components: ${components.join(', ')}.`,
+    );
+  if (opts.limit !== undefined && !/^[1-9]\d*$/.test(opts.limit))
+    throw new CliError(`--limit ${JSON.stringify(opts.limit)}: expected a whole number above 0.`);
+  const remote = remoteOption(opts);
+  if (remote) await service(() => fetchRecords(store, name, remote));
   const entries = await service(() =>
     history(store, deployment, {
       target: opts.target,
@@ -48,12 +64,15 @@ export function registerHistory(
   setExit: (code: number) => void,
 ): void {
   commonOptions(
-    program
-      .command('history')
-      .description('List recorded rollouts (from the deployment tags), newest first.')
-      .argument('<deployment>', 'deployment name')
-      .option('--target <target>', 'only this target')
-      .option('--component <name>', 'only this component')
-      .option('--limit <n>', 'at most this many entries'),
+    addRemoteOption(
+      program
+        .command('history')
+        .description('List recorded rollouts (from the deployment tags), newest first.')
+        .argument('<deployment>', 'deployment name')
+        .option('--target <target>', 'only this target')
+        .option('--component <name>', 'only this component')
+        .option('--limit <n>', 'at most this many entries'),
+      true,
+    ),
   ).action(async (name: string, opts) => setExit(await runHistory(name, opts, output)));
 }

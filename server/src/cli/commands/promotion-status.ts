@@ -1,17 +1,19 @@
 /** `promotion-status <deployment>`: what is where, and which edges can move next (the spec's output). */
 import type { Command } from 'commander';
-import { formatStatusText, readPromotionStatus } from '../../rollout';
+import { fetchRecords, formatStatusText, readPromotionStatus } from '../../rollout';
 import { EXIT } from '../errors';
 import type { Output } from '../output';
 import { commonOptions, type CommonOptions } from '../options';
-import { openDeployment, service } from './rollout';
+import { addRemoteOption, openDeployment, remoteOption, service } from './rollout';
 
 export async function runPromotionStatus(
   name: string,
-  opts: CommonOptions,
+  opts: CommonOptions & { remote?: string },
   output: Output,
 ): Promise<number> {
   const { deployment, store } = openDeployment(name, opts);
+  const remote = remoteOption(opts);
+  if (remote) await service(() => fetchRecords(store, name, remote));
   const report = await service(() => readPromotionStatus(store, deployment));
   if (opts.format === 'json')
     output.out(
@@ -44,11 +46,14 @@ export function registerPromotionStatus(
   setExit: (code: number) => void,
 ): void {
   commonOptions(
-    program
-      .command('promotion-status')
-      .description(
-        'Show each promotion edge as ready, ready with approval, up to date or blocked, with the SHAs and ages of what the source runs.',
-      )
-      .argument('<deployment>', 'deployment name'),
+    addRemoteOption(
+      program
+        .command('promotion-status')
+        .description(
+          'Show each promotion edge as ready, ready with approval, up to date or blocked, with the SHAs and ages of what the source runs.',
+        )
+        .argument('<deployment>', 'deployment name'),
+      true,
+    ),
   ).action(async (name: string, opts) => setExit(await runPromotionStatus(name, opts, output)));
 }

@@ -76,10 +76,12 @@ export function remoteOption(opts: { remote?: string }): string | undefined {
   return opts.remote || process.env.ATMOS_DEPLOYMENTS_REMOTE || undefined;
 }
 
-export function addRemoteOption(cmd: Command): Command {
+export function addRemoteOption(cmd: Command, reads = false): Command {
   return cmd.option(
     '--remote <name>',
-    'git remote holding the shared records: fetch them first, push in one atomic push (default: $ATMOS_DEPLOYMENTS_REMOTE)',
+    reads
+      ? 'git remote holding the shared records: fetch them first (default: $ATMOS_DEPLOYMENTS_REMOTE)'
+      : 'git remote holding the shared records: fetch them first, push in one atomic push (default: $ATMOS_DEPLOYMENTS_REMOTE)',
   );
 }
 

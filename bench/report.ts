@@ -282,7 +282,7 @@ export function renderTables(res: BenchResults): string {
         `promotion-status, ${g.promotionStatus.refs} refs, ${g.promotionStatus.tags} tags`,
         g.promotionStatus,
       ),
-      `| (git's share) | | the \`for-each-ref\` the command runs: deployment refs and status index refs, \`%(objectname) %(refname)\` | ${mp(g.promotionStatus.sameQuery)} | ${rx(ratio(g.promotionStatus.ours, g.promotionStatus.sameQuery))} | |`,
+      `| (git's share) | | the \`for-each-ref\` the command runs: deployment refs, status index refs and tag names, \`%(objectname) %(refname)\` | ${mp(g.promotionStatus.sameQuery)} | ${rx(ratio(g.promotionStatus.ours, g.promotionStatus.sameQuery))} | |`,
       `| promotion-status, same repository without the status index (records written by Atmos or plain git) | ${g.promotionStatus.withoutIndex ? mp(g.promotionStatus.withoutIndex) : 'n/a'} | ${g.promotionStatus.baselineLabel} | ${mp(g.promotionStatus.baseline)} | ${g.promotionStatus.withoutIndex ? rx(ratio(g.promotionStatus.withoutIndex, g.promotionStatus.baseline)) : 'n/a'} | ${g.promotionStatus.withoutIndexProcesses ?? 'n/a'} / ${g.promotionStatus.baselineProcesses ?? 'n/a'} |`,
       `| (node's share) | | \`node -e 0\`: starting node and nothing else | ${g.nodeStart ? mp(g.nodeStart) : 'n/a'} | | |`,
       `| (start-up share) | | \`node dist/cli.js --version\`: node and loading our bundle, no work | ${g.cliStart ? mp(g.cliStart) : 'n/a'} | | |`,

@@ -211,7 +211,8 @@ async function promotionStatusCase(
     result.baselineProcesses = countGitProcesses((env) =>
       bash('git for-each-ref "$1" >/dev/null', [refPrefix], big.repo, env),
     );
-    // What the command asks git when every target has its status index.
+    // What the command asks git: deployment refs, index refs and the tag names (an index entry
+    // counts only while it names the newest tag).
     const indexPrefix = `refs/atmos/index/${big.name}/`;
     result.sameQuery = await measure(
       1,
@@ -219,7 +220,14 @@ async function promotionStatusCase(
       () =>
         runTimed(
           'git',
-          ['for-each-ref', '--format=%(objectname) %(refname)', '--', refPrefix, indexPrefix],
+          [
+            'for-each-ref',
+            '--format=%(objectname) %(refname)',
+            '--',
+            refPrefix,
+            indexPrefix,
+            `refs/tags/atmos/deployments/${big.name}/`,
+          ],
           big.repo,
         ).ms,
     );

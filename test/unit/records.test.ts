@@ -1,7 +1,8 @@
 // The git record formats of design section 5: refs, tag names, the tag message layout of the
 // spec, and approval notes (one JSON object per line, appended; bound to the exact plan).
 // Run: npx tsx --test test/unit/records.test.ts
-import { describe, test } from 'node:test';
+import { describe, it, test } from 'node:test';
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import {
   approvalMatches,
@@ -326,5 +327,49 @@ describe('approval notes', () => {
   test('component names that are object keys elsewhere do not match by accident', () => {
     for (const name of ['constructor', '__proto__', 'toString'])
       assert.equal(approvalMatches(approval, { ...scope, components: { [name]: SHA1 } }), false);
+  });
+});
+
+describe('parseTagName matches the split-based reading it replaced', () => {
+  /** The original implementation, kept as the reference for the faster one. */
+  function reference(name: string) {
+    const bare = name.startsWith('refs/tags/') ? name.slice('refs/tags/'.length) : name;
+    if (!bare.startsWith('atmos/deployments/')) return undefined;
+    const parts = bare.slice('atmos/deployments/'.length).split('/');
+    if (parts.length < 4) return undefined;
+    const m = /^(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z)(?:-(\d+))?$/.exec(parts[parts.length - 1]);
+    if (!m) return undefined;
+    return {
+      deployment: parts[0],
+      target: parts[1],
+      component: parts.slice(2, -1).join('/'),
+      timestamp: m[1],
+      seq: m[2] ? Number(m[2]) : 1,
+    };
+  }
+
+  it('on random names built from the pieces that matter', () => {
+    const piece = fc.constantFrom(
+      'refs/tags/',
+      'atmos/deployments',
+      'atmos/deployment',
+      '/',
+      '//',
+      'd',
+      'prod',
+      'api',
+      '2025-01-22T12-00-00Z',
+      '2025-01-22T12-00-00Z-3',
+      '2025-01-22T12:00:00Z',
+      '-',
+      'x',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), fc.string(), (pieces, tail) => {
+        for (const name of [pieces.join(''), pieces.join('') + tail])
+          assert.deepEqual(parseTagName(name), reference(name), name);
+      }),
+      { seed: 11, numRuns: 3000 },
+    );
   });
 });

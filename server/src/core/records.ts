@@ -62,17 +62,28 @@ export interface ParsedTagName {
   seq: number;
 }
 
+const TAG_STAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z)(?:-(\d+))?$/;
+
+/**
+ * Splits `atmos/deployments/<d>/<t>/<c...>/<stamp>` (with or without `refs/tags/`). Status and
+ * history run it on every tag of a deployment (tens of thousands), so it finds the slashes
+ * instead of splitting and joining.
+ */
 export function parseTagName(name: string): ParsedTagName | undefined {
-  const bare = name.startsWith('refs/tags/') ? name.slice('refs/tags/'.length) : name;
-  if (!bare.startsWith(`${TAG_ROOT}/`)) return undefined;
-  const parts = bare.slice(TAG_ROOT.length + 1).split('/');
-  if (parts.length < 4) return undefined;
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z)(?:-(\d+))?$/.exec(parts[parts.length - 1]);
+  const start = name.startsWith('refs/tags/') ? 'refs/tags/'.length : 0;
+  if (!name.startsWith(TAG_ROOT, start) || name.charCodeAt(start + TAG_ROOT.length) !== 47)
+    return undefined;
+  const from = start + TAG_ROOT.length + 1;
+  const first = name.indexOf('/', from);
+  const second = first < 0 ? -1 : name.indexOf('/', first + 1);
+  const last = name.lastIndexOf('/');
+  if (second < 0 || last <= second) return undefined;
+  const m = TAG_STAMP.exec(name.slice(last + 1));
   if (!m) return undefined;
   return {
-    deployment: parts[0],
-    target: parts[1],
-    component: parts.slice(2, -1).join('/'),
+    deployment: name.slice(from, first),
+    target: name.slice(first + 1, second),
+    component: name.slice(second + 1, last),
     timestamp: m[1],
     seq: m[2] ? Number(m[2]) : 1,
   };

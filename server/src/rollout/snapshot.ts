@@ -53,7 +53,10 @@ export interface Snapshot {
   refs: Map<string, Map<string, string>>;
   /** Every full deployment ref name → its value, for compare-and-swap. */
   refValues: Map<string, string>;
-  /** Deployment tags, oldest first (empty when the snapshot was read without them). */
+  /**
+   * Deployment tags, oldest first (in git's name order when read with `sortTags: false`; empty
+   * when read without them).
+   */
   tags: TagRef[];
   /** target → its status index ref. */
   indexes: Map<string, IndexRef>;
@@ -79,7 +82,7 @@ export function compareTags(a: TagRef, b: TagRef): number {
 export async function readSnapshot(
   store: GitStore,
   name: string,
-  { withTags = true }: { withTags?: boolean } = {},
+  { withTags = true, sortTags = true }: { withTags?: boolean; sortTags?: boolean } = {},
 ): Promise<Snapshot> {
   const prefixes = [deploymentRefPrefix(name), statusIndexPrefix(name)];
   if (withTags) prefixes.push(tagPrefix(name));
@@ -106,7 +109,9 @@ export async function readSnapshot(
     if (!refs.has(p.target)) refs.set(p.target, new Map());
     refs.get(p.target)!.set(p.component, e.sha);
   }
-  tags.sort(compareTags);
+  // Sorting tens of thousands of tags costs more than listing them; a reader that only needs the
+  // newest tag per component (the status) skips it. git lists them in name order.
+  if (sortTags) tags.sort(compareTags);
   return { refs, refValues, tags, indexes };
 }
 
@@ -153,7 +158,7 @@ export async function readDeployedState(
 ): Promise<DeployedState> {
   const name = deploymentName(deployment);
   checkNames({ deployment: name });
-  const snap = await readSnapshot(store, name);
+  const snap = await readSnapshot(store, name, { sortTags: false });
   // Without the index (tests compare both ways) every component is read from the tags.
   const wanted = useIndex ? [...snap.indexes].filter(([target]) => snap.refs.has(target)) : [];
   if (wanted.length) {
@@ -161,9 +166,13 @@ export async function readDeployedState(
     for (const [target, i] of wanted)
       fillIndex(snap, name, target, objects.get(i.sha)?.tag?.message);
   }
-  /** `target NUL component` → the name of its newest tag (tags are sorted oldest first). */
-  const newest = new Map<string, string>();
-  for (const t of snap.tags) newest.set(`${t.parsed.target}\u0000${t.parsed.component}`, t.name);
+  /** `target NUL component` → its newest tag, in one pass over the unsorted list. */
+  const newest = new Map<string, TagRef>();
+  for (const t of snap.tags) {
+    const key = `${t.parsed.target}\u0000${t.parsed.component}`;
+    const seen = newest.get(key);
+    if (!seen || compareTags(seen, t) < 0) newest.set(key, t);
+  }
   const state: DeployedState = {};
   /** `target NUL component` → the SHA its ref points at, for components the index left open. */
   const open = new Map<string, string>();
@@ -173,7 +182,7 @@ export async function readDeployedState(
     for (const [component, sha] of comps) {
       const key = `${target}\u0000${component}`;
       const e = index?.components[component];
-      if (e && e.sha === sha && newest.get(key) === (e.last_tag ?? e.tag))
+      if (e && e.sha === sha && newest.get(key)?.name === (e.last_tag ?? e.tag))
         state[target][component] = {
           sha,
           deployedAt: e.deployed_at,
@@ -188,7 +197,10 @@ export async function readDeployedState(
     }
   }
   if (open.size === 0) return state;
-  for (const [key, hit] of await newestRecords(store, snap.tags, open)) {
+  const candidates = snap.tags
+    .filter((t) => open.has(`${t.parsed.target}\u0000${t.parsed.component}`))
+    .sort(compareTags);
+  for (const [key, hit] of await newestRecords(store, candidates, open)) {
     const [target, component] = key.split('\u0000');
     state[target][component] = fromRecord(open.get(key)!, hit);
   }

@@ -170,6 +170,14 @@ describe('robustness', () => {
       null,
     );
     assert.equal(await h.request('textDocument/hover', {}), null);
+    // Resolve hands back what it cannot describe: no data, foreign data, an unknown file.
+    for (const item of [
+      { label: 'x' },
+      { label: 'x', data: 42 },
+      { label: 'x', data: { uri: 'file:///nowhere.yaml', target: 'dev' } },
+      { label: 'x', data: { uri: {}, target: [] } },
+    ])
+      assert.deepEqual(await h.request('completionItem/resolve', item), item);
     assert.equal(
       await h.request('textDocument/hover', {
         textDocument: { uri: h.uri('deployments/fuzz.yaml') },

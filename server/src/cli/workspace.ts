@@ -1,5 +1,5 @@
 /** Loads a folder's deployment files into the core's workspace index, as the editor does. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   DEFAULT_LIMITS,
@@ -42,7 +42,15 @@ export function relativeName(cwd: string, abs: string): string {
 export function loadWorkspace(cwd: string, limits: ParseLimits = DEFAULT_LIMITS): LoadedWorkspace {
   const index = new WorkspaceIndex();
   for (const abs of discoverDeploymentFiles(cwd)) {
-    const file = loadFile(cwd, abs, limits);
+    // A file found by the walk and gone by the read (another process cleaning up, a checkout in
+    // progress) is simply not part of the workspace; any other read error still stops here.
+    let file: DeploymentFile;
+    try {
+      file = loadFile(cwd, abs, limits);
+    } catch (err) {
+      if (!existsSync(abs)) continue;
+      throw err;
+    }
     if (file.isDeployment) index.set(file);
   }
   return { cwd, index };

@@ -19,15 +19,15 @@ export function serverCapabilities(_client: ClientCapabilities): ServerCapabilit
       change: TextDocumentSyncKind.Incremental,
       save: { includeText: false },
     },
-    completionProvider: { triggerCharacters: COMPLETION_TRIGGERS, resolveProvider: false },
+    completionProvider: { triggerCharacters: COMPLETION_TRIGGERS, resolveProvider: true },
     hoverProvider: true,
     definitionProvider: true,
     referencesProvider: true,
     renameProvider: { prepareProvider: true },
     documentSymbolProvider: true,
     foldingRangeProvider: true,
-    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
-    codeLensProvider: { resolveProvider: false },
+    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: true },
+    codeLensProvider: { resolveProvider: true },
     workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
   };
 }

@@ -36,7 +36,7 @@ import type { FeatureContext } from './context';
 import { DeploymentDocuments } from './documents';
 import { codeActions } from './features/code-actions';
 import { codeLenses } from './features/code-lens';
-import { completion } from './features/completion';
+import { completion, resolveCompletion } from './features/completion';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
 import { definition, prepareRename, references, rename } from './features/navigation';
@@ -426,6 +426,14 @@ export function startSession(connection: Connection): void {
   connection.onCompletion(
     onDoc('completion', null, (uri, p) => completion(ctx(), uri, p.position)),
   );
+  connection.onCompletionResolve((item) => {
+    try {
+      return resolveCompletion(ctx(), item);
+    } catch (err) {
+      logError(`completionItem/resolve failed: ${(err as Error)?.stack ?? String(err)}`);
+      return item;
+    }
+  });
   connection.onHover(onDoc('hover', null, (uri, p) => hover(ctx(), uri, p.position)));
   connection.onDefinition(onDoc('definition', [], (uri, p) => definition(ctx(), uri, p.position)));
   connection.onReferences(

@@ -39,11 +39,14 @@ export function completion(ctx: FeatureContext, uri: string, position: Position)
   if (target) {
     for (const t of targetCandidates(ctx, file)) {
       if (t.name === target.self || target.exclude.includes(t.name)) continue;
+      const data: TargetItemData = { uri, target: t.name };
       items.push({
         label: t.name,
         kind: CompletionItemKind.Reference,
         detail: `target of ${t.deployment}`,
-        documentation: { kind: MarkupKind.Markdown, value: t.doc },
+        // The documentation comes from completionItem/resolve, for the item the user looks at:
+        // a deployment of 5,000 targets would otherwise describe all 5,000 on every keystroke.
+        data,
         textEdit: edit(t.name),
         sortText: `0-${String(t.order).padStart(4, '0')}`,
       });
@@ -110,8 +113,32 @@ function targetContext(cur: CursorContext): { self?: string; exclude: string[] }
 interface Candidate {
   name: string;
   deployment: string;
-  doc: string;
+  /** Markdown describing the target; built only when asked for. */
+  doc: () => string;
   order: number;
+}
+
+/** What a target item carries to completionItem/resolve. */
+interface TargetItemData {
+  uri: string;
+  target: string;
+}
+
+function isTargetItemData(v: unknown): v is TargetItemData {
+  const d = v as Partial<TargetItemData> | undefined;
+  return !!d && typeof d.uri === 'string' && typeof d.target === 'string';
+}
+
+/** Fills in the documentation of a target item; other items come back as they are. */
+export function resolveCompletion(ctx: FeatureContext, item: CompletionItem): CompletionItem {
+  if (!isTargetItemData(item.data) || item.documentation) return item;
+  const file = ctx.docs.get(item.data.uri);
+  if (!file?.isDeployment) return item;
+  const target = item.data.target;
+  const found = targetCandidates(ctx, file).find((t) => t.name === target);
+  return found
+    ? { ...item, documentation: { kind: MarkupKind.Markdown, value: found.doc() } }
+    : item;
 }
 
 /** Target names of this deployment: from this file (or its last good parse) and its other files. */
@@ -122,21 +149,25 @@ function targetCandidates(ctx: FeatureContext, file: DeploymentFile): Candidate[
   for (const f of deploymentFiles(ctx.docs, own)) {
     const d = f.deployment;
     if (!d) continue;
-    const graph = buildGraph(d);
+    let built: ReturnType<typeof buildGraph> | undefined;
+    const graph = () => (built ??= buildGraph(d));
     const name = d.name?.value ?? '(unnamed deployment)';
     for (const t of d.targets) {
       if (seen.has(t.name)) continue;
       seen.add(t.name);
-      const sources = allowedSources(t);
-      const promotesTo = graph.dependents.get(t.name) ?? [];
-      const lines = [
-        `**${t.name}**: target of deployment \`${name}\``,
-        '',
-        sources ? `Promoted from: ${sources.join(', ')}` : 'Entry point: accepts any commit',
-        promotesTo.length ? `Promotes to: ${promotesTo.join(', ')}` : 'Nothing promotes from it',
-      ];
-      if (t.promotion?.requiresApproval) lines.push('Requires approval');
-      out.push({ name: t.name, deployment: name, doc: lines.join('  \n'), order: out.length });
+      const doc = () => {
+        const sources = allowedSources(t);
+        const promotesTo = graph().dependents.get(t.name) ?? [];
+        const lines = [
+          `**${t.name}**: target of deployment \`${name}\``,
+          '',
+          sources ? `Promoted from: ${sources.join(', ')}` : 'Entry point: accepts any commit',
+          promotesTo.length ? `Promotes to: ${promotesTo.join(', ')}` : 'Nothing promotes from it',
+        ];
+        if (t.promotion?.requiresApproval) lines.push('Requires approval');
+        return lines.join('  \n');
+      };
+      out.push({ name: t.name, deployment: name, doc, order: out.length });
     }
   }
   return out;

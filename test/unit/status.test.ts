@@ -10,6 +10,7 @@ import {
   type DeployedState,
   type Deployment,
 } from '../../server/src/core';
+import { formatStatusText } from '../../server/src/rollout/status';
 import { dedent, parse } from './helpers';
 
 const A = 'a'.repeat(40);
@@ -155,5 +156,30 @@ describe('formatAge', () => {
     assert.equal(formatAge(undefined, now), 'unknown age');
     assert.equal(formatAge('', now), 'unknown age');
     assert.equal(formatAge('yesterday-ish', now), 'unknown age');
+  });
+});
+
+describe('formatStatusText', () => {
+  test('the spec layout, with a blocked edge as `(blocked: why)` rather than nested parentheses', () => {
+    const state: DeployedState = { dev: all(A) };
+    const edges = promotionStatus(deployment, state).map((e) => ({
+      ...e,
+      source: e.changes
+        .filter((c) => c.sourceSha)
+        .map((c) => ({ component: c.component, sha: c.sourceSha!, age: '2h ago' })),
+    }));
+    assert.equal(
+      formatStatusText({ deployment: 'payment-service', edges, state }),
+      [
+        'payment-service promotion status:',
+        '',
+        'dev → staging (ready)',
+        '  database: aaaaaaaaa (deployed 2h ago)',
+        '  api: aaaaaaaaa (deployed 2h ago)',
+        '  worker: aaaaaaaaa (deployed 2h ago)',
+        '',
+        'staging → prod (blocked: nothing deployed in staging)',
+      ].join('\n'),
+    );
   });
 });

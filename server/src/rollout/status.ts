@@ -62,7 +62,10 @@ export function formatStatusText(report: StatusReport): string {
   if (report.edges.length === 0)
     lines.push('', 'No promotion edges: every target is an entry point.');
   for (const e of report.edges) {
-    lines.push('', `${e.from} → ${e.to} (${e.label})`);
+    // The spec puts the state in parentheses; a blocked edge's reason is already parenthesised
+    // in its label, so the line says `(blocked: why)` rather than nesting them.
+    const state = e.state === 'blocked' && e.why ? `blocked: ${e.why}` : e.label;
+    lines.push('', `${e.from} → ${e.to} (${state})`);
     for (const c of e.source)
       lines.push(`  ${c.component}: ${c.sha.slice(0, 9)} (deployed ${c.age})`);
   }

@@ -12,6 +12,7 @@ import {
   formatApprovalLine,
   formatTagMessage,
   isoSeconds,
+  newestTagPerComponent,
   notesRef,
   parseApprovalNote,
   parseDeploymentRef,
@@ -23,6 +24,7 @@ import {
   type ApprovalScope,
   type DeploymentRecord,
 } from '../../server/src/core';
+import { compareTags, type TagRef } from '../../server/src/rollout/snapshot';
 
 /** Drops keys whose value is undefined: a parsed record sets every optional key. */
 const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
@@ -370,6 +372,54 @@ describe('parseTagName matches the split-based reading it replaced', () => {
           assert.deepEqual(parseTagName(name), reference(name), name);
       }),
       { seed: 11, numRuns: 3000 },
+    );
+  });
+});
+
+describe('newestTagPerComponent picks what sorting the parsed names would', () => {
+  /** The reading it replaced: parse every name, keep the greatest by `compareTags`. */
+  function reference(refs: string[], deployment: string): Map<string, string> {
+    const best = new Map<string, TagRef>();
+    for (const ref of refs) {
+      if (!ref.startsWith('refs/tags/')) continue;
+      const parsed = parseTagName(ref);
+      if (!parsed || parsed.deployment !== deployment) continue;
+      const t: TagRef = { name: ref.slice('refs/tags/'.length), sha: '', parsed };
+      const key = `${parsed.target}/${parsed.component}`;
+      const seen = best.get(key);
+      if (!seen || compareTags(seen, t) < 0) best.set(key, t);
+    }
+    return new Map([...best].map(([k, t]) => [k, `refs/tags/${t.name}`]));
+  }
+
+  it('on random lists, in git name order and shuffled', () => {
+    const ref = fc
+      .tuple(
+        fc.constantFrom('refs/tags/', 'refs/tags/', 'refs/tags/', ''),
+        fc.constantFrom('d', 'd', 'e', 'dd'),
+        fc.constantFrom('dev', 'prod', ''),
+        fc.constantFrom('api', 'ecs/api', 'ecs', '', 'api/x'),
+        fc.constantFrom(
+          '2025-01-22T12-00-00Z',
+          '2025-01-22T12-00-01Z',
+          '2024-12-31T23-59-59Z',
+          '2025-01-22T12-00-00Z-2',
+          '2025-01-22T12-00-00Z-10',
+          '2025-01-22T12-00-00Z-1',
+          '2025-01-22T12-00-00Z-01',
+          '2025-01-22T12-00-00Z-0',
+          '2025-01-22T12:00:00Z',
+          'latest',
+        ),
+      )
+      .map(([r, d, t, c, s]) => `${r}atmos/deployments/${d}/${t}/${c}/${s}`);
+    fc.assert(
+      fc.property(fc.array(ref, { maxLength: 40 }), (refs) => {
+        const sorted = [...refs].sort();
+        assert.deepEqual(newestTagPerComponent(refs, 'd'), reference(refs, 'd'));
+        assert.deepEqual(newestTagPerComponent(sorted, 'd'), reference(sorted, 'd'));
+      }),
+      { seed: 12, numRuns: 3000 },
     );
   });
 });

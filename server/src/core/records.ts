@@ -89,6 +89,63 @@ export function parseTagName(name: string): ParsedTagName | undefined {
   };
 }
 
+/** The stamp at the end of a tag name, matched in place from a given index (no substring). */
+const TAG_STAMP_AT = /\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z(?:-\d+)?$/y;
+const STAMP_LENGTH = '2006-01-02T15-04-05Z'.length;
+
+/**
+ * Orders two tag names of one component whose stamps start at `at` and `bt`: by timestamp, then
+ * by the `-2`, `-3` suffix (a missing suffix counts as 1), then by the whole name, which is the
+ * order `parseTagName` results sort in.
+ */
+function compareStamped(a: string, at: number, b: string, bt: number): number {
+  for (let i = 0; i < STAMP_LENGTH; i++) {
+    const d = a.charCodeAt(at + i) - b.charCodeAt(bt + i);
+    if (d !== 0) return d;
+  }
+  const seq = (s: string, from: number) => (s.length > from ? Number(s.slice(from + 1)) : 1);
+  const d = seq(a, at + STAMP_LENGTH) - seq(b, bt + STAMP_LENGTH);
+  if (d !== 0) return d;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The newest tag of each component of one deployment, from full tag ref names
+ * (`refs/tags/atmos/deployments/<d>/<t>/<c...>/<stamp>`), keyed `<target>/<component>` (a
+ * target never holds a slash) and valued with the ref name. Names that `parseTagName` would
+ * not accept, or of another deployment, are skipped. A status reads this over every tag of a
+ * deployment (tens of thousands), so it parses nothing but the stamps it compares and reuses the
+ * key of the previous name while git's name order keeps a component's tags together.
+ */
+export function newestTagPerComponent(
+  refs: Iterable<string>,
+  deployment: string,
+): Map<string, string> {
+  const prefix = `refs/tags/${TAG_ROOT}/${deployment}/`;
+  const newest = new Map<string, string>();
+  let prevLast = -1;
+  let prevKey = '';
+  for (const ref of refs) {
+    if (!ref.startsWith(prefix)) continue;
+    const last = ref.lastIndexOf('/');
+    const second = ref.indexOf('/', prefix.length);
+    if (second < 0 || last <= second) continue;
+    TAG_STAMP_AT.lastIndex = last + 1;
+    if (!TAG_STAMP_AT.test(ref)) continue;
+    // Same component as the previous name: same slash position and the same text before it.
+    const key =
+      last === prevLast && ref.startsWith(prevKey, prefix.length)
+        ? prevKey
+        : ref.slice(prefix.length, last);
+    prevLast = last;
+    prevKey = key;
+    const seen = newest.get(key);
+    if (seen === undefined || compareStamped(seen, seen.lastIndexOf('/') + 1, ref, last + 1) < 0)
+      newest.set(key, ref);
+  }
+  return newest;
+}
+
 export type RecordStatus = 'success' | 'failed' | 'rolled_back';
 
 export interface DeploymentRecord {

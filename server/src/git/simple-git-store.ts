@@ -129,9 +129,15 @@ export class SimpleGitStore implements GitStore {
         `Cannot run git: ${spawnError?.message ?? 'it did not start'}`,
         spawnError?.message,
       );
+    // Ref listings of a large repository run to megabytes: the bytes are joined once, and
+    // decoded only by callers that read text (cat-file counts bytes and never needs the text).
+    const stdoutBytes = Buffer.concat(out);
+    let text: string | undefined;
     return {
-      stdout: Buffer.concat(out).toString('utf8'),
-      stdoutBytes: Buffer.concat(out),
+      get stdout() {
+        return (text ??= stdoutBytes.toString('utf8'));
+      },
+      stdoutBytes,
       stderr: Buffer.concat(err).toString('utf8'),
       code,
     };

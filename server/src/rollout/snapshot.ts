@@ -6,6 +6,7 @@
  */
 import {
   deploymentRefPrefix,
+  newestTagPerComponent,
   parseDeploymentRef,
   parseStatusIndex,
   parseStatusIndexRef,
@@ -20,7 +21,7 @@ import {
   type ParsedTagName,
   type StatusIndex,
 } from '../core';
-import { GitStoreError, type GitStore } from '../git';
+import { GitStoreError, type GitStore, type RefEntry } from '../git';
 import { RolloutError } from './errors';
 import { checkNames, deploymentName } from './names';
 import type { HistoryEntry, HistoryOptions } from './types';
@@ -53,11 +54,10 @@ export interface Snapshot {
   refs: Map<string, Map<string, string>>;
   /** Every full deployment ref name → its value, for compare-and-swap. */
   refValues: Map<string, string>;
-  /**
-   * Deployment tags, oldest first (in git's name order when read with `sortTags: false`; empty
-   * when read without them).
-   */
+  /** Deployment tags, oldest first (empty when read without them or with `parseTags: false`). */
   tags: TagRef[];
+  /** Every deployment tag as listed, parsed or not: full ref name and tag object. */
+  tagRefs: RefEntry[];
   /** target → its status index ref. */
   indexes: Map<string, IndexRef>;
 }
@@ -77,12 +77,13 @@ export function compareTags(a: TagRef, b: TagRef): number {
 /**
  * One `for-each-ref` for everything recorded about a deployment. `withTags: false` leaves the
  * deployment's tags out (listing tens of thousands of them is most of the cost) for readers
- * that start from the status index.
+ * that start from the status index. `parseTags: false` lists them in `tagRefs` only, for a
+ * reader that parses the few it needs.
  */
 export async function readSnapshot(
   store: GitStore,
   name: string,
-  { withTags = true, sortTags = true }: { withTags?: boolean; sortTags?: boolean } = {},
+  { withTags = true, parseTags = true }: { withTags?: boolean; parseTags?: boolean } = {},
 ): Promise<Snapshot> {
   const prefixes = [deploymentRefPrefix(name), statusIndexPrefix(name)];
   if (withTags) prefixes.push(tagPrefix(name));
@@ -90,9 +91,12 @@ export async function readSnapshot(
   const refs = new Map<string, Map<string, string>>();
   const refValues = new Map<string, string>();
   const tags: TagRef[] = [];
+  const tagRefs: RefEntry[] = [];
   const indexes = new Map<string, IndexRef>();
   for (const e of entries) {
     if (e.ref.startsWith('refs/tags/')) {
+      tagRefs.push(e);
+      if (!parseTags) continue;
       const parsed = parseTagName(e.ref);
       if (!parsed || parsed.deployment !== name) continue;
       tags.push({ name: e.ref.slice('refs/tags/'.length), sha: e.sha, parsed });
@@ -109,10 +113,8 @@ export async function readSnapshot(
     if (!refs.has(p.target)) refs.set(p.target, new Map());
     refs.get(p.target)!.set(p.component, e.sha);
   }
-  // Sorting tens of thousands of tags costs more than listing them; a reader that only needs the
-  // newest tag per component (the status) skips it. git lists them in name order.
-  if (sortTags) tags.sort(compareTags);
-  return { refs, refValues, tags, indexes };
+  tags.sort(compareTags);
+  return { refs, refValues, tags, tagRefs, indexes };
 }
 
 /** Parses a status index object read by `readObjects` into the snapshot's entry for `target`. */
@@ -158,7 +160,7 @@ export async function readDeployedState(
 ): Promise<DeployedState> {
   const name = deploymentName(deployment);
   checkNames({ deployment: name });
-  const snap = await readSnapshot(store, name, { sortTags: false });
+  const snap = await readSnapshot(store, name, { parseTags: false });
   // Without the index (tests compare both ways) every component is read from the tags.
   const wanted = useIndex ? [...snap.indexes].filter(([target]) => snap.refs.has(target)) : [];
   if (wanted.length) {
@@ -166,13 +168,11 @@ export async function readDeployedState(
     for (const [target, i] of wanted)
       fillIndex(snap, name, target, objects.get(i.sha)?.tag?.message);
   }
-  /** `target NUL component` → its newest tag, in one pass over the unsorted list. */
-  const newest = new Map<string, TagRef>();
-  for (const t of snap.tags) {
-    const key = `${t.parsed.target}\u0000${t.parsed.component}`;
-    const seen = newest.get(key);
-    if (!seen || compareTags(seen, t) < 0) newest.set(key, t);
-  }
+  /** `target/component` → the ref name of its newest tag, in one pass over the listed names. */
+  const newest = newestTagPerComponent(
+    snap.tagRefs.map((t) => t.ref),
+    name,
+  );
   const state: DeployedState = {};
   /** `target NUL component` → the SHA its ref points at, for components the index left open. */
   const open = new Map<string, string>();
@@ -182,7 +182,11 @@ export async function readDeployedState(
     for (const [component, sha] of comps) {
       const key = `${target}\u0000${component}`;
       const e = index?.components[component];
-      if (e && e.sha === sha && newest.get(key)?.name === (e.last_tag ?? e.tag))
+      if (
+        e &&
+        e.sha === sha &&
+        newest.get(`${target}/${component}`) === `refs/tags/${e.last_tag ?? e.tag}`
+      )
         state[target][component] = {
           sha,
           deployedAt: e.deployed_at,
@@ -197,9 +201,14 @@ export async function readDeployedState(
     }
   }
   if (open.size === 0) return state;
-  const candidates = snap.tags
-    .filter((t) => open.has(`${t.parsed.target}\u0000${t.parsed.component}`))
-    .sort(compareTags);
+  // Only the components the index left open are parsed from their tag names.
+  const candidates: TagRef[] = [];
+  for (const e of snap.tagRefs) {
+    const parsed = parseTagName(e.ref);
+    if (parsed?.deployment === name && open.has(`${parsed.target}\u0000${parsed.component}`))
+      candidates.push({ name: e.ref.slice('refs/tags/'.length), sha: e.sha, parsed });
+  }
+  candidates.sort(compareTags);
   for (const [key, hit] of await newestRecords(store, candidates, open)) {
     const [target, component] = key.split('\u0000');
     state[target][component] = fromRecord(open.get(key)!, hit);

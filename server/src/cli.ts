@@ -1,7 +1,8 @@
 /**
  * `atmos-deployments`: the CLI on the same engine as the editor. Commands register themselves
  * from server/src/cli/commands; this file maps every outcome to the documented exit codes
- * (0 ok, 1 refused, 2 usage or I/O, 3 approval missing) and never prints a stack trace.
+ * (0 ok, 1 refused, 2 usage or I/O, 3 approval missing), prints a failure as one JSON object
+ * on stdout when --format json is in effect, and never prints a stack trace.
  */
 import { Command, CommanderError } from 'commander';
 import { registerApprove } from './cli/commands/approve';
@@ -11,8 +12,8 @@ import { registerPromotionStatus } from './cli/commands/promotion-status';
 import { registerRollback } from './cli/commands/rollback';
 import { registerRollout } from './cli/commands/rollout';
 import { registerValidate } from './cli/commands/validate';
-import { CliError, EXIT } from './cli/errors';
-import { stdio, type Output } from './cli/output';
+import { CliError, EXIT, jsonError, type ErrorKind, type FailureExit } from './cli/errors';
+import { printJson, stdio, type Output } from './cli/output';
 
 declare const ATMOS_VERSION: string | undefined;
 const VERSION = typeof ATMOS_VERSION === 'string' ? ATMOS_VERSION : '0.0.0-dev';
@@ -22,15 +23,24 @@ export async function main(argv: string[], output: Output = stdio): Promise<numb
   const setExit = (code: number) => {
     exit = code;
   };
+  // The parsed --format, known once commander has read the command's options without error.
+  let format: string | undefined;
   const program = new Command('atmos-deployments')
     .description(
       'Validate Atmos deployment files and promote deployments between targets, recorded in git.',
     )
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    // Commander's default, stated because a typo in a flag relies on it: "(Did you mean --target?)".
+    .showSuggestionAfterError()
     // Subcommands created after these calls inherit them: usage errors become exit 2, not 1.
     .exitOverride()
-    .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) });
+    .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) })
+    // A program hook runs before the command's own hooks, so failures in those (a missing
+    // required option, a --cwd that is not a folder) already know the format.
+    .hook('preAction', (_this, action) => {
+      format = String(action.opts().format);
+    });
   registerValidate(program, output, VERSION, setExit);
   registerPromotionGraph(program, output, setExit);
   registerPromotionStatus(program, output, setExit);
@@ -38,6 +48,15 @@ export async function main(argv: string[], output: Output = stdio): Promise<numb
   registerApprove(program, output, setExit);
   registerHistory(program, output, setExit);
   registerRollback(program, output, setExit);
+  /**
+   * Every failure reaches stderr as a message; with --format json it also reaches stdout as one
+   * error object, so a script piping into `jq` reads why instead of empty input.
+   */
+  const fail = (kind: ErrorKind, message: string, exitCode: FailureExit): number => {
+    if ((format ?? formatInArgv(argv)) === 'json')
+      printJson(output, jsonError(kind, message, exitCode));
+    return exitCode;
+  };
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exit;
@@ -49,16 +68,33 @@ export async function main(argv: string[], output: Output = stdio): Promise<numb
         err.code === 'commander.help'
       )
         return EXIT.ok;
-      return EXIT.usage;
+      // Commander has written the message to stderr already.
+      return fail('usage', err.message.replace(/^error: /, ''), EXIT.usage);
     }
     if (err instanceof CliError) {
       output.err(`error: ${err.message}`);
-      return err.exitCode;
+      return fail(err.kind, err.message, err.exitCode);
     }
-    output.err(`error: ${err instanceof Error ? err.message : String(err)}`);
+    const message = err instanceof Error ? err.message : String(err);
+    output.err(`error: ${message}`);
     if (process.env.ATMOS_DEBUG) output.err(err instanceof Error ? (err.stack ?? '') : '');
-    return EXIT.usage;
+    return fail('usage', message, EXIT.usage);
   }
+}
+
+/**
+ * The last --format value on the command line, for usage errors commander raises before it has
+ * parsed the options (an unknown option, a missing argument), when the parsed value is not known.
+ */
+function formatInArgv(argv: string[]): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') break;
+    if (arg === '--format') found = argv[++i];
+    else if (arg.startsWith('--format=')) found = arg.slice('--format='.length);
+  }
+  return found;
 }
 
 if (require.main === module) {

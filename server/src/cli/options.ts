@@ -18,8 +18,32 @@ const LIMIT_FLAGS: Array<[keyof ParseLimits, string]> = [
   ['maxNodes', '--max-nodes'],
 ];
 
+/**
+ * Commander checks required options before it looks for unknown ones, so a typo in a required
+ * flag (`--taget prod`) was reported as `required option '--target <target>' not specified`,
+ * which sends the user looking for a flag they believe they gave. The check moves to a preAction
+ * hook, which commander runs after it has refused unknown options (with its "Did you mean"
+ * suggestion) and checked the arguments; a flag that is really absent gets commander's own
+ * message and exit 2, as before. Called by commonOptions, after a command declared its options.
+ */
+function requireOptionsAfterUnknownOnes(cmd: Command): Command {
+  const required = cmd.options.filter((o) => o.mandatory);
+  for (const o of required) o.makeOptionMandatory(false);
+  if (!required.length) return cmd;
+  return cmd.hook('preAction', (_this, action) => {
+    for (const o of required) {
+      if (action.getOptionValue(o.attributeName()) === undefined)
+        action.error(`error: required option '${o.flags}' not specified`, {
+          code: 'commander.missingMandatoryOptionValue',
+          exitCode: EXIT.usage,
+        });
+    }
+  });
+}
+
+/** Adds the common options; call it last, once the command has declared its own. */
 export function commonOptions(cmd: Command, formats: string[] = ['text', 'json']): Command {
-  return cmd
+  return requireOptionsAfterUnknownOnes(cmd)
     .option('--cwd <dir>', 'run as if started in this folder', process.cwd())
     .addOption(new Option('--format <format>', 'output format').choices(formats).default('text'))
     .option(

@@ -17,7 +17,7 @@ import {
   type PlannedComponent,
   type RolloutPlan,
 } from '../../rollout';
-import { CliError, EXIT, type ExitCode } from '../errors';
+import { CliError, EXIT, jsonError } from '../errors';
 import type { Output } from '../output';
 import { commonOptions, type CommonOptions } from '../options';
 import { findDeployment, loadWorkspace } from '../workspace';
@@ -61,7 +61,7 @@ export async function service<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof RolloutError) {
       const detail = process.env.ATMOS_DEBUG && err.detail ? `\n${err.detail}` : '';
-      throw new CliError(err.message + detail, err.exitCode as ExitCode);
+      throw new CliError(err.message + detail, err.exitCode, err.kind);
     }
     throw err;
   }
@@ -170,7 +170,18 @@ export function applyOptions(opts: ApplyCliOptions, output: Output) {
 }
 
 export function printApplyResult(result: ApplyResult, opts: CommonOptions, output: Output): number {
-  if (opts.format === 'json') output.out(JSON.stringify(result, null, 2));
+  // A failed deploy step is a result, not a thrown error, so its JSON is the result itself; the
+  // `error` member it gains is the one every other failure prints, so a script checks one key.
+  if (opts.format === 'json')
+    output.out(
+      JSON.stringify(
+        result.ok
+          ? result
+          : { ...result, ...jsonError('deploy-failed', result.message, EXIT.refused) },
+        null,
+        2,
+      ),
+    );
   else {
     for (const r of result.recorded)
       output.out(`→ Recorded ${r.component} (${r.status}): ${r.tag}`);

@@ -94,7 +94,7 @@ export function registerValidate(
     program
       .command('validate')
       .description(
-        'Check deployment files: schema, names, promotion rules (from/allowed_from, missing sources, cycles). Without paths, every deployment file under --cwd.',
+        'Check deployment files: schema, names, promotion rules (from/allowed_from, missing sources, cycles). Without paths, every deployment file under --cwd. With paths, only those are reported, but the other deployment files under --cwd are still read, so that a deployment declared in two files is found.',
       )
       .argument('[paths...]', 'files or folders to check'),
     ['text', 'json', 'sarif'],

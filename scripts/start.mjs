@@ -119,10 +119,10 @@ console.log(
 );
 const browser = process.env.BROWSER;
 if (browser) spawn(browser, [vscode.url], { stdio: 'ignore', detached: true }).unref();
-const stop = async () => {
-  await vscode.stop();
-  process.exit(0);
-};
+// One stop for every signal: code-server.mjs's own handler re-raises the first one, and a second
+// Ctrl+C must not exit before code-server's process group is gone and its temp dir removed.
+let stopping;
+const stop = () => (stopping ??= vscode.stop().then(() => process.exit(0)));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 setInterval(() => {}, 1 << 30);

@@ -290,3 +290,74 @@ export async function screenshot(page, file) {
   await page.screenshot({ path: file });
   return file;
 }
+
+/**
+ * Picks the quick pick item labelled exactly `label` (its description and detail may name other
+ * items, so a plain text match could click the wrong row). With `title`, first waits until the
+ * open quick input carries that title, so a command's second picker is not confused with its
+ * first one while the first is still closing.
+ */
+export async function pickQuickItem(page, label, { title, timeout = 30000 } = {}) {
+  const widget = page.locator('.quick-input-widget');
+  if (title) {
+    await widget
+      .locator('.quick-input-title', { hasText: title })
+      .first()
+      .waitFor({ state: 'visible', timeout })
+      .catch((e) => {
+        e.message = `no quick pick titled "${title}" appeared: ${e.message}`;
+        throw e;
+      });
+  }
+  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const row = widget
+    .locator('.monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escaped}\\s*$`) }) })
+    .first();
+  await row.waitFor({ state: 'visible', timeout }).catch(async (e) => {
+    const rows = await quickPickRows(page).catch(() => []);
+    e.message = `no quick pick item "${label}"; rows: ${JSON.stringify(rows)}: ${e.message}`;
+    throw e;
+  });
+  await row.click();
+}
+
+/** Labels of the rows of the open quick pick. */
+export async function quickPickRows(page) {
+  return page
+    .locator('.quick-input-widget .monaco-list-row .label-name')
+    .allInnerTexts()
+    .then((l) => l.map((s) => s.trim()));
+}
+
+/** Labels of the editor tabs, and which one is active: { tabs: string[], active: string }. */
+export async function readTabs(page) {
+  return page.evaluate(() => {
+    const tabs = Array.from(document.querySelectorAll('.tabs-container .tab'));
+    const label = (t) => (t.getAttribute('aria-label') || t.innerText || '').trim();
+    const active = tabs.find((t) => t.classList.contains('active'));
+    return { tabs: tabs.map(label), active: active ? label(active) : '' };
+  });
+}
+
+/**
+ * The entries of the visible multi-file diff editor (`vscode.changes`, the SCM "View Changes"
+ * editor), as its headers show them: [{ file, original, modified }], where `file` is the path
+ * label and `original` / `modified` are the URIs of the two sides' models (`git:` URIs carry
+ * their ref in the query; a side that does not exist shows an empty `inmemory:` model). Entries
+ * of hidden editors stay in the DOM, so only rendered ones with a label count.
+ */
+export async function readMultiDiffEntries(page) {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('.part.editor .multiDiffEntry'))
+      .filter((e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden')
+      .map((e) => ({
+        file: (e.querySelector('.header .file-path .title.modified')?.innerText ?? '')
+          .replace(/\s+/g, ' ')
+          .trim(),
+        original: e.querySelector('.editor.original .monaco-editor')?.getAttribute('data-uri'),
+        modified: e.querySelector('.editor.modified .monaco-editor')?.getAttribute('data-uri'),
+      }))
+      .filter((e) => e.file),
+  );
+}

@@ -5,8 +5,11 @@
 //      chromium and check that the demo folder is open with our extension working: the code
 //      lenses on deployments/payment-service.yaml and the Promotions view show the states that
 //      the demo's recorded rollouts give (they need the client, the language server and the git
-//      records). Then SIGTERM (what Ctrl+C amounts to): start.mjs must exit and take code-server
-//      with it. A second start on the same demo must reuse it, not create it again.
+//      records). Then Compare Targets from the palette, as a user runs it, through the built-in
+//      Git extension: staging with dev, then dev with staging, must each open the multi-file
+//      changes editor listing what `git diff --name-only <sha> <sha>` lists, each file's sides
+//      at the two recorded SHAs, and not the fallback Markdown. Then SIGTERM (what Ctrl+C
+//      amounts to): start.mjs must exit and take code-server with it. A second start on the same demo must reuse it, not create it again.
 //   2. Desktop path: only its command line is checked, with a recording `code` first on PATH.
 //
 // Building: start.mjs runs esbuild every time, which rewrites dist/ with the same bytes when the
@@ -54,7 +57,9 @@ function runStart(env) {
   let text = '';
   child.stdout.on('data', (b) => (text += b));
   child.stderr.on('data', (b) => (text += b));
-  const run = { child, exit: null, output: () => text };
+  // Where start.mjs and its code-server put their temp files.
+  const tmpdir = childEnv.TMPDIR || os.tmpdir();
+  const run = { child, tmpdir, exit: null, output: () => text };
   run.exited = new Promise((resolve) =>
     child.on('exit', (code, signal) => {
       run.exit = { code, signal };
@@ -90,14 +95,15 @@ function exitWithin(run, ms) {
 }
 
 /**
- * code-server state dirs that start.mjs's code-server.mjs made, found by the owner pid it
- * writes into each one: [{ dir, server }].
+ * code-server state dirs that the start.mjs of `run` made (through code-server.mjs), found by
+ * the owner pid it writes into each one: [{ dir, server }].
  */
-function stateDirsOf(pid) {
+function stateDirsOf(run) {
+  const pid = run.child.pid;
   const out = [];
-  for (const name of fs.readdirSync(os.tmpdir())) {
+  for (const name of fs.readdirSync(run.tmpdir)) {
     if (!name.startsWith('atmos-vscode-')) continue;
-    const dir = path.join(os.tmpdir(), name);
+    const dir = path.join(run.tmpdir, name);
     try {
       const [owner, server] = fs
         .readFileSync(path.join(dir, 'owner.pid'), 'utf8')
@@ -126,7 +132,7 @@ async function stopStart(run) {
   if (run.exit) return;
   run.child.kill('SIGTERM');
   if (await exitWithin(run, EXIT_TIMEOUT_MS)) return;
-  const left = stateDirsOf(run.child.pid);
+  const left = stateDirsOf(run);
   run.child.kill('SIGKILL');
   await run.exited;
   for (const { dir, server } of left) {
@@ -186,14 +192,100 @@ async function waitForText(read, check, what, timeoutMs = 60000) {
   return last;
 }
 
+/** The SHA each target of the demo's payment-service runs, from the CLI: { dev, staging }. */
+function recordedShas(demo) {
+  const status = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'dist', 'cli.js'),
+        'promotion-status',
+        'payment-service',
+        '--cwd',
+        demo,
+        '--format',
+        'json',
+      ],
+      { encoding: 'utf8' },
+    ),
+  );
+  const edge = status.edges.find((e) => e.from === 'dev' && e.to === 'staging');
+  const change = edge?.changes?.[0];
+  assert.ok(change, `promotion-status shows dev → staging with changes: ${JSON.stringify(edge)}`);
+  return { dev: change.sourceSha, staging: change.targetSha };
+}
+
+/** What a `git:` URI of the git extension points at: its query is JSON { path, ref }. */
+function gitQuery(uri) {
+  if (!uri?.startsWith('git:')) return {};
+  return JSON.parse(decodeURIComponent(uri.slice(uri.indexOf('?') + 1)));
+}
+
+/**
+ * Runs Compare Targets from the palette, picks payment-service, `from` and `to`, and waits for
+ * the changes editor titled `payment-service: <from> (<sha>) ↔ <to> (<sha>)` to list `files`,
+ * each with its original side at `shas[from]` and its modified side at `shas[to]` (`files` are
+ * paths relative to `demo`, changed on both sides). Returns the tab title and the entries.
+ */
+async function compareFromPalette(page, demo, from, to, shas, files) {
+  // From a file that is not a deployment file, the command asks which deployment (from
+  // payment-service.yaml it would take that one without asking).
+  await d.openFile(page, 'README.md');
+  await d.runCommand(page, 'Atmos Deployments: Compare Targets');
+  await d.pickQuickItem(page, 'payment-service', { title: 'Deployment' });
+  await d.pickQuickItem(page, from, { title: 'Compare from' });
+  await d.pickQuickItem(page, to, { title: `Compare ${from} with` });
+  const title = `payment-service: ${from} (${shas[from].slice(0, 7)}) ↔ ${to} (${shas[to].slice(0, 7)})`;
+  const tabs = await waitForText(
+    () => d.readTabs(page),
+    (t) => t.active.includes(title),
+    `the active tab to be the changes editor "${title}"`,
+    30000,
+  );
+  const entries = await waitForText(
+    () => d.readMultiDiffEntries(page),
+    (e) =>
+      e.length === files.length &&
+      e.every(
+        (x) => gitQuery(x.original).ref === shas[from] && gitQuery(x.modified).ref === shas[to],
+      ),
+    `the changes editor to list ${files.join(', ')}, each at ${from} ${shas[from]} ↔ ${to} ${shas[to]}`,
+    30000,
+  ).catch(async (e) => {
+    e.message += `\nactive tab: ${(await d.readTabs(page)).active}`;
+    throw e;
+  });
+  assert.deepEqual(
+    entries.map((e) => path.relative(demo, gitQuery(e.modified).path)).sort(),
+    [...files].sort(),
+    'the changes editor lists the files git diff lists',
+  );
+  for (const e of entries) {
+    const name = path.basename(gitQuery(e.modified).path);
+    assert.ok(e.file.startsWith(name), `the entry of ${name} is labelled with it: ${e.file}`);
+  }
+  // The fallback is an untitled Markdown document; the command opens it only when the diff
+  // could not be shown, so now that the diff is open there must be none.
+  const untitled = (await d.readTabs(page)).tabs.filter((l) => /^Untitled-\d/.test(l));
+  assert.deepEqual(untitled, [], 'the fallback Markdown document did not open');
+  const text = await page.locator('.part.editor').innerText();
+  assert.doesNotMatch(text, /Commit range|Git extension is not available/, 'no fallback text');
+  return { tab: tabs.active, entries };
+}
+
 test(
-  'npm start (web): prints a 127.0.0.1 URL to a VS Code with the demo and the extension, stops on SIGTERM, reuses the demo',
+  'npm start (web): prints a 127.0.0.1 URL to a VS Code with the demo and the extension (lenses, Promotions, Compare Targets diff), stops on SIGTERM, reuses the demo',
   { timeout: 12 * 60 * 1000 },
   async (t) => {
     await setup();
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'atmos-start-web-'));
     const demo = path.join(tmp, 'payments-repo');
-    const env = { ATMOS_DEMO_DIR: demo, ATMOS_START_WEB: '1' };
+    // code-server, its extension host and the git extension leave sockets in $TMPDIR
+    // (vscode-ipc-*.sock, vscode-git-*.sock) when they are stopped; a TMPDIR of this test's
+    // own takes them away with the demo.
+    const childTmp = path.join(tmp, 'tmp');
+    fs.mkdirSync(childTmp);
+    const env = { ATMOS_DEMO_DIR: demo, ATMOS_START_WEB: '1', TMPDIR: childTmp };
     let run;
     try {
       const t0 = Date.now();
@@ -224,7 +316,7 @@ test(
       if (lan) {
         assert.equal(await probe(lan.address, port), 'closed', `port ${port} on ${lan.address}`);
       }
-      const servers = stateDirsOf(run.child.pid);
+      const servers = stateDirsOf(run);
       assert.equal(servers.length, 1, 'start.mjs started one code-server');
 
       // The workbench, with the demo folder and our extension working in it.
@@ -258,6 +350,31 @@ test(
         );
         t.diagnostic(`Promotions: ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
         await d.screenshot(page, path.join(OUT_DIR, 'start-web.png'));
+
+        // Compare Targets through the built-in Git extension (start.mjs turns git.enabled on),
+        // both ways round: the older target first, then the newer one first.
+        const shas = recordedShas(demo);
+        const changed = git(demo, 'diff', '--name-only', shas.staging, shas.dev)
+          .split('\n')
+          .filter(Boolean);
+        t.diagnostic(
+          `staging ${shas.staging.slice(0, 7)}, dev ${shas.dev.slice(0, 7)}; git diff --name-only: ${changed.join(', ')}`,
+        );
+        assert.ok(
+          changed.includes('CHANGES.md'),
+          `the demo's commits change CHANGES.md: ${changed}`,
+        );
+        for (const [from, to] of [
+          ['staging', 'dev'],
+          ['dev', 'staging'],
+        ]) {
+          const shown = Date.now();
+          const { tab, entries } = await compareFromPalette(page, demo, from, to, shas, changed);
+          t.diagnostic(
+            `compare ${from} ↔ ${to}: "${tab}" listing ${entries.map((e) => e.file).join(', ')} (step: ${Date.now() - shown} ms)`,
+          );
+          await d.screenshot(page, path.join(OUT_DIR, `start-compare-${from}-${to}.png`));
+        }
       } catch (e) {
         await d.screenshot(page, path.join(OUT_DIR, 'start-failure.png')).catch(() => {});
         e.message +=
@@ -295,7 +412,7 @@ test(
         'the demo records are unchanged',
       );
       assert.equal(new URL(url2).hostname, '127.0.0.1');
-      const servers2 = stateDirsOf(run.child.pid);
+      const servers2 = stateDirsOf(run);
       run.child.kill('SIGTERM');
       assert.ok(await exitWithin(run, EXIT_TIMEOUT_MS), 'the second start stops on SIGTERM');
       assert.equal(await probe('127.0.0.1', Number(new URL(url2).port)), 'closed');
@@ -354,7 +471,7 @@ require('node:fs').appendFileSync(${JSON.stringify(calls)}, JSON.stringify(args)
       );
       assert.match(out, /opening it in VS Code \(desktop\)/);
       assert.doesNotMatch(out, /code-server|VS Code is running at/);
-      assert.deepEqual(stateDirsOf(run.child.pid), [], 'no code-server was started');
+      assert.deepEqual(stateDirsOf(run), [], 'no code-server was started');
       assert.notEqual(git(demo, 'for-each-ref', 'refs/atmos/'), '', 'the demo has its records');
     } finally {
       if (run) await stopStart(run);

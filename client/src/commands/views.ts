@@ -95,16 +95,34 @@ export async function showHistory(
 }
 
 /** The parts of the built-in git extension's API we use (typed here; it ships no npm types). */
+interface GitChange {
+  /** The path on the newer side of the diff (the new name of a renamed file). */
+  uri: vscode.Uri;
+  /** The path on the older side (the old name of a renamed file). */
+  originalUri: vscode.Uri;
+  /** The git extension's Status: for `git diff` output, A is 1, R is 3, M is 5, D is 6. */
+  status: number;
+}
+
+interface GitRepository {
+  rootUri: vscode.Uri;
+  /** `git diff ref1...ref2`: the changes on ref2's side since the merge base of the two. */
+  diffBetween(ref1: string, ref2: string): Promise<GitChange[]>;
+}
+
 interface GitApi {
-  repositories: Array<{
-    rootUri: vscode.Uri;
-    diffBetween(
-      ref1: string,
-      ref2: string,
-    ): Promise<Array<{ uri: vscode.Uri; originalUri: vscode.Uri }>>;
-  }>;
+  state: 'uninitialized' | 'initialized';
+  onDidChangeState: vscode.Event<'uninitialized' | 'initialized'>;
+  onDidOpenRepository: vscode.Event<GitRepository>;
+  repositories: GitRepository[];
+  getRepository(uri: vscode.Uri): GitRepository | null;
   toGitUri(uri: vscode.Uri, ref: string): vscode.Uri;
 }
+
+const GIT_ADDED = 1;
+const GIT_DELETED = 6;
+/** How long a command waits for the git extension to open the workspace's repositories. */
+const GIT_REPOSITORY_WAIT_MS = 15000;
 
 async function gitApi(): Promise<GitApi | undefined> {
   if (!vscode.workspace.getConfiguration('git').get<boolean>('enabled', true)) return undefined;
@@ -118,6 +136,79 @@ async function gitApi(): Promise<GitApi | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The git extension's repository holding `uri`. Right after the window opens the extension is
+ * active but still scanning the workspace (its state is 'uninitialized' and `repositories` is
+ * empty), so this waits for the scan to end or for the repository to open, up to `timeoutMs`.
+ */
+async function gitRepositoryFor(
+  api: GitApi,
+  uri: vscode.Uri,
+  timeoutMs = GIT_REPOSITORY_WAIT_MS,
+): Promise<GitRepository | undefined> {
+  const find = () => api.getRepository(uri) ?? undefined;
+  const found = find();
+  if (found || api.state === 'initialized') return found;
+  return new Promise((resolve) => {
+    const subs: vscode.Disposable[] = [];
+    const done = () => {
+      clearTimeout(timer);
+      for (const s of subs) s.dispose();
+      resolve(find());
+    };
+    const timer = setTimeout(done, timeoutMs);
+    subs.push(
+      api.onDidOpenRepository(() => {
+        if (find()) done();
+      }),
+      api.onDidChangeState((state) => {
+        if (state === 'initialized') done();
+      }),
+    );
+  });
+}
+
+/** One entry of the changes editor: the file's path at `from` and at `to` (none where absent). */
+interface ChangedFile {
+  label: vscode.Uri;
+  atFrom?: vscode.Uri;
+  atTo?: vscode.Uri;
+}
+
+/**
+ * The files that differ between commits `from` and `to`. The git API only has diffBetween(a, b),
+ * which is `git diff a...b`: the changes on b's side since the merge base. That is the whole
+ * difference only when `from` is an ancestor of `to`; comparing a newer target with an older one
+ * gave no files at all. So both sides are asked for and merged: `from...to` (empty when `to` is
+ * an ancestor of `from`) and `to...from` (empty when `from` is an ancestor of `to`). When the two
+ * have diverged, a file changed the same way on both sides is listed with no differences.
+ */
+function mergeChanges(forward: GitChange[], backward: GitChange[]): ChangedFile[] {
+  const files = new Map<string, ChangedFile>();
+  // forward runs from the merge base to `to`; a file it lists that `from`'s side did not touch
+  // is at `from` as it was at the base.
+  for (const c of forward) {
+    files.set(c.uri.toString(), {
+      label: c.uri,
+      atFrom: c.status === GIT_ADDED ? undefined : c.originalUri,
+      atTo: c.status === GIT_DELETED ? undefined : c.uri,
+    });
+  }
+  // backward runs from the merge base to `from`.
+  for (const c of backward) {
+    const atFrom = c.status === GIT_DELETED ? undefined : c.uri;
+    const both = files.get(c.uri.toString()) ?? files.get(c.originalUri.toString());
+    if (both) both.atFrom = atFrom;
+    else
+      files.set(c.uri.toString(), {
+        label: c.uri,
+        atFrom,
+        atTo: c.status === GIT_ADDED ? undefined : c.originalUri,
+      });
+  }
+  return [...files.values()].filter((f) => f.atFrom || f.atTo);
 }
 
 export interface ComparePair {
@@ -177,7 +268,14 @@ export async function compareTargets(
   ctx: CommandContext,
   args?: CommandArgs & { with?: string },
 ): Promise<
-  { pairs: ComparePair[]; opened: 'diff' | 'document'; document?: vscode.TextDocument } | undefined
+  | {
+      pairs: ComparePair[];
+      opened: 'diff' | 'document';
+      /** With 'diff': how many files the changes editor lists. */
+      files?: number;
+      document?: vscode.TextDocument;
+    }
+  | undefined
 > {
   const deployment = await pickDeployment(ctx.tree, args);
   if (!deployment) return undefined;
@@ -193,32 +291,41 @@ export async function compareTargets(
   const pairs = comparePairs(a, b);
   const diffable = pairs.filter((p) => p.fromSha && p.toSha && p.fromSha !== p.toSha);
   const api = diffable.length ? await gitApi() : undefined;
-  const repo = api?.repositories[0];
+  const repo = api ? await gitRepositoryFor(api, vscode.Uri.parse(deployment.uri)) : undefined;
   if (api && repo) {
     const first = diffable[0];
+    const from = first.fromSha as string;
+    const to = first.toSha as string;
     try {
-      const changes = await repo.diffBetween(first.fromSha as string, first.toSha as string);
-      const resources = changes.map((c) => [
-        c.uri,
-        api.toGitUri(c.originalUri, first.fromSha as string),
-        api.toGitUri(c.uri, first.toSha as string),
+      const [forward, backward] = await Promise.all([
+        repo.diffBetween(from, to),
+        repo.diffBetween(to, from),
+      ]);
+      const files = mergeChanges(forward, backward);
+      const resources = files.map((f) => [
+        f.label,
+        f.atFrom && api.toGitUri(f.atFrom, from),
+        f.atTo && api.toGitUri(f.atTo, to),
       ]);
       await vscode.commands.executeCommand(
         'vscode.changes',
-        `${deployment.name}: ${a.name} (${shortSha(first.fromSha)}) ↔ ${b.name} (${shortSha(first.toSha)})`,
+        `${deployment.name}: ${a.name} (${shortSha(from)}) ↔ ${b.name} (${shortSha(to)})`,
         resources,
       );
-      return { pairs, opened: 'diff' };
+      return { pairs, opened: 'diff', files: files.length };
     } catch (err) {
       ctx.log.warn(
         `git extension diff failed, showing the commit range instead: ${errorText(err)}`,
       );
     }
   }
-  const why =
-    diffable.length && !repo
+  const why = !diffable.length
+    ? undefined
+    : !api
       ? 'The built-in Git extension is not available, so this shows the commit range instead of a diff.'
-      : undefined;
+      : !repo
+        ? "The built-in Git extension has no repository open for this deployment's file, so this shows the commit range instead of a diff."
+        : undefined;
   const doc = await vscode.workspace.openTextDocument({
     language: 'markdown',
     content: compareMarkdown(deployment, a, b, pairs, why),

@@ -163,16 +163,22 @@ export async function readDeployedState(
   const snap = await readSnapshot(store, name, { parseTags: false });
   // Without the index (tests compare both ways) every component is read from the tags.
   const wanted = useIndex ? [...snap.indexes].filter(([target]) => snap.refs.has(target)) : [];
-  if (wanted.length) {
-    const objects = await gitCall(() => store.readObjects(wanted.map(([, i]) => i.sha)));
-    for (const [target, i] of wanted)
-      fillIndex(snap, name, target, objects.get(i.sha)?.tag?.message);
-  }
+  const reading = wanted.length
+    ? gitCall(() => store.readObjects(wanted.map(([, i]) => i.sha)))
+    : undefined;
+  // The pass over every tag name runs while git reads the index objects: one turn of the event
+  // loop lets simple-git start that process first.
+  if (reading) await new Promise((resolve) => setImmediate(resolve));
   /** `target/component` → the ref name of its newest tag, in one pass over the listed names. */
   const newest = newestTagPerComponent(
     snap.tagRefs.map((t) => t.ref),
     name,
   );
+  if (reading) {
+    const objects = await reading;
+    for (const [target, i] of wanted)
+      fillIndex(snap, name, target, objects.get(i.sha)?.tag?.message);
+  }
   const state: DeployedState = {};
   /** `target NUL component` → the SHA its ref points at, for components the index left open. */
   const open = new Map<string, string>();

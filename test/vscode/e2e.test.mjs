@@ -7,6 +7,7 @@
 //      ATMOS_EXPECT_LSP=0 skips those checks when working on the client without a server.
 //      ATMOS_VSCODE_KEEP=1 keeps the server's temp dir (logs) after the run.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +42,16 @@ test(
     fs.cpSync(path.join(FIXTURE, 'deployments'), path.join(workspace, 'deployments'), {
       recursive: true,
     });
+    // A git repository with a commit and an identity, as a user's would be: the in-host tests
+    // of rollouts, approvals, rollbacks and Compare Targets record into it (they skip, and say
+    // so, only where there is no repository).
+    const git = (...args) =>
+      execFileSync('git', args, { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.name', 'E2E Tester');
+    git('config', 'user.email', 'e2e@example.com');
+    git('add', '.');
+    git('commit', '-q', '-m', 'Deployments of the e2e workspace');
     fs.mkdirSync(OUT_DIR, { recursive: true });
     let vscode;
     // Subtest failures do not throw here, so each subtest adds the server's log to its own error.
@@ -67,6 +78,10 @@ test(
           },
         });
         assert.equal(code, 0, `in-host suite exited ${code}:\n${lines.join('\n')}\n${serverLog()}`);
+        // The workspace has everything every in-host test needs, so a skip here means a test
+        // stopped running without anyone noticing (mocha counts skips as pending).
+        const pending = lines.filter((l) => /\d+ pending|skipped:/.test(l));
+        assert.deepEqual(pending, [], 'no in-host test may skip in this workspace');
       });
 
       await t.test(

@@ -45,8 +45,8 @@ function makeWorkspace() {
   run(ws, 'git', ['commit', '-q', '-m', 'deployments']);
   const rollout = (...args) =>
     run(ws, process.execPath, [CLI, 'rollout', 'payment-service', '--cwd', ws, ...args]);
-  // The fixture declares no components, so each rollout names the one it records.
-  const c = ['--component', 'app'];
+  // One of the fixture's components is enough for the state the views show.
+  const c = ['--component', 'api'];
   rollout('--target', 'dev', ...c);
   rollout('--target', 'staging', '--promote-from', 'dev', ...c);
   run(ws, 'git', ['commit', '-q', '--allow-empty', '-m', 'newer']);

@@ -35,13 +35,15 @@ export async function revealRange(
   range: TargetInfo['range'],
 ): Promise<vscode.TextEditor> {
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
-  // The graph sits beside the YAML; reveal in the first column so the graph stays visible.
+  const r = toVsRange(range);
+  // The graph sits beside the YAML; reveal in the first column so the graph stays visible. The
+  // selection goes in the show options: set afterwards, it can be overwritten when VS Code
+  // restores the editor's previous view state (cursor included) of a document shown before.
   const editor = await vscode.window.showTextDocument(doc, {
     viewColumn: vscode.ViewColumn.One,
     preserveFocus: false,
+    selection: r,
   });
-  const r = toVsRange(range);
-  editor.selection = new vscode.Selection(r.start, r.end);
   editor.revealRange(r, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   return editor;
 }

@@ -179,10 +179,13 @@ suite('client', () => {
       view.nodes.map((n) => n.id),
       ['dev', 'staging', 'prod'],
     );
-    const x = Object.fromEntries(view.nodes.map((n) => [n.id, n.x]));
+    // Left to right when the panel is wide enough, top down when it shares the window with an
+    // editor (which depends on what earlier tests left open): either way, one layer per step.
+    const axis = view.direction === 'DOWN' ? 'y' : 'x';
+    const at = Object.fromEntries(view.nodes.map((n) => [n.id, n[axis]]));
     assert.ok(
-      x.dev < x.staging && x.staging < x.prod,
-      `layered left to right: ${JSON.stringify(x)}`,
+      at.dev < at.staging && at.staging < at.prod,
+      `layered along ${axis} (${view.direction}): ${JSON.stringify(at)}`,
     );
     assert.ok(view.nodes.find((n) => n.id === 'dev').entryPoint, 'dev is an entry point');
     const sp = view.edges.find((e) => e.from === 'staging' && e.to === 'prod');
@@ -198,13 +201,20 @@ suite('client', () => {
 
     // The page asks the host to reveal a target; the editor selects its key.
     await api.graph.handleMessage({ type: 'reveal', target: 'staging' });
+    // What the editor showed last, so that a timeout says what was selected instead.
+    let seen = 'no active text editor';
     const editor = await waitFor(
       () => {
         const e = vscode.window.activeTextEditor;
+        seen = e
+          ? `${e.document.uri.path} selecting ${JSON.stringify(e.document.getText(e.selection))} at ${e.selection.start.line}:${e.selection.start.character}`
+          : 'no active text editor';
         return e && e.document.getText(e.selection) === 'staging' ? e : undefined;
       },
       { what: 'the editor to select "staging"' },
-    );
+    ).catch((err) => {
+      throw new Error(`${err.message}; the editor showed ${seen}`);
+    });
     assert.match(editor.document.uri.path, /deployments\/payment-service\.yaml$/);
 
     // Moving the cursor into prod's block highlights the prod node.

@@ -10,7 +10,13 @@ import {
   parseDeploymentFile,
   validateFile,
 } from '../../server/src/core';
+import fc from 'fast-check';
+import { isPair, visit, type Node } from 'yaml';
 import { RULES } from '../../server/src/core/rules';
+import { duplicateKey } from '../../server/src/core/rules/duplicate-key';
+import { scalarString } from '../../server/src/core/parse';
+import { rangeOf } from '../../server/src/core/text';
+import type { DeploymentFile } from '../../server/src/core';
 import { check, dedent, expectAt, expectClean, fixture, span, withCode } from './helpers';
 
 test('design section 3: thirteen codes, one rule each, with the documented severities', () => {
@@ -105,6 +111,67 @@ describe('duplicate-key', () => {
       "Key 'name' appears twice in this mapping (first at line 2). Remove one; YAML keeps only the last.",
     );
     assert.equal(span(problems[1].related![0].range), '7:9-7:13');
+  });
+
+  test('finds what the yaml `visit` walk it replaced found, on random nested documents', () => {
+    /** The rule as it was, walking with yaml's `visit`, kept as the reference. */
+    function reference(file: DeploymentFile) {
+      const found: Array<[string, string, string]> = [];
+      if (!file.doc) return found;
+      const at = (n: Node) => span(rangeOf(file.positionAt, n.range![0], n.range![1]));
+      visit(file.doc, {
+        Map(_key, map, path) {
+          const first = new Map<string, Node>();
+          const parent = path[path.length - 1];
+          const parentKey = isPair(parent) ? scalarString(parent.key) : undefined;
+          for (const pair of map.items) {
+            const name = scalarString(pair.key);
+            const keyNode = pair.key as Node | null;
+            if (name === undefined || !keyNode?.range) continue;
+            const prev = first.get(name);
+            if (!prev) first.set(name, keyNode);
+            else found.push([at(keyNode), at(prev), parentKey === 'targets' ? 'target' : 'key']);
+          }
+        },
+      });
+      return found.sort();
+    }
+    const key = fc.constantFrom('targets', 'dev', 'prod', 'from', 'a', '1', 'true');
+    const tree: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.constantFrom('x', '1', '{}', '[]'),
+        fc.array(fc.tuple(key, tie('node')), { minLength: 1, maxLength: 4 }),
+        fc.array(tie('node'), { minLength: 1, maxLength: 3 }).map((items) => ({ seq: items })),
+      ),
+    })).node;
+    /** Block YAML for a tree: arrays of [key, value] are mappings, `{ seq }` sequences. */
+    const render = (n: unknown, indent: string): string => {
+      if (typeof n === 'string') return ` ${n}\n`;
+      if (Array.isArray(n))
+        return `\n${n.map(([k, v]) => `${indent}${k}:${render(v, `${indent}  `)}`).join('')}`;
+      const { seq } = n as { seq: unknown[] };
+      return `\n${seq.map((v) => `${indent}-${render(v, `${indent}  `)}`).join('')}`;
+    };
+    let withDuplicates = 0;
+    fc.assert(
+      fc.property(tree, (t) => {
+        const text = `deployment:${render(t, '  ')}`;
+        const file = parseDeploymentFile(text, 'random.yaml');
+        const got = duplicateKey({ file } as never)
+          .map((p): [string, string, string] => [
+            span(p.range),
+            span(p.related![0].range),
+            p.message.startsWith('Target') ? 'target' : 'key',
+          ])
+          .sort();
+        assert.deepEqual(got, reference(file), text);
+        if (got.length) withDuplicates++;
+      }),
+      { seed: 7, numRuns: 1500 },
+    );
+    // The generator has to produce repeats often for the comparison to mean anything.
+    assert.ok(withDuplicates > 300, `only ${withDuplicates} of 1500 documents had a repeat`);
   });
 
   test('near-miss: the same key in two different mappings', () => {

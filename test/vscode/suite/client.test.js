@@ -239,6 +239,18 @@ suite('client', () => {
     }
     await waitFor(() => !api.graph.lastView?.nodes.some((n) => n.id === 'qa'), {
       what: 'qa to leave the graph after undo',
+    }).catch(async (err) => {
+      // Say whether the panel's last update failed and what the server answers now, so a
+      // timeout here tells the panel's state apart from the server's.
+      const now = await vscode.commands
+        .executeCommand('atmosDeployments.showGraph', { deployment: DEPLOYMENT })
+        .then(
+          (v) => v?.nodes.map((n) => n.id).join(', '),
+          (e) => `failed: ${e}`,
+        );
+      throw new Error(
+        `${err.message}; the document ${editor.document.getText().includes('qa:') ? 'still has' : 'no longer has'} qa, the panel's last error: ${api.graph.lastError ?? 'none'}, a fresh graph shows: ${now}`,
+      );
     });
   });
 

@@ -125,6 +125,13 @@ describe('live state from git', () => {
       new RegExp(`\`api\` at \`${sha}\`, just now by dev@example.com, promoted from \`dev\``),
     );
     assert.match(md, /`dev → staging`: up to date/);
+    // The edge is not one more item of the deployed-components list: Markdown merges two lists
+    // that only a blank line separates, so a paragraph must stand between them.
+    const lines = md.split('\n');
+    let i = lines.findIndex((l) => l.includes('`dev → staging`')) - 1;
+    while (i > 0 && lines[i].trim() === '') i--;
+    assert.doesNotMatch(lines[i], /^\s*[-*+] /, `the line above the edge list: ${lines[i]}`);
+    assert.match(lines[i], /Promotion into `staging`:/);
   });
 
   test('applyRollout to an approval target without approval fails with the reason', async () => {

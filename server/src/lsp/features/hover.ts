@@ -101,7 +101,12 @@ async function liveLines(
     }
   }
   const edges = promotionStatus(deployment, state).filter((e) => e.to === target);
-  if (edges.length) out.push('', ...edges.map((e) => `- \`${e.from} → ${e.to}\`: ${e.label}`));
+  // The edges get their own heading: Markdown joins two lists separated only by a blank line,
+  // so without it `dev → staging` rendered as one more component in the deployed list.
+  if (edges.length) {
+    out.push('', `Promotion into \`${target}\`:`, '');
+    out.push(...edges.map((e) => `- \`${e.from} → ${e.to}\`: ${e.label}`));
+  }
   return out;
 }
 

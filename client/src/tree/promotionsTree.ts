@@ -187,12 +187,12 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
         const md = new vscode.MarkdownString();
         md.appendMarkdown(`**${escapeMd(c.component)}** in ${escapeMd(node.target.name)}\n\n`);
         if (c.sha) {
-          md.appendMarkdown(`- SHA: \`${escapeMd(c.sha)}\`\n`);
+          md.appendMarkdown(`- SHA: ${codeSpan(c.sha)}\n`);
           if (c.deployedAt)
             md.appendMarkdown(`- Deployed: ${escapeMd(c.deployedAt)} (${escapeMd(c.age ?? '')})\n`);
           if (c.deployedBy) md.appendMarkdown(`- Last promoter: ${escapeMd(c.deployedBy)}\n`);
           if (c.promotedFrom) md.appendMarkdown(`- Promoted from: ${escapeMd(c.promotedFrom)}\n`);
-          if (c.tag) md.appendMarkdown(`- Tag: \`${escapeMd(c.tag)}\`\n`);
+          if (c.tag) md.appendMarkdown(`- Tag: ${codeSpan(c.tag)}\n`);
         } else {
           md.appendMarkdown('Nothing deployed yet.');
         }
@@ -237,4 +237,16 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
 /** Names come from a repository we do not control, so they are escaped before Markdown sees them. */
 function escapeMd(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!<>|~]/g, (ch) => `\\${ch}`);
+}
+
+/**
+ * Inline code for a SHA or tag name. Markdown does not process backslash escapes inside a code
+ * span, so escapeMd there would show its backslashes (`payment\-service`); instead the fence is
+ * made longer than any run of backticks in the text, which is how CommonMark quotes them.
+ */
+function codeSpan(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
 }

@@ -531,4 +531,26 @@ suite('client', () => {
     assert.match(text, /Git extension is not available/);
     console.log(`  compare document:\n${text.replace(/^/gm, '    ')}`);
   });
+
+  test("tree: a deployed component's tooltip shows its SHA and tag as recorded", async function () {
+    await gitOrSkip(this);
+    api.setApprovalPrompt(async () => true);
+    const staging = await toStaging(newCommit('tooltip'));
+    const tag = staging.tags[0];
+    const component = tag.split('/').at(-2);
+    api.tree.refresh();
+    const roots = await api.tree.getChildren();
+    const dep = roots.find((n) => n.kind === 'deployment' && n.deployment.name === DEPLOYMENT);
+    const target = (await api.tree.getChildren(dep)).find(
+      (n) => n.kind === 'target' && n.target.name === 'staging',
+    );
+    const node = (await api.tree.getChildren(target)).find(
+      (n) => n.kind === 'component' && n.component.component === component,
+    );
+    const md = api.tree.getTreeItem(node).tooltip.value;
+    // Markdown shows a code span's text literally, backslashes included, so the tag must be
+    // quoted as it is: `payment\-service` is not the name git has.
+    assert.ok(md.includes(`\`${tag}\``), `the tag appears verbatim in:\n${md}`);
+    assert.ok(md.includes(`\`${node.component.sha}\``), `the SHA appears verbatim in:\n${md}`);
+  });
 });

@@ -54,6 +54,9 @@ function edgeIcon(edge: EdgeInfo): vscode.ThemeIcon {
 function targetDescription(target: TargetInfo): string {
   const parts: string[] = [];
   if (target.entryPoint) parts.push('entry point');
+  // A rule whose sources are all invalid (`allowed_from: []`, a list under `from`) has none to
+  // name; "from" with nothing after it read as a rendering glitch.
+  else if (!target.sources.length) parts.push('no valid source (see Problems)');
   else parts.push(`from ${target.sources.join(', ')}`);
   if (target.requiresApproval) parts.push('requires approval');
   return parts.join(' · ');

@@ -553,4 +553,40 @@ suite('client', () => {
     assert.ok(md.includes(`\`${tag}\``), `the tag appears verbatim in:\n${md}`);
     assert.ok(md.includes(`\`${node.component.sha}\``), `the SHA appears verbatim in:\n${md}`);
   });
+
+  test('tree: a target whose promotion rule names no valid source says so', async function () {
+    await statusOrSkip(this);
+    const file = path.join(folder(), 'deployments', 'no-sources.yaml');
+    fs.writeFileSync(
+      file,
+      'deployment:\n  name: no-sources\n  targets:\n    dev: {}\n    prod:\n      promotion:\n        allowed_from: []\n',
+    );
+    try {
+      const prod = await waitFor(
+        async () => {
+          const roots = await rootItems();
+          const dep = roots.find(
+            (n) => n.kind === 'deployment' && n.deployment.name === 'no-sources',
+          );
+          if (!dep) return undefined;
+          return (await api.tree.getChildren(dep)).find(
+            (n) => n.kind === 'target' && n.target.name === 'prod',
+          );
+        },
+        { what: 'the no-sources deployment in the tree' },
+      );
+      const description = api.tree.getTreeItem(prod).description;
+      assert.doesNotMatch(description, /^from\s*$|^from ·/, `description: ${description}`);
+      assert.match(description, /no valid source/);
+    } finally {
+      fs.rmSync(file, { force: true });
+      await waitFor(
+        async () =>
+          !(await rootItems()).some(
+            (n) => n.kind === 'deployment' && n.deployment.name === 'no-sources',
+          ),
+        { what: 'the no-sources deployment to leave the tree' },
+      );
+    }
+  });
 });

@@ -19,12 +19,24 @@ export interface ApprovalText {
   button: string;
 }
 
-/** The words of the modal, separate from showing it so tests can check exactly what users see. */
-export function describePlan(plan: RolloutPlan, action = 'Approve deployment?'): ApprovalText {
-  const route = plan.promotedFrom
-    ? `${plan.promotedFrom} → ${plan.target}`
-    : `commit → ${plan.target}`;
-  const lines = [`Deployment: ${plan.deployment}`, `Promotion: ${route}`, '', 'Components:'];
+/**
+ * The words of the modal, separate from showing it so tests can check exactly what users see.
+ * `rollbackTo` names the recorded rollout a rollback returns to: a rollback has no source target,
+ * and without it the modal called it a promotion of a plain commit.
+ */
+export function describePlan(
+  plan: RolloutPlan,
+  action = 'Approve deployment?',
+  rollbackTo?: string,
+): ApprovalText {
+  const route =
+    rollbackTo !== undefined
+      ? `${plan.target} to the rollout of ${rollbackTo}`
+      : plan.promotedFrom
+        ? `${plan.promotedFrom} → ${plan.target}`
+        : `commit → ${plan.target}`;
+  const kind = rollbackTo !== undefined ? 'Rollback' : 'Promotion';
+  const lines = [`Deployment: ${plan.deployment}`, `${kind}: ${route}`, '', 'Components:'];
   for (const c of plan.components) {
     lines.push(`  ${c.component}: ${shortSha(c.currentSha) || '(none)'} → ${shortSha(c.sha)}`);
   }
@@ -59,6 +71,10 @@ export function setApprovalPrompt(p: ApprovalPrompt | undefined): void {
   prompt = p ?? modalPrompt;
 }
 
-export function askApproval(plan: RolloutPlan, action?: string): Promise<boolean> {
-  return prompt(plan, describePlan(plan, action));
+export function askApproval(
+  plan: RolloutPlan,
+  action?: string,
+  rollbackTo?: string,
+): Promise<boolean> {
+  return prompt(plan, describePlan(plan, action, rollbackTo));
 }

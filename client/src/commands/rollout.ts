@@ -254,11 +254,12 @@ export async function rollBack(
     approved: false,
     nothingToDo: false,
   };
-  if (!(await askApproval(plan, target.requiresApproval ? 'Approve rollback?' : 'Roll back?'))) {
+  const rollbackTo = to as string;
+  const action = target.requiresApproval ? 'Approve rollback?' : 'Roll back?';
+  if (!(await askApproval(plan, action, rollbackTo))) {
     void vscode.window.showInformationMessage('Cancelled: nothing was written.');
     return undefined;
   }
-  const rollbackTo = to as string;
   const title = `Rolling back ${deployment.name}/${target.name} to ${rollbackTo}`;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title },

@@ -475,6 +475,13 @@ suite('client', () => {
     assert.ok(result?.ok, `roll back: ${result?.message}`);
     assert.strictEqual(prompts.length, 1, 'the modal showed the rollback plan');
     assert.match(prompts[0].text.message, /^Roll back\? payment-service/);
+    // A rollback returns to a recorded rollout; it is not a promotion of a plain commit.
+    assert.match(prompts[0].text.message, new RegExp(`staging to the rollout of ${to}$`));
+    assert.match(
+      prompts[0].text.detail,
+      new RegExp(`^Rollback: staging to the rollout of ${to}$`, 'm'),
+    );
+    assert.doesNotMatch(prompts[0].text.detail, /commit →/);
     assert.match(prompts[0].text.detail, new RegExp(`${newer.slice(0, 7)} → ${older.slice(0, 7)}`));
     assert.deepStrictEqual([...new Set(stagingRefs())], [older], 'the staging refs moved back');
     assert.ok(result.tags.length > 0);

@@ -20,6 +20,7 @@ import { WorkspaceTrustedNotification } from '../../server/src/protocol/requests
 import { describePlan, setApprovalPrompt } from './approval';
 import { COMMAND_IDS, commandFailures, registerCommands } from './commands';
 import type { CommandContext } from './commands/context';
+import { revisionProblem } from './commands/rollout';
 import { revealRange } from './commands/views';
 import { GRAPH_VIEW_TYPE, GraphPanels, targetAtLine } from './graph/panel';
 import { createLog, errorText } from './log';
@@ -34,6 +35,8 @@ export interface AtmosDeploymentsApi {
   setApprovalPrompt: typeof setApprovalPrompt;
   describePlan: typeof describePlan;
   targetAtLine: typeof targetAtLine;
+  /** The check of the Roll Out commit box (an input box cannot be typed into from the host). */
+  revisionProblem: typeof revisionProblem;
   commands: string[];
   /** Commands that failed (shown to the user and logged), for the in-host tests. */
   commandFailures: ReadonlyArray<{ id: string; message: string }>;
@@ -189,6 +192,7 @@ async function start(
     setApprovalPrompt,
     describePlan,
     targetAtLine,
+    revisionProblem,
     commands: COMMAND_IDS,
     commandFailures,
     languageServer: {

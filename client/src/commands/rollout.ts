@@ -110,6 +110,19 @@ export async function promote(
   );
 }
 
+/**
+ * Why the Roll Out input cannot be used, or undefined when it can. The server resolves any
+ * revision git does (as `--git-sha` does in the CLI) and names one that is not a commit, so
+ * only what can never be a revision is refused here: the box used to accept hex digits alone,
+ * which refused even the `HEAD` its own placeholder suggests.
+ */
+export function revisionProblem(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (/[\s\p{Cc}]/u.test(value)) return 'A revision has no spaces or control characters.';
+  if (value.startsWith('-')) return 'A revision cannot start with "-".';
+  return undefined;
+}
+
 export async function rollOut(
   ctx: CommandContext,
   args?: CommandArgs,
@@ -122,18 +135,20 @@ export async function rollOut(
   if (gitSha === undefined) {
     const typed = await vscode.window.showInputBox({
       title: `Roll out to ${target.name}`,
-      prompt: 'Commit SHA to roll out (empty for HEAD)',
+      prompt: 'Commit to roll out: a SHA, branch, tag or HEAD~n (empty for HEAD)',
       placeHolder: 'HEAD',
-      validateInput: (v) =>
-        v === '' || /^[0-9a-fA-F]{4,40}$/.test(v) ? undefined : 'A commit SHA (4–40 hex digits)',
+      validateInput: revisionProblem,
     });
     if (typed === undefined) return undefined;
     gitSha = typed;
   }
+  // A full SHA is shortened for the title; a branch or tag name is shown whole.
+  const shown =
+    gitSha === '' ? 'HEAD' : /^[0-9a-f]{8,40}$/i.test(gitSha) ? shortSha(gitSha) : gitSha;
   return planAndApply(
     ctx,
     { deployment: deployment.name, target: target.name, gitSha: gitSha || undefined },
-    `Rolling out ${shortSha(gitSha) || 'HEAD'} to ${deployment.name}/${target.name}`,
+    `Rolling out ${shown} to ${deployment.name}/${target.name}`,
   );
 }
 

@@ -596,4 +596,13 @@ suite('client', () => {
       );
     }
   });
+
+  test('roll out: the commit box takes any revision git resolves, as the CLI does', () => {
+    for (const ok of ['', 'HEAD', 'HEAD~1', 'main', 'v1.2.0', 'release/2026-11', 'd1b3f7c']) {
+      assert.strictEqual(api.revisionProblem(ok), undefined, `"${ok}" is accepted`);
+    }
+    for (const bad of ['two words', '-x', 'a\tb']) {
+      assert.ok(api.revisionProblem(bad), `"${bad}" is refused`);
+    }
+  });
 });

@@ -20,6 +20,7 @@ import { WorkspaceTrustedNotification } from '../../server/src/protocol/requests
 import { describePlan, setApprovalPrompt } from './approval';
 import { COMMAND_IDS, commandFailures, registerCommands } from './commands';
 import type { CommandContext } from './commands/context';
+import { registerReports } from './commands/reports';
 import { revisionProblem } from './commands/rollout';
 import { revealRange } from './commands/views';
 import { GRAPH_VIEW_TYPE, GraphPanels, targetAtLine } from './graph/panel';
@@ -130,6 +131,7 @@ async function start(
       showCollapseAll: true,
     }),
     ...registerCommands(ctx),
+    registerReports(),
     session.onStateChanged(() => tree.refresh()),
   );
 

@@ -13,6 +13,7 @@ import { errorText } from '../log';
 import { shortSha } from '../tree/promotionsTree';
 import type { CommandContext } from './context';
 import { pickDeployment, pickTarget, targetName, type CommandArgs } from './pick';
+import { openReport } from './reports';
 
 function toVsRange(r: TargetInfo['range']): vscode.Range {
   return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
@@ -84,10 +85,7 @@ export async function showHistory(
       limit: 500,
     });
     const title = [deployment.name, target, args?.component].filter(Boolean).join('/');
-    const doc = await vscode.workspace.openTextDocument({
-      language: 'markdown',
-      content: historyMarkdown(title, res.entries),
-    });
+    const doc = await openReport(`History of ${title}`, historyMarkdown(title, res.entries));
     await vscode.window.showTextDocument(doc, { preview: true });
     return doc;
   } catch (err) {
@@ -328,10 +326,10 @@ export async function compareTargets(
       : !repo
         ? "The built-in Git extension has no repository open for this deployment's file, so this shows the commit range instead of a diff."
         : undefined;
-  const doc = await vscode.workspace.openTextDocument({
-    language: 'markdown',
-    content: compareMarkdown(deployment, a, b, pairs, why),
-  });
+  const doc = await openReport(
+    `${deployment.name} ${a.name} vs ${b.name}`,
+    compareMarkdown(deployment, a, b, pairs, why),
+  );
   await vscode.window.showTextDocument(doc, { preview: true });
   return { pairs, opened: 'document', document: doc };
 }

@@ -605,4 +605,19 @@ suite('client', () => {
       assert.ok(api.revisionProblem(bad), `"${bad}" is refused`);
     }
   });
+
+  test('history opens a read-only report, which closes without asking to save', async function () {
+    await statusOrSkip(this);
+    const doc = await vscode.commands.executeCommand('atmosDeployments.showHistory', {
+      deployment: DEPLOYMENT,
+    });
+    assert.ok(doc, 'a document was opened');
+    assert.match(doc.getText(), /^# History: payment-service$/m);
+    assert.strictEqual(doc.languageId, 'markdown');
+    // An untitled document is dirty at once, and VS Code asks to save it on close.
+    assert.strictEqual(doc.isUntitled, false, `opened as ${doc.uri.toString()}`);
+    assert.strictEqual(doc.isDirty, false);
+    assert.strictEqual(vscode.window.activeTextEditor?.document, doc, 'it is shown');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
 });

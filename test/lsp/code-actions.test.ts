@@ -80,6 +80,27 @@ describe('code actions', () => {
     assert.deepEqual(r.diags, []);
   });
 
+  test('promotion-cycle: an edge that closes two cycles offers its fix once', async () => {
+    // dev → prod → dev and dev → staging → prod → dev both close at dev's `from: prod`.
+    const text = `deployment:\n  name: x\n  targets:\n    dev:\n      promotion:\n        from: prod\n    staging:\n      promotion:\n        from: dev\n    prod:\n      promotion:\n        allowed_from: [staging, dev]\n`;
+    const uri = await h.open(`deployments/fix${n}.yaml`, text.replace('name: x', `name: x${n++}`));
+    const diags = await h.diagnostics(
+      uri,
+      (d) => d.filter((x) => x.code === 'promotion-cycle' && x.range.start.line === 5).length === 2,
+    );
+    const closing = diags.filter((x) => x.code === 'promotion-cycle' && x.range.start.line === 5);
+    const actions = await h.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: closing[0].range,
+      context: { diagnostics: closing },
+    });
+    assert.deepEqual(
+      actions.map((a) => a.title),
+      ['Break the cycle: stop promoting dev from prod'],
+    );
+    assert.equal(actions[0].diagnostics?.length, 2, 'the one fix names both cycles');
+  });
+
   test('promotion-cycle through allowed_from removes just that item', async () => {
     const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    qa:\n      promotion:\n        allowed_from:\n          - dev\n          - staging\n    staging:\n      promotion:\n        from: qa\n`;
     const uri = await h.open(`deployments/fix${n}.yaml`, text.replace('name: x', `name: x${n++}`));

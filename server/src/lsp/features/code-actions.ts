@@ -28,16 +28,28 @@ export function codeActions(
   if (!file) return [];
   const clientUri = ctx.docs.clientUri(uri);
   const out: CodeAction[] = [];
+  // Two problems can share one fix: an edge that closes two cycles gets a promotion-cycle
+  // diagnostic per cycle, and each offered the same edit, so the menu listed it twice. One
+  // action per distinct fix, naming every diagnostic it resolves.
+  const byFix = new Map<string, CodeAction>();
   for (const p of ctx.docs.problems(uri)) {
     if (!rangesTouch(toRange(p.range), range)) continue;
     for (const fix of fixesFor(file, p)) {
-      out.push({
+      const key = JSON.stringify([fix.title, fix.edits]);
+      const same = byFix.get(key);
+      if (same) {
+        same.diagnostics?.push(toDiagnostic(p));
+        continue;
+      }
+      const action: CodeAction = {
         title: fix.title,
         kind: CodeActionKind.QuickFix,
         diagnostics: [toDiagnostic(p)],
         isPreferred: fix.preferred,
         edit: { changes: { [clientUri]: fix.edits } },
-      });
+      };
+      byFix.set(key, action);
+      out.push(action);
     }
   }
   return out;

@@ -42,6 +42,15 @@ export const FULL_CAPABILITIES: ClientCapabilities = {
   },
 };
 
+/** A client that applies annotated workspace edits, as VS Code does (it asks about them). */
+export const ANNOTATING_CAPABILITIES: ClientCapabilities = {
+  ...FULL_CAPABILITIES,
+  workspace: {
+    ...FULL_CAPABILITIES.workspace,
+    workspaceEdit: { documentChanges: true, changeAnnotationSupport: {} },
+  },
+};
+
 export interface StartOptions {
   /** Files to write into the workspace before the server starts, by relative path. */
   files?: Record<string, string>;

@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CodeLens, Hover } from 'vscode-languageserver-protocol';
+import type {
+  AnnotatedTextEdit,
+  CodeLens,
+  Hover,
+  TextDocumentEdit,
+  WorkspaceEdit,
+} from 'vscode-languageserver-protocol';
 import type {
   ApplyResult,
   GraphResult,
@@ -14,7 +20,7 @@ import type {
   PlanResult,
   StatusResult,
 } from '../../server/src/protocol/requests';
-import { cursor, Harness, PAYMENT, REPO_ROOT } from './harness';
+import { ANNOTATING_CAPABILITIES, cursor, Harness, PAYMENT, REPO_ROOT } from './harness';
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8' });
@@ -48,6 +54,22 @@ describe('live state from git', () => {
       'dev → staging: blocked: nothing deployed in dev',
       'staging → prod: blocked: nothing deployed in staging',
     ]);
+  });
+
+  test('renaming a target with nothing deployed asks nothing, even a client that can be asked', async () => {
+    const asking = await Harness.startIn(h.root, { capabilities: ANNOTATING_CAPABILITIES });
+    try {
+      const docUri = await asking.open('deployments/payment.yaml', PAYMENT);
+      const edit = await asking.request<WorkspaceEdit>('textDocument/rename', {
+        textDocument: { uri: docUri },
+        position: { line: 8, character: 5 },
+        newName: 'development',
+      });
+      assert.equal(edit.changeAnnotations, undefined, JSON.stringify(edit));
+      assert.equal(edit.changes?.[docUri]?.length, 2, JSON.stringify(edit));
+    } finally {
+      await asking.stop(true);
+    }
   });
 
   test('a rollout through applyRollout makes the next edge ready and refreshes lenses', async () => {
@@ -178,6 +200,50 @@ describe('live state from git', () => {
       s.deployments.map((d) => [d.name, d.errors]),
       [['payment-service', 0]],
     );
+  });
+
+  test('renaming a deployed target asks first, where the client can be asked', async () => {
+    // The `dev` key of PAYMENT (line 9).
+    const devKey = { line: 8, character: 5 };
+    const renameDev = (client: Harness, docUri: string) =>
+      client.request<WorkspaceEdit>('textDocument/rename', {
+        textDocument: { uri: docUri },
+        position: devKey,
+        newName: 'development',
+      });
+    // A client without change annotations gets the plain edit.
+    const plain = await renameDev(h, uri);
+    assert.ok(plain.changes?.[uri]?.length, JSON.stringify(plain));
+    assert.equal(plain.changeAnnotations, undefined);
+
+    const asking = await Harness.startIn(h.root, { capabilities: ANNOTATING_CAPABILITIES });
+    try {
+      const docUri = await asking.open('deployments/payment.yaml', PAYMENT);
+      // The server reads git once it is connected, after start-up: wait until its lenses show
+      // the deployed state the previous tests recorded.
+      const deadline = Date.now() + 10000;
+      for (;;) {
+        const l = await asking.request<CodeLens[]>('textDocument/codeLens', {
+          textDocument: { uri: docUri },
+        });
+        if (l.some((x) => /up to date/.test(x.command?.title ?? ''))) break;
+        if (Date.now() > deadline) assert.fail(`no live state: ${JSON.stringify(l)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const edit = await renameDev(asking, docUri);
+      const note = edit.changeAnnotations?.['atmos-deployed-target'];
+      assert.equal(note?.needsConfirmation, true, JSON.stringify(edit));
+      assert.match(note!.description!, /'dev' has 2 components deployed \(api, db\)/);
+      assert.match(note!.description!, /'development' shows nothing deployed/);
+      const [docEdit] = edit.documentChanges as TextDocumentEdit[];
+      assert.equal(docEdit.textDocument.uri, docUri);
+      assert.deepEqual(
+        docEdit.edits.map((e) => [e.newText, (e as AnnotatedTextEdit).annotationId]),
+        plain.changes![uri].map((e) => [e.newText, 'atmos-deployed-target']),
+      );
+    } finally {
+      await asking.stop(true);
+    }
   });
 });
 

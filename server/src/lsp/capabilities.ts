@@ -39,6 +39,7 @@ export interface ClientFeatures {
   dynamicWatchedFiles: boolean;
   codeLensRefresh: boolean;
   markdown: boolean;
+  changeAnnotations: boolean;
 }
 
 export function clientFeatures(c: ClientCapabilities): ClientFeatures {
@@ -48,5 +49,9 @@ export function clientFeatures(c: ClientCapabilities): ClientFeatures {
     dynamicWatchedFiles: !!c.workspace?.didChangeWatchedFiles?.dynamicRegistration,
     codeLensRefresh: !!c.workspace?.codeLens?.refreshSupport,
     markdown: !!c.textDocument?.hover?.contentFormat?.includes('markdown'),
+    // Annotated edits travel in documentChanges, so both are needed.
+    changeAnnotations:
+      !!c.workspace?.workspaceEdit?.changeAnnotationSupport &&
+      !!c.workspace?.workspaceEdit?.documentChanges,
   };
 }

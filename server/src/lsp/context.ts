@@ -10,4 +10,6 @@ export interface FeatureContext {
   live: LiveState;
   /** Whether the client renders markdown in hovers and documentation. */
   markdown: boolean;
+  /** Whether the client applies workspace edits with change annotations (and asks about them). */
+  changeAnnotations: boolean;
 }

@@ -77,7 +77,12 @@ export function startSession(connection: Connection): void {
   let clientFolders: WorkspaceFolder[] = [];
   /** Settings pushed by clients that cannot answer workspace/configuration. */
   let pushedSettings: unknown;
-  const ctx = (): FeatureContext => ({ docs, live, markdown: features.markdown });
+  const ctx = (): FeatureContext => ({
+    docs,
+    live,
+    markdown: features.markdown,
+    changeAnnotations: features.changeAnnotations,
+  });
   const timers = new Map<string, NodeJS.Timeout>();
   const validatedVersion = new Map<string, number>();
   /** When each document was last validated because of an edit (not an open or a disk change). */

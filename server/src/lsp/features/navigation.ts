@@ -54,13 +54,22 @@ export function prepareRename(
   return { range: toRange(at.range), placeholder: at.name };
 }
 
-/** Renames a target at its definition and every reference; refuses names git refs cannot hold. */
-export function rename(
+/** The change annotation a rename of a deployed target carries, so the editor asks first. */
+export const DEPLOYED_RENAME = 'atmos-deployed-target';
+
+/**
+ * Renames a target at its definition and every reference; refuses names git refs cannot hold.
+ * Records in git are keyed by the target's name and do not move with it, so renaming a target
+ * that has something deployed leaves those records behind under the old name. Where the client
+ * supports change annotations the edit then carries one that needs confirmation, saying so
+ * (VS Code shows the rename in its refactor preview); other clients get the plain edit.
+ */
+export async function rename(
   ctx: FeatureContext,
   uri: string,
   position: Position,
   newName: string,
-): WorkspaceEdit | null {
+): Promise<WorkspaceEdit | null> {
   const file = ctx.docs.deployment(uri);
   if (!file) return null;
   const at = targetAt(file, offsetAt(file.text, position));
@@ -81,5 +90,26 @@ export function rename(
     const q = original && /^["']/.test(original) ? original[0] : '';
     (changes[key] ??= []).push({ range: toRange(o.range), newText: `${q}${newName}${q}` });
   }
-  return { changes };
+  const deploymentName = at.deployment?.name?.value;
+  if (!ctx.changeAnnotations || !deploymentName || newName === at.name) return { changes };
+  // Live state is a cache over git; a failure to read it must not block a rename.
+  const deployed = await ctx.live.deployed(deploymentName).then(
+    (state) => Object.keys(state[at.name] ?? {}),
+    () => [] as string[],
+  );
+  if (deployed.length === 0) return { changes };
+  const count = `${deployed.length} component${deployed.length === 1 ? '' : 's'}`;
+  return {
+    documentChanges: Object.entries(changes).map(([docUri, edits]) => ({
+      textDocument: { uri: docUri, version: null },
+      edits: edits.map((e) => ({ ...e, annotationId: DEPLOYED_RENAME })),
+    })),
+    changeAnnotations: {
+      [DEPLOYED_RENAME]: {
+        label: `Rename deployed target '${at.name}'`,
+        needsConfirmation: true,
+        description: `'${at.name}' has ${count} deployed (${deployed.join(', ')}), recorded in git under its name. The records do not move: after the rename '${newName}' shows nothing deployed, and the history stays under '${at.name}'.`,
+      },
+    },
+  };
 }

@@ -363,14 +363,33 @@ test(
             await dialog.locator('.monaco-button', { hasText: button }).first().click();
             const done = await waitForText(
               () => d.readNotifications(page),
-              (n) => n.some((m) => /Tags:|Atmos Deployments:/.test(m)),
+              (n) => n.some((m) => /tags? recorded|Atmos Deployments:/.test(m)),
               'the rollout result notification',
               60000,
             );
             t.diagnostic(`result (${kind}): ${done.join(' | ')}`);
             await shot('promoted', kind);
-            if (EXPECT_ROLLOUT)
-              assert.ok(done.some((m) => /Tags: atmos\/deployments\/payment-service\//.test(m)));
+            // The notification counts the tags (their names go to the log and the history) and
+            // offers the history.
+            if (EXPECT_ROLLOUT) {
+              assert.ok(
+                done.some(
+                  (m) =>
+                    /Rolled out payment-service to \w+ from \w+: .*\b\d+ tags? recorded\./.test(
+                      m,
+                    ) && !m.includes('atmos/deployments/'),
+                ),
+                `a short result naming no tags: ${done.join(' | ')}`,
+              );
+              const buttons = await page.evaluate(() =>
+                Array.from(
+                  document.querySelectorAll(
+                    '.notifications-toasts .notification-list-item .monaco-button',
+                  ),
+                ).map((b) => b.innerText.trim()),
+              );
+              assert.ok(buttons.includes('Show History'), `notification buttons: ${buttons}`);
+            }
           } else {
             const n = await d.readNotifications(page);
             t.diagnostic(`promotion refused (${kind}): ${n.join(' | ')}`);

@@ -69,15 +69,33 @@ async function planAndApply(
       }
     },
   );
-  report(ctx, title, result);
+  report(ctx, title, result, { deployment: params.deployment, target: params.target });
   return result;
 }
 
-function report(ctx: CommandContext, title: string, result: ApplyResult): void {
+/**
+ * Tells the user how a rollout went. The tag names (one per component, each about 70 characters)
+ * go to the log; the notification counts them and offers the history, where they are listed,
+ * since a notification cuts long text off.
+ */
+function report(
+  ctx: CommandContext,
+  title: string,
+  result: ApplyResult,
+  where: { deployment: string; target: string },
+): void {
   if (result.ok) {
     ctx.log.info(`${title}: ${result.message} ${result.tags.join(' ')}`);
-    const tags = result.tags.length ? ` Tags: ${result.tags.join(', ')}` : '';
-    void vscode.window.showInformationMessage(`${result.message}${tags}`);
+    const n = result.tags.length;
+    const tags = n ? ` ${n} tag${n === 1 ? '' : 's'} recorded.` : '';
+    const history = 'Show History';
+    void vscode.window
+      .showInformationMessage(`${result.message}${tags}`, ...(n ? [history] : []))
+      .then((choice) =>
+        choice === history
+          ? vscode.commands.executeCommand('atmosDeployments.showHistory', where)
+          : undefined,
+      );
   } else {
     void showFailure(ctx, result.message);
   }
@@ -291,6 +309,6 @@ export async function rollBack(
       }
     },
   );
-  report(ctx, title, result);
+  report(ctx, title, result, { deployment: deployment.name, target: target.name });
   return result;
 }

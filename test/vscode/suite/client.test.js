@@ -226,6 +226,7 @@ suite('client', () => {
     await waitFor(() => api.graph.highlight === 'prod', { what: 'prod to be highlighted' });
 
     // Typing a new target updates the graph before anything is saved.
+    const original = editor.document.getText();
     const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
     await editor.edit((e) => e.insert(end, '\n    qa:\n      promotion:\n        from: staging\n'));
     try {
@@ -234,11 +235,20 @@ suite('client', () => {
       });
       assert.ok(api.graph.lastView.edges.some((e) => e.from === 'staging' && e.to === 'qa'));
     } finally {
-      await vscode.commands.executeCommand('undo');
-      await waitFor(() => !editor.document.isDirty, { what: 'the edit to be undone' });
+      // The edit is taken back by restoring the text and saving it, not with `undo`, which acts
+      // on whatever holds the focus (the graph panel or a notification may) and so made this
+      // test fail now and then; a workspace edit does not need the editor to be visible either.
+      const whole = new vscode.Range(
+        editor.document.positionAt(0),
+        editor.document.positionAt(editor.document.getText().length),
+      );
+      const restore = new vscode.WorkspaceEdit();
+      restore.replace(editor.document.uri, whole, original);
+      assert.ok(await vscode.workspace.applyEdit(restore), 'the text is restored');
+      assert.ok(await editor.document.save(), 'the restored text is saved');
     }
     await waitFor(() => !api.graph.lastView?.nodes.some((n) => n.id === 'qa'), {
-      what: 'qa to leave the graph after undo',
+      what: 'qa to leave the graph once the edit is taken back',
     }).catch(async (err) => {
       // Say whether the panel's last update failed and what the server answers now, so a
       // timeout here tells the panel's state apart from the server's.

@@ -17,7 +17,7 @@ import { duplicateKey } from '../../server/src/core/rules/duplicate-key';
 import { scalarString } from '../../server/src/core/parse';
 import { rangeOf } from '../../server/src/core/text';
 import type { DeploymentFile } from '../../server/src/core';
-import { check, dedent, expectAt, expectClean, fixture, span, withCode } from './helpers';
+import { brief, check, dedent, expectAt, expectClean, fixture, span, withCode } from './helpers';
 
 test('design section 3: thirteen codes, one rule each, with the documented severities', () => {
   assert.equal(CODES.length, 13);
@@ -43,6 +43,33 @@ describe('yaml-syntax', () => {
     assert.equal(p.severity, 'error');
     assert.match(p.message, /Flow sequence .* end with a \]/);
     assert.doesNotMatch(p.message, /at line \d+/, 'the range says where, not the message');
+  });
+
+  test('past a syntax error only syntax errors are reported; problems before it stand', () => {
+    // A key missing its `:` makes the parser read `staging promotion` as one key; the rules
+    // would report an invalid name, an unknown key and a source listing that name.
+    const text = dedent(`
+      deployment:
+        name: x
+        colour: blue
+        targets:
+          dev: {}
+          staging
+            promotion:
+              from: dev
+          prod:
+            promotion:
+              from: stagin
+      `);
+    assert.deepEqual(brief(check(text)), [
+      'unknown-key warning 3:3-3:9',
+      'yaml-syntax error 6:5-7:16',
+    ]);
+    // Without the syntax error, the rules report what is really wrong after it.
+    assert.deepEqual(
+      brief(check(text.replace('    staging\n', '    staging:\n'))).map((b) => b.split(' ')[0]),
+      ['unknown-key', 'unknown-source'],
+    );
   });
 
   test('each parser error keeps its own range', () => {

@@ -39,7 +39,21 @@ export function validateFile(file: DeploymentFile, options: ValidateOptions = {}
       );
     }
   }
-  return out.sort(compareProblems);
+  return afterSyntaxErrors(out.sort(compareProblems));
+}
+
+/**
+ * Past a YAML syntax error the parser's recovery guesses at the structure (a key missing its
+ * `:` swallows the next line into a name such as `staging promotion`), and rules checking that
+ * guess report problems that are not in the file. So from the line of the first syntax error on,
+ * only syntax errors are reported, as compilers stop at the first error; the rest come back once
+ * the YAML parses. Problems before that line stand.
+ */
+function afterSyntaxErrors(sorted: Problem[]): Problem[] {
+  const first = sorted.find((p) => p.code === 'yaml-syntax' && p.severity === 'error');
+  if (!first) return sorted;
+  const line = first.range.start.line;
+  return sorted.filter((p) => p.code === 'yaml-syntax' || p.range.start.line < line);
 }
 
 export function validateText(

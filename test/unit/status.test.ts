@@ -86,6 +86,31 @@ describe('promotionStatus', () => {
     );
   });
 
+  test('an edge on a promotion cycle is blocked by the cycle, named in full, whatever is deployed', () => {
+    const d = parse(
+      dedent(`
+      deployment:
+        name: x
+        targets:
+          dev: {}
+          staging:
+            promotion:
+              allowed_from: [dev, prod]
+          prod:
+            promotion:
+              from: staging
+      `),
+    ).deployment!;
+    const labels = promotionStatus(d, { dev: all(A), staging: all(A), prod: all(B) }).map(
+      (e) => `${e.from}→${e.to}: ${e.label}`,
+    );
+    assert.deepEqual(labels, [
+      'dev→staging: up to date',
+      'staging→prod: blocked (promotion cycle staging → prod → staging)',
+      'prod→staging: blocked (promotion cycle staging → prod → staging)',
+    ]);
+  });
+
   test('an entry-point-only deployment has no edges', () => {
     const d = parse('deployment:\n  name: x\n  targets:\n    dev: {}\n').deployment!;
     assert.deepEqual(promotionStatus(d, { dev: all(A) }), []);

@@ -77,7 +77,20 @@ export function promotionStatus(deployment: Deployment, state: DeployedState): E
   const edges = [...graph.edges].sort(
     (a, b) => rank.get(a.from)! - rank.get(b.from)! || rank.get(a.to)! - rank.get(b.to)!,
   );
-  return edges.map((e) => edgeStatus(deployment, state, e.from, e.to, e.requiresApproval));
+  // An edge on a promotion cycle cannot be promoted along (the file has a promotion-cycle
+  // error, and rollouts refuse files with errors), so it is blocked by the cycle, named in full,
+  // whatever is deployed.
+  const cycleOf = new Map<string, string[]>();
+  for (const c of graph.cycles)
+    for (const e of c.edges)
+      if (!cycleOf.has(`${e.from}\u0000${e.to}`)) cycleOf.set(`${e.from}\u0000${e.to}`, c.path);
+  return edges.map((e) => {
+    const status = edgeStatus(deployment, state, e.from, e.to, e.requiresApproval);
+    const cycle = cycleOf.get(`${e.from}\u0000${e.to}`);
+    if (!cycle) return status;
+    const why = `promotion cycle ${cycle.join(' → ')}`;
+    return { ...status, state: 'blocked', why, label: `blocked (${why})` };
+  });
 }
 
 /** `2h ago`, `3d ago`, `just now`: the spec's ages. */

@@ -70,8 +70,11 @@ describe('status index', () => {
     assert.equal(state.staging.api.promotedFrom, 'dev');
     const first = git(repo, ['tag', '-l', `atmos/deployments/${D}/dev/api/*`]).split('\n')[0];
     rollout(repo, ['--target', 'dev'].concat(['--git-sha', head(repo)]));
-    const back = cli(repo, ['rollback', D, '--target', 'dev', '--to', first.split('/').pop()!]);
+    const stamp = first.split('/').pop()!;
+    const back = cli(repo, ['rollback', D, '--target', 'dev', '--to', stamp]);
     assert.equal(back.code, 0, back.stdout + back.stderr);
+    // The result names the rollout the target returns to.
+    assert.match(back.stdout, new RegExp(`Rolled back ${D} on dev to the rollout of ${stamp}: `));
     assert.ok(indexAgrees(repo, D, 'dev'));
     await sameBothWays(repo);
     assert.ok(fsckClean(repo));

@@ -398,9 +398,17 @@ async function applyInput(
   const failed = recorded.filter((r) => r.status === 'failed');
   const moved = recorded.length - failed.length;
   const verb = isRollback ? 'Rolled back' : 'Rolled out';
+  // A rollback names the rollout it returns to (its tags' timestamp), not the source of that
+  // rollout, which read as if the target had been promoted again.
+  const restored = Object.values(input.restore?.components ?? {})
+    .map((c) => parseTagName(c.tag)?.timestamp)
+    .find((t) => t);
+  const done = isRollback
+    ? `Rolled back ${name} on ${plan.target} to the rollout of ${restored ?? 'an earlier rollout'}`
+    : `Rolled out ${name} to ${plan.target}${plan.promotedFrom ? ` from ${plan.promotedFrom}` : ''}`;
   const message = failed.length
     ? `${verb} ${moved} of ${recorded.length} components of ${name} to ${plan.target}; the deploy step failed for ${failed.map((f) => f.component).join(', ')} (recorded with status failed, refs not moved).`
-    : `${verb} ${name} to ${plan.target}${plan.promotedFrom ? ` from ${plan.promotedFrom}` : ''}: ${describeComponents(plan)}.`;
+    : `${done}: ${describeComponents(plan)}.`;
   return {
     ok: failed.length === 0,
     tags: recorded.map((r) => r.tag),

@@ -74,6 +74,7 @@ export async function pickTarget(
   args: CommandArgs | undefined,
   filter: (t: TargetInfo) => boolean,
   title: string,
+  { single }: { single?: 'pick' } = {},
 ): Promise<TargetInfo | undefined> {
   const wanted = targetName(args);
   if (wanted) {
@@ -90,6 +91,9 @@ export async function pickTarget(
     void vscode.window.showInformationMessage(`${deployment.name} has no target for this.`);
     return undefined;
   }
+  // Where the next step shows what will happen and asks anyway (Roll Out's commit box and its
+  // confirmation), a choice of one is made without a picker.
+  if (single === 'pick' && candidates.length === 1) return candidates[0];
   const picked = await vscode.window.showQuickPick(
     candidates.map((t) => ({
       label: t.name,

@@ -147,7 +147,9 @@ export async function rollOut(
 ): Promise<ApplyResult | undefined> {
   const deployment = await pickDeployment(ctx.tree, args);
   if (!deployment) return undefined;
-  const target = await pickTarget(deployment, args, (t) => t.entryPoint, 'Roll out a commit to');
+  const target = await pickTarget(deployment, args, (t) => t.entryPoint, 'Roll out a commit to', {
+    single: 'pick',
+  });
   if (!target) return undefined;
   let gitSha = args?.gitSha;
   if (gitSha === undefined) {

@@ -517,9 +517,10 @@ suite('client', () => {
     const staged = newCommit('compare staging');
     await toStaging(staged);
     const devSha = newCommit('compare dev');
+    // No target given: dev is the only entry point, so Roll Out takes it without a picker
+    // (a picker here would wait for an answer that never comes, and the test would time out).
     const dev = await vscode.commands.executeCommand('atmosDeployments.rollOut', {
       deployment: DEPLOYMENT,
-      target: 'dev',
       gitSha: devSha,
     });
     assert.ok(dev?.ok, dev?.message);

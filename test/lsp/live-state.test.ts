@@ -245,6 +245,39 @@ describe('live state from git', () => {
       await asking.stop(true);
     }
   });
+
+  test('a ready edge says how many commits it moves, as design section 7 draws the lens', async () => {
+    for (const m of ['one', 'two']) git(h.root, 'commit', '-q', '--allow-empty', '-m', m);
+    const before = h.codeLensRefreshes;
+    const dev = await h.request<ApplyResult>('atmosDeployments/applyRollout', {
+      deployment: 'payment-service',
+      target: 'dev',
+    });
+    assert.equal(dev.ok, true, dev.message);
+    await h.until(() => (h.codeLensRefreshes > before ? true : undefined), 'codeLens refresh');
+    assert.deepEqual(await lenses(), [
+      'dev → staging: 2 commits ahead',
+      'staging → prod: up to date',
+    ]);
+    const staging = await h.request<ApplyResult>('atmosDeployments/applyRollout', {
+      deployment: 'payment-service',
+      target: 'staging',
+      promoteFrom: 'dev',
+    });
+    assert.equal(staging.ok, true, staging.message);
+    // The lens follows the refs; poll until it has seen the promotion.
+    const deadline = Date.now() + 10000;
+    let got: string[] = [];
+    while (Date.now() < deadline) {
+      got = await lenses();
+      if (got[0] === 'dev → staging: up to date') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(got, [
+      'dev → staging: up to date',
+      'staging → prod: 2 commits ahead · requires approval',
+    ]);
+  });
 });
 
 describe('a workspace without git', () => {

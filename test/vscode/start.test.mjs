@@ -335,11 +335,13 @@ test(
           .first()
           .waitFor({ timeout: 30000 });
         // The lenses come from the language server, and their states from the demo's records:
-        // dev has a newer build than staging, and prod was promoted from staging.
+        // dev runs a build two commits newer than staging, and prod was promoted from staging.
         const lenses = await waitForText(
           () => codeLensTexts(page),
-          (l) => l.includes('dev → staging: ready') && l.includes('staging → prod: up to date'),
-          'the code lenses "dev → staging: ready" and "staging → prod: up to date"',
+          (l) =>
+            l.includes('dev → staging: 2 commits ahead') &&
+            l.includes('staging → prod: up to date'),
+          'the code lenses "dev → staging: 2 commits ahead" and "staging → prod: up to date"',
         );
         t.diagnostic(`code lenses: ${lenses.join(' | ')}`);
         await d.runCommand(page, 'Atmos Deployments: Focus on Promotions View');

@@ -10,6 +10,7 @@ import { AtmosErrorCodes } from '../protocol/requests';
 import type * as P from '../protocol/requests';
 import {
   applyRollout,
+  COMMITS_AHEAD_LIMIT,
   approve,
   history,
   openGitStore,
@@ -95,6 +96,14 @@ export function createGitBackends(
       }
     },
     problem: () => problem,
+    async commitsAhead(_name: string, from: string[], to: string[]) {
+      // Only a hint on the lens: a failure leaves the count out.
+      try {
+        return await store.countCommits(from, to, COMMITS_AHEAD_LIMIT);
+      } catch {
+        return undefined;
+      }
+    },
   };
 
   const rollout: RolloutBackend = {

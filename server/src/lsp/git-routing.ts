@@ -35,6 +35,10 @@ export class GitRouter {
       const b = this.pick(name);
       return typeof b === 'string' ? b : b.live.problem(name);
     },
+    commitsAhead: async (name: string, from: string[], to: string[]) => {
+      const b = this.pick(name);
+      return typeof b === 'string' ? undefined : b.live.commitsAhead(name, from, to);
+    },
   };
 
   private backend(deploymentName: string | undefined): RolloutBackend {

@@ -10,6 +10,11 @@ export interface LiveState {
   deployed(deploymentName: string): Promise<DeployedState>;
   /** Why live state is missing (no repository, git not installed), for one deployment or overall. */
   problem(deploymentName?: string): string | undefined;
+  /**
+   * How many commits `to` has that `from` does not (`git rev-list --count`), for the lens's
+   * `3 commits ahead`; undefined when git cannot tell.
+   */
+  commitsAhead(deploymentName: string, from: string[], to: string[]): Promise<number | undefined>;
 }
 
 /** Live state for a workspace without git records: nothing is deployed anywhere. */
@@ -23,6 +28,10 @@ export class EmptyLiveState implements LiveState {
   problem(): string | undefined {
     return this.why;
   }
+
+  async commitsAhead(): Promise<number | undefined> {
+    return undefined;
+  }
 }
 
 /**
@@ -31,6 +40,7 @@ export class EmptyLiveState implements LiveState {
  */
 export class CachedLiveState implements LiveState {
   private readonly cache = new Map<string, Promise<DeployedState>>();
+  private readonly counts = new Map<string, Promise<number | undefined>>();
 
   constructor(private inner: LiveState) {}
 
@@ -54,7 +64,18 @@ export class CachedLiveState implements LiveState {
     return this.inner.problem(deploymentName);
   }
 
+  commitsAhead(deploymentName: string, from: string[], to: string[]): Promise<number | undefined> {
+    const key = `${deploymentName}\u0000${from.join(',')}\u0000${to.join(',')}`;
+    let p = this.counts.get(key);
+    if (!p) {
+      p = this.inner.commitsAhead(deploymentName, from, to).catch(() => undefined);
+      this.counts.set(key, p);
+    }
+    return p;
+  }
+
   invalidate(): void {
     this.cache.clear();
+    this.counts.clear();
   }
 }

@@ -21,6 +21,7 @@ export {
   approve,
   rollback,
   approveCommand,
+  commitsAheadText,
   describeComponents,
   planLines,
   remoteRefspecs,

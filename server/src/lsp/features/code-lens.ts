@@ -1,24 +1,40 @@
 /**
- * A code lens above each target that has a promotion rule, one per source:
- * `staging → prod: ready · requires approval`, `up to date`, `blocked: nothing deployed in
- * staging`. The state comes from core's promotionStatus over the live deployed state.
+ * A code lens above each target that has a promotion rule, one per source, as design section 7
+ * draws it: `staging → prod: 3 commits ahead · requires approval`, `up to date`, `blocked:
+ * nothing deployed in staging`. The state comes from core's promotionStatus over the live
+ * deployed state; the count from one `git rev-list --count` per ready edge, cached with the live
+ * state until the refs change, and left out (`ready`) where git cannot tell or the target has
+ * nothing deployed yet.
  */
 import type { CodeLens } from 'vscode-languageserver';
 import { findTarget, promotionStatus, type DeployedState, type EdgeStatus } from '../../core';
+import { commitsAheadText } from '../../rollout';
 import type { FeatureContext } from '../context';
 import { toRange } from '../conversions';
 
 /** The command a lens runs in clients that have it (the VS Code client registers it). */
 export const PROMOTE_COMMAND = 'atmosDeployments.promote';
 
-export function lensText(e: EdgeStatus): string {
+export function lensText(e: EdgeStatus, commitsAhead?: number): string {
+  const approval = e.state === 'ready, requires approval' ? ' · requires approval' : '';
   const state =
     e.state === 'blocked'
       ? `blocked${e.why ? `: ${e.why}` : ''}`
-      : e.state === 'ready, requires approval'
-        ? 'ready · requires approval'
-        : e.state;
+      : e.state === 'up to date'
+        ? e.state
+        : `${commitsAhead === undefined ? 'ready' : commitsAheadText(commitsAhead)}${approval}`;
   return `${e.from} → ${e.to}: ${state}`;
+}
+
+/** Commits the source runs that the target does not, for a ready edge whose target runs something. */
+async function aheadOf(ctx: FeatureContext, name: string, e: EdgeStatus) {
+  const moving = e.changes.filter((c) => c.sourceSha && c.targetSha && c.sourceSha !== c.targetSha);
+  if (moving.length === 0) return undefined;
+  return ctx.live.commitsAhead(
+    name,
+    [...new Set(moving.map((c) => c.targetSha!))],
+    [...new Set(moving.map((c) => c.sourceSha!))],
+  );
 }
 
 export async function codeLenses(ctx: FeatureContext, uri: string): Promise<CodeLens[]> {
@@ -35,7 +51,15 @@ export async function codeLenses(ctx: FeatureContext, uri: string): Promise<Code
       state = {};
     }
   }
-  return promotionStatus(d, state).flatMap((e) => {
+  const edges = promotionStatus(d, state);
+  const ahead = await Promise.all(
+    edges.map((e) =>
+      name !== undefined && e.state !== 'blocked' && e.state !== 'up to date'
+        ? aheadOf(ctx, name, e)
+        : undefined,
+    ),
+  );
+  return edges.flatMap((e, i) => {
     const target = findTarget(d, e.to);
     if (!target) return [];
     const ready = e.state === 'ready' || e.state === 'ready, requires approval';
@@ -43,7 +67,7 @@ export async function codeLenses(ctx: FeatureContext, uri: string): Promise<Code
       {
         range: toRange(target.keyRange),
         command: {
-          title: lensText(e),
+          title: lensText(e, ahead[i]),
           // A lens that cannot act still needs a command object; an empty id makes it plain text.
           command: ready && name !== undefined ? PROMOTE_COMMAND : '',
           arguments:

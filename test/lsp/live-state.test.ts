@@ -277,6 +277,21 @@ describe('live state from git', () => {
       'dev → staging: up to date',
       'staging → prod: 2 commits ahead · requires approval',
     ]);
+    // dev goes back to an older commit: staging now runs commits dev does not have.
+    const older = git(h.root, 'rev-parse', 'HEAD~2').trim();
+    const back = await h.request<ApplyResult>('atmosDeployments/applyRollout', {
+      deployment: 'payment-service',
+      target: 'dev',
+      gitSha: older,
+    });
+    assert.equal(back.ok, true, back.message);
+    const until = Date.now() + 10000;
+    while (Date.now() < until) {
+      got = await lenses();
+      if (got[0] !== 'dev → staging: up to date') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(got[0], 'dev → staging: staging runs newer commits');
   });
 });
 

@@ -22,8 +22,18 @@ export function lensText(e: EdgeStatus, commitsAhead?: number): string {
       ? `blocked${e.why ? `: ${e.why}` : ''}`
       : e.state === 'up to date'
         ? e.state
-        : `${commitsAhead === undefined ? 'ready' : commitsAheadText(commitsAhead)}${approval}`;
+        : `${aheadText(e, commitsAhead)}${approval}`;
   return `${e.from} → ${e.to}: ${state}`;
+}
+
+/**
+ * `3 commits ahead`; `ready` when git cannot tell; and, when the source has nothing the target
+ * lacks (the target runs newer commits), says so, since promoting would move the target back.
+ */
+function aheadText(e: EdgeStatus, commitsAhead: number | undefined): string {
+  if (commitsAhead === undefined) return 'ready';
+  if (commitsAhead === 0) return `${e.to} runs newer commits`;
+  return commitsAheadText(commitsAhead);
 }
 
 /** Commits the source runs that the target does not, for a ready edge whose target runs something. */

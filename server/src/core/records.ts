@@ -161,6 +161,11 @@ export interface DeploymentRecord {
   promoted_at?: string;
   metadata: Record<string, string>;
   rollback_of?: string;
+  /**
+   * The commit the promotion rules were read from (design section 11). Additive: the spec's
+   * fields stay as they are, and records written before it (or by Atmos) have none.
+   */
+  policy_sha?: string;
 }
 
 const RECORD_KEYS: Array<keyof DeploymentRecord> = [
@@ -176,6 +181,7 @@ const RECORD_KEYS: Array<keyof DeploymentRecord> = [
   'promoted_at',
   'metadata',
   'rollback_of',
+  'policy_sha',
 ];
 
 /** The annotated tag message in the spec's format, keys in the spec's order. */
@@ -284,6 +290,7 @@ export function parseTagMessage(message: string): DeploymentRecord | undefined {
     promoted_at: str('promoted_at'),
     metadata,
     rollback_of: str('rollback_of'),
+    policy_sha: str('policy_sha'),
   };
 }
 
@@ -296,6 +303,11 @@ export interface Approval {
   promoted_from: string;
   /** Component name → SHA: the exact plan this approval is for. */
   components: Record<string, string>;
+  /**
+   * The git identity that wrote the note, when it is not `approved_by` (someone recorded an
+   * approval on another person's behalf with `--approver`).
+   */
+  recorded_by?: string;
 }
 
 /** One approval as one JSON line, with the spec's keys first. */
@@ -308,6 +320,7 @@ export function formatApprovalLine(a: Approval): string {
     deployment: a.deployment,
     promoted_from: a.promoted_from,
     components: a.components,
+    ...(a.recorded_by && a.recorded_by !== a.approved_by ? { recorded_by: a.recorded_by } : {}),
   });
 }
 

@@ -272,6 +272,44 @@ export class SimpleGitStore implements GitStore {
     return result;
   }
 
+  async readFilesAt(specs: Array<{ rev: string; path: string }>): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    // cat-file reads one object name per line, so a path with a line break cannot be asked for.
+    const names = [
+      ...new Set(
+        specs
+          .filter((s) => !/[\n\r]/.test(s.path) && !/[\n\r:]/.test(s.rev))
+          .map((s) => `${s.rev}:${s.path}`),
+      ),
+    ];
+    for (const [name, o] of await this.catFile(names))
+      if (o.type === 'blob') result.set(name, o.body);
+    return result;
+  }
+
+  async listFilesAt(rev: string): Promise<string[]> {
+    const out = await this.ok([
+      'ls-tree',
+      '-r',
+      '--name-only',
+      '-z',
+      '--end-of-options',
+      rev,
+      '--',
+    ]);
+    return out.split('\0').filter((p) => p.length > 0);
+  }
+
+  async reachableFrom(tip: string, commits: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    const wanted = new Set(commits);
+    if (wanted.size === 0) return found;
+    const r = await this.run(['rev-list', '--end-of-options', tip, '--']);
+    if (r.code !== 0) return found;
+    for (const line of r.stdout.split('\n')) if (wanted.has(line)) found.add(line);
+    return found;
+  }
+
   async readTags(tagShas: string[]): Promise<Map<string, TagObject>> {
     const objects = await this.catFile([...new Set(tagShas)]);
     const tags = new Map<string, TagObject>();

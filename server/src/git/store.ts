@@ -124,6 +124,22 @@ export interface GitStore {
    */
   listRefs(prefixes: string[]): Promise<RefEntry[]>;
 
+  /**
+   * The text of files at given revisions (`<rev>:<path>`, path relative to the repository's
+   * top), in one `git cat-file --batch`, keyed by that `<rev>:<path>` string. Files that do not
+   * exist there (or are not blobs) are left out. Works in a bare repository.
+   */
+  readFilesAt(specs: Array<{ rev: string; path: string }>): Promise<Map<string, string>>;
+
+  /** Every file path in the tree of a commit (`git ls-tree -r --name-only`), in one process. */
+  listFilesAt(rev: string): Promise<string[]>;
+
+  /**
+   * Which of `commits` are reachable from `tip` (the commit itself included), in one
+   * `git rev-list` process. Unknown commits are simply not in the result.
+   */
+  reachableFrom(tip: string, commits: string[]): Promise<Set<string>>;
+
   /** Annotated tag objects by SHA, in one `git cat-file --batch`; missing ones are left out. */
   readTags(tagShas: string[]): Promise<Map<string, TagObject>>;
 

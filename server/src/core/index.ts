@@ -15,3 +15,4 @@ export * from './distance';
 export { positionFinder } from './text';
 export { deploymentSchema } from './schema';
 export * from './graph-format';
+export * from './approval-use';

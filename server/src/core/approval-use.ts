@@ -1,0 +1,69 @@
+/**
+ * Approvals are single-use (design section 11): an approval authorizes one rollout, and once a
+ * rollout's tags carry it (`metadata.approver` and `metadata.approval_timestamp`), it is spent.
+ * The rollout service (which looks for an unspent approval) and `verify` (which checks that no
+ * rollout reused one) both ask these functions, so the two can never disagree on what "spent"
+ * means.
+ */
+import type { Approval, DeploymentRecord } from './records';
+
+/** The reserved metadata keys the tool writes from a recorded approval; never typed in. */
+export const RESERVED_METADATA_KEYS = ['approver', 'approval_timestamp'] as const;
+
+/** The reserved keys among these metadata keys, in the order given. */
+export function reservedMetadataKeys(keys: Iterable<string>): string[] {
+  return [...keys].filter((k) => (RESERVED_METADATA_KEYS as readonly string[]).includes(k));
+}
+
+/**
+ * The identity of one approval as a rollout's tags carry it: who, when, for which deployment
+ * and target. Two note lines with the same key are the same approval written twice.
+ */
+export function approvalUseKey(
+  deployment: string,
+  target: string,
+  approvedBy: string,
+  approvedAt: string,
+): string {
+  return JSON.stringify([deployment, target, approvedBy, approvedAt]);
+}
+
+/** The approval a record says it used, as a key; undefined when it claims none. */
+export function recordApprovalKey(record: DeploymentRecord): string | undefined {
+  const by = record.metadata.approver;
+  const at = record.metadata.approval_timestamp;
+  if (!by || !at) return undefined;
+  return approvalUseKey(record.deployment, record.target, by, at);
+}
+
+/** The key of a recorded approval note line. */
+export function approvalKey(a: Approval): string {
+  return approvalUseKey(a.deployment, a.target, a.approved_by, a.approved_at);
+}
+
+/**
+ * The record that spent this approval, when one did: a record of the same deployment and
+ * target that carries it. A failed record spends it too: the approval let that rollout start.
+ */
+export function approvalSpentBy(
+  a: Approval,
+  records: Iterable<DeploymentRecord>,
+): DeploymentRecord | undefined {
+  const key = approvalKey(a);
+  for (const r of records) if (recordApprovalKey(r) === key) return r;
+  return undefined;
+}
+
+/**
+ * The timestamp of a record's tag name (`2025-01-22T12-00-00Z`) from an approval's
+ * `approved_at` (`2025-01-22T12:00:00Z`): tags named at or after it are the only ones that can
+ * have spent the approval, so a reader lists those and reads no others.
+ */
+export function approvalStamp(approvedAt: string): string | undefined {
+  const t = Date.parse(approvedAt);
+  if (Number.isNaN(t)) return undefined;
+  return new Date(t)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '-');
+}

@@ -141,8 +141,11 @@ describe('spec walk-through: dev, staging from dev, prod from staging with appro
       'deployment',
       'promoted_from',
       'components',
+      'recorded_by',
     ]);
     assert.equal(a.approved_by, 'alice@example.com');
+    // CI recorded it on alice's behalf (--approver), and the note says so (design section 11).
+    assert.equal(a.recorded_by, 'ci@example.com');
     assert.equal(a.approver_role, 'ops-lead');
     assert.equal(a.target, 'prod');
     assert.equal(a.deployment, 'payment-service');
@@ -200,6 +203,8 @@ describe('spec walk-through: dev, staging from dev, prod from staging with appro
         '  jira: PROJ-123',
         '  approver: alice@example.com',
         `  approval_timestamp: ${approvedAt}`,
+        // The commit the rules were read from: HEAD, which holds the deployment file.
+        `policy_sha: ${git(dir, ['rev-parse', 'HEAD']).trim()}`,
         '',
       ].join('\n'),
     );

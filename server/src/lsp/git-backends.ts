@@ -19,8 +19,10 @@ import {
   rollback,
   RolloutError,
   type GitStore,
+  type PolicySource,
   type RolloutPlan,
 } from '../rollout';
+import { uriToPath } from './uris';
 import type { DeploymentDocuments } from './documents';
 import type { LiveState } from './live-state';
 import type { RolloutBackend } from './rollout-backend';
@@ -58,8 +60,12 @@ export function createGitBackends(
     return uri ? docs.deployment(uri)?.deployment : undefined;
   };
 
-  /** The deployment for a write: it must exist and have no errors, as the CLI requires. */
-  const forWrite = (name: string): Deployment => {
+  /**
+   * The deployment for a write: it must exist and have no errors, as the CLI requires. The
+   * policy source is the editor's text of the file (unsaved edits included), which the service
+   * compares with the committed rules it reads.
+   */
+  const forWrite = (name: string): { deployment: Deployment; policy: PolicySource } => {
     const uri = docs.filesOf(name)[0];
     const file = uri ? docs.deployment(uri) : undefined;
     if (!file?.deployment) {
@@ -77,7 +83,14 @@ export function createGitBackends(
         ROLLOUT_ERROR_CODES.refused,
         `The deployment file of '${name}' has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix them before recording rollouts. First: ${errors[0].message}`,
       );
-    return file.deployment;
+    const fsPath = uriToPath(file.file);
+    if (!fsPath)
+      throw new ResponseError(
+        ROLLOUT_ERROR_CODES.usage,
+        `The deployment file of '${name}' is not on disk (${file.file}); rollouts read their rules from the committed file.`,
+      );
+    const policy = { file: fsPath, text: file.text, rev: settings().policyRev || undefined };
+    return { deployment: file.deployment, policy };
   };
 
   const remote = () => settings().remote || undefined;
@@ -109,17 +122,21 @@ export function createGitBackends(
   const rollout: RolloutBackend = {
     async plan(p) {
       try {
-        const plan = await planRollout(store, forWrite(p.deployment), options(p));
+        const { deployment, policy } = forWrite(p.deployment);
+        const plan = await planRollout(store, deployment, { ...options(p), policy });
         return { plan: toPlan(plan) };
       } catch (err) {
-        if (err instanceof RolloutError && err.kind === 'refused') return { refusal: err.message };
-        throw toResponse(err);
+        if (err instanceof RolloutError && err.kind === 'refused' && !err.reason)
+          return { refusal: err.message };
+        throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
     },
     async apply(p) {
       try {
-        const r = await applyRollout(store, forWrite(p.deployment), {
+        const { deployment, policy } = forWrite(p.deployment);
+        const r = await applyRollout(store, deployment, {
           ...options(p),
+          policy,
           approve: p.approve,
           approverRole: settings().approvalRole || undefined,
           buildId: p.buildId,
@@ -128,12 +145,14 @@ export function createGitBackends(
         });
         return { ok: r.ok, tags: r.tags, message: r.message };
       } catch (err) {
-        throw toResponse(err);
+        throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
     },
     async approve(p) {
       try {
-        const r = await approve(store, forWrite(p.deployment), {
+        const { deployment, policy } = forWrite(p.deployment);
+        const r = await approve(store, deployment, {
+          policy,
           target: p.target,
           promoteFrom: p.promoteFrom,
           role: p.role ?? (settings().approvalRole || undefined),
@@ -141,7 +160,7 @@ export function createGitBackends(
         });
         return { notesRef: r.notesRef, commit: r.commit, message: r.message };
       } catch (err) {
-        throw toResponse(err);
+        throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
     },
     async history(p) {
@@ -169,12 +188,14 @@ export function createGitBackends(
           })),
         };
       } catch (err) {
-        throw toResponse(err);
+        throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
     },
     async rollback(p) {
       try {
-        const r = await rollback(store, forWrite(p.deployment), {
+        const { deployment, policy } = forWrite(p.deployment);
+        const r = await rollback(store, deployment, {
+          policy,
           target: p.target,
           to: p.to,
           approve: p.approve,
@@ -183,7 +204,7 @@ export function createGitBackends(
         });
         return { ok: r.ok, tags: r.tags, message: r.message };
       } catch (err) {
-        throw toResponse(err);
+        throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
     },
   };
@@ -218,10 +239,20 @@ function toPlan(plan: RolloutPlan): P.RolloutPlan {
   };
 }
 
-/** A service error as a JSON-RPC error the client can show as it is. */
-function toResponse(err: unknown): ResponseError<{ kind: string }> | unknown {
+/**
+ * A service error as a JSON-RPC error the client can show as it is. A refusal over uncommitted
+ * rules carries the file's URI, so the client can offer to open its changes.
+ */
+function toResponse(
+  err: unknown,
+  uri: string | undefined,
+): ResponseError<P.RolloutErrorData> | unknown {
   if (err instanceof ResponseError) return err;
-  if (err instanceof RolloutError)
-    return new ResponseError(ROLLOUT_ERROR_CODES[err.kind], err.message, { kind: err.kind });
+  if (err instanceof RolloutError) {
+    const data: P.RolloutErrorData = { kind: err.kind };
+    if (err.reason) data.reason = err.reason;
+    if (err.reason === 'uncommitted-policy' && uri) data.uri = uri;
+    return new ResponseError(ROLLOUT_ERROR_CODES[err.kind], err.message, data);
+  }
   return err;
 }

@@ -20,6 +20,7 @@ export function readSettings(raw: unknown): Settings {
     remote: str('remote'),
     approvalRole: str('approvalRole'),
     deployCommand: str('deployCommand'),
+    policyRev: str('policyRev'),
     maxFileSize,
     maxAliasCount,
     maxDepth,

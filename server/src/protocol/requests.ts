@@ -272,6 +272,11 @@ export interface Settings {
   maxNodes: number;
   /** Deploy command run per component during a rollout, or empty for none. */
   deployCommand: string;
+  /**
+   * Revision whose deployment files hold the rules that writes follow (design section 11);
+   * empty: HEAD, or the remote's default branch when `remote` is set.
+   */
+  policyRev: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -283,4 +288,16 @@ export const DEFAULT_SETTINGS: Settings = {
   maxDepth: 64,
   maxNodes: 200_000,
   deployCommand: '',
+  policyRev: '',
 };
+
+/**
+ * `data` of a rollout error (any of the codes above): the service's error kind, and for a
+ * refusal because the deployment file has uncommitted changes (`reason: 'uncommitted-policy'`),
+ * the file's URI, so a client can offer to open its changes.
+ */
+export interface RolloutErrorData {
+  kind: string;
+  reason?: 'uncommitted-policy';
+  uri?: string;
+}

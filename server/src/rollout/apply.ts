@@ -15,6 +15,7 @@ import {
   isoSeconds,
   notesRef,
   parseTagName,
+  reservedMetadataKeys,
   tagName,
   statusIndexPrefix,
   statusIndexRef,
@@ -30,6 +31,7 @@ import { GitStoreError, type GitStore, type RefUpdate, type TagObjectSpec } from
 import { RolloutError } from './errors';
 import { checkNames, checkRemoteName, deploymentName } from './names';
 import { approvalScope, DIRECT_SOURCE, planFrom, withCommitsAhead, type PlanInput } from './plan';
+import { loadPolicy, type Policy } from './policy';
 import { gitCall, readRecords, readSnapshot, tagPrefix, type Snapshot } from './snapshot';
 import {
   COMMITS_AHEAD_LIMIT,
@@ -208,9 +210,25 @@ export async function rollback(
     const components: Record<string, { sha: string; tag: string }> = {};
     let from: string | undefined;
     for (const t of usable) {
-      const r = records.get(t.name)!.record;
+      const { record: r, commit } = records.get(t.name)!;
       if (components[t.parsed.component]) continue;
-      components[t.parsed.component] = { sha: r.git_sha, tag: t.name };
+      // The SHA comes from the tag object, never from its message: a hand-made tag whose
+      // message names another commit is refused rather than trusted either way.
+      if (r.git_sha !== commit)
+        throw new RolloutError(
+          'refused',
+          `Cannot roll back to ${t.name}: its message says git_sha ${r.git_sha.slice(0, 9)} but the tag points at ${commit.slice(0, 9)}, so the record does not agree with its object. Run \`atmos-deployments verify ${name}\` to see the whole trail.`,
+        );
+      if (
+        r.deployment !== name ||
+        r.target !== t.parsed.target ||
+        r.component !== t.parsed.component
+      )
+        throw new RolloutError(
+          'refused',
+          `Cannot roll back to ${t.name}: its message says it records ${r.deployment}/${r.target}/${r.component}, so the record does not agree with its name. Run \`atmos-deployments verify ${name}\` to see the whole trail.`,
+        );
+      components[t.parsed.component] = { sha: commit, tag: t.name };
       from ??= r.promoted_from;
     }
     return {
@@ -231,15 +249,18 @@ async function applyInput(
 ): Promise<ApplyResult> {
   const name = deploymentName(deployment);
   checkNames({ deployment: name });
+  checkMetadata(options.metadata);
   const progress = options.onProgress ?? (() => undefined);
   const remote = options.remote || undefined;
   if (remote) {
     progress(`→ Fetching deployment records from ${remote}`);
     await fetchRecords(store, name, remote);
   }
+  const policy = await loadPolicy(store, name, options.policy, remote);
   const snap = await readSnapshot(store, name);
   const input = await makeInput(snap);
-  const plan = await planFrom(store, deployment, input, snap);
+  const plan = await planFrom(store, policy.deployment, { ...input, repo: policy.repo }, snap);
+  plan.policySha = policy.sha;
   const willAsk = plan.requiresApproval && !plan.approved && !options.approve && !!options.confirm;
   if (options.dryRun || willAsk) await withCommitsAhead(store, plan);
   const isRollback = !!input.restore;
@@ -287,12 +308,7 @@ async function applyInput(
         `Rolling out ${name} to ${plan.target} requires approval, and no recorded approval matches this plan (${plan.promotedFrom ?? DIRECT_SOURCE} → ${plan.target}: ${describeComponents(plan)}).${problem} ${how}`,
       );
     }
-    approval = {
-      approved_by: options.approver || identity.email || identity.name,
-      approved_at: isoSeconds(options.now ?? new Date()),
-      approver_role: options.approverRole ?? '',
-      ...approvalBody(plan),
-    };
+    approval = newApproval(identity, options.approver, options.approverRole, options.now, plan);
     progress(`→ Recording approval as git note`);
     notesBefore = await gitCall(() => store.resolveCommit(notesRef(name)));
     await appendApproval(store, plan, approval);
@@ -339,6 +355,7 @@ async function applyInput(
       promoted_at: plan.promotedFrom ? isoSeconds(now) : undefined,
       metadata,
       rollback_of: c.rollbackOf,
+      policy_sha: policy.sha,
     };
     return { component: c, tag, record };
   });
@@ -454,6 +471,38 @@ function nextStatusIndex(
   return { index: { deployment: name, target, components }, object: specs[0].component.sha };
 }
 
+/**
+ * `--metadata` may not set what the tool writes from a recorded approval: a name typed there
+ * would read as an approval nobody gave (design section 11).
+ */
+function checkMetadata(metadata: Record<string, string> | undefined): void {
+  const reserved = reservedMetadataKeys(Object.keys(metadata ?? {}));
+  if (reserved.length)
+    throw new RolloutError(
+      'usage',
+      `--metadata ${reserved.join(', ')}: ${reserved.length > 1 ? 'these keys are' : 'this key is'} written only from a recorded approval (approve, --approve or the approval prompt), never typed in.`,
+    );
+}
+
+/** An approval recorded now by this git identity, naming who wrote it when that differs. */
+function newApproval(
+  identity: { name: string; email: string },
+  approver: string | undefined,
+  role: string | undefined,
+  now: Date | undefined,
+  plan: RolloutPlan,
+): Approval {
+  const self = identity.email || identity.name;
+  const approvedBy = approver || self;
+  return {
+    approved_by: approvedBy,
+    approved_at: isoSeconds(now ?? new Date()),
+    approver_role: role ?? '',
+    ...approvalBody(plan),
+    ...(approvedBy !== self ? { recorded_by: self } : {}),
+  };
+}
+
 function approvalBody(
   plan: RolloutPlan,
 ): Omit<Approval, 'approved_by' | 'approved_at' | 'approver_role'> {
@@ -524,20 +573,16 @@ export async function approve(
   checkNames({ deployment: name });
   const remote = options.remote || undefined;
   if (remote) await fetchRecords(store, name, remote);
+  const policy: Policy = await loadPolicy(store, name, options.policy, remote);
   const snap = await readSnapshot(store, name);
   const plan = await planFrom(
     store,
-    deployment,
+    policy.deployment,
     { target: options.target, promoteFrom: options.promoteFrom, components: options.components },
     snap,
   );
   const identity = await gitCall(() => store.identity());
-  const approval: Approval = {
-    approved_by: options.approver || identity.email || identity.name,
-    approved_at: isoSeconds(options.now ?? new Date()),
-    approver_role: options.role ?? '',
-    ...approvalBody(plan),
-  };
+  const approval = newApproval(identity, options.approver, options.role, options.now, plan);
   const ref = notesRef(name);
   const before = await gitCall(() => store.resolveCommit(ref));
   const commits = await appendApproval(store, plan, approval);

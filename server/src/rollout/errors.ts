@@ -20,12 +20,19 @@ export const EXIT_CODE: Record<RolloutErrorKind, 1 | 2 | 3> = {
   conflict: 1,
 };
 
+/**
+ * A refusal that a client can act on beyond showing the message: `uncommitted-policy` (the
+ * deployment file differs from the committed rules; an editor offers to open its changes).
+ */
+export type RolloutErrorReason = 'uncommitted-policy';
+
 export class RolloutError extends Error {
   constructor(
     readonly kind: RolloutErrorKind,
     message: string,
     /** git's own output or other detail worth showing with --verbose or in a log. */
     readonly detail?: string,
+    readonly reason?: RolloutErrorReason,
   ) {
     super(message);
   }

@@ -13,7 +13,8 @@
  *   history(store, deployment, options)       recorded rollouts, newest first
  *   rollback(store, deployment, options)      put a recorded SHA set back through the rules
  */
-export { RolloutError, EXIT_CODE, type RolloutErrorKind } from './errors';
+export { RolloutError, EXIT_CODE, type RolloutErrorKind, type RolloutErrorReason } from './errors';
+export { loadPolicy, remotePolicyRef, type Policy } from './policy';
 export { readDeployedState, history } from './snapshot';
 export { planRollout, findApproval, approvalScope } from './plan';
 export {

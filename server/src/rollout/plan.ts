@@ -6,6 +6,8 @@
 import {
   approvalMatches,
   approvalMismatch,
+  approvalSpentBy,
+  approvalStamp,
   checkPromotion,
   componentNames,
   notesRef,
@@ -14,10 +16,12 @@ import {
   type ApprovalScope,
   type Deployment,
 } from '../core';
-import type { GitStore } from '../git';
+import type { GitStore, RepoInfo } from '../git';
 import { RolloutError } from './errors';
 import { checkNames, deploymentName } from './names';
-import { fillIndex, gitCall, readSnapshot, type Snapshot } from './snapshot';
+import { loadPolicy } from './policy';
+import { checkSourceBacking, sourceTagsToRead } from './source-backing';
+import { fillIndex, gitCall, readRecords, readSnapshot, type Snapshot } from './snapshot';
 import {
   COMMITS_AHEAD_LIMIT,
   type PlannedComponent,
@@ -28,6 +32,8 @@ import {
 /** What a rollback adds to a plan: the exact SHA set to put back and where each came from. */
 export interface PlanInput extends RolloutOptions {
   restore?: { from?: string; components: Record<string, { sha: string; tag: string }> };
+  /** The repository as already described (loading the policy asks), to save a git process. */
+  repo?: RepoInfo;
 }
 
 /** The word used as `promoted_from` in the approval of a commit rolled onto a target directly. */
@@ -44,7 +50,18 @@ export async function planRollout(
 ): Promise<RolloutPlan> {
   const name = deploymentName(deployment);
   checkNames({ deployment: name });
-  const plan = await planFrom(store, deployment, options, await readSnapshot(store, name));
+  // A preview with a policy source follows the committed rules a write would, and says so
+  // (uncommitted changes) before anyone is asked to approve.
+  const policy = options.policy
+    ? await loadPolicy(store, name, options.policy, undefined)
+    : undefined;
+  const plan = await planFrom(
+    store,
+    policy?.deployment ?? deployment,
+    options,
+    await readSnapshot(store, name),
+  );
+  if (policy) plan.policySha = policy.sha;
   return withCommitsAhead(store, plan);
 }
 
@@ -117,7 +134,7 @@ export async function planFrom(
   } else {
     let sha: string | undefined;
     if (input.gitSha === undefined) {
-      const info = await gitCall(() => store.repoInfo());
+      const info = input.repo ?? (await gitCall(() => store.repoInfo()));
       if (!info.head)
         throw new RolloutError(
           'usage',
@@ -143,14 +160,29 @@ export async function planFrom(
     for (const c of names) planned.push({ component: c, sha });
   }
 
-  // One `cat-file --batch` checks that every commit is here and reads the target's status
-  // index, which the rollout rewrites (so a rollout costs no extra git process for it).
+  // One `cat-file --batch` checks that every commit is here, reads the target's status index
+  // (which the rollout rewrites) and the newest records of the source's components (which must
+  // back the refs the promotion copies), so a rollout costs no extra git process for them.
   const commits = [...new Set(planned.map((p) => p.sha))];
   const indexRef = snap.indexes.get(target);
+  const backing =
+    source !== undefined && !input.restore
+      ? sourceTagsToRead(
+          snap,
+          source,
+          planned.map((p) => p.component),
+        )
+      : undefined;
   const objects = await gitCall(() =>
-    store.readObjects(indexRef ? [...commits, indexRef.sha] : commits),
+    store.readObjects([
+      ...commits,
+      ...(indexRef ? [indexRef.sha] : []),
+      ...(backing?.first.map((t) => t.sha) ?? []),
+    ]),
   );
   if (indexRef) fillIndex(snap, name, target, objects.get(indexRef.sha)?.tag?.message);
+  if (backing && source !== undefined)
+    await checkSourceBacking(store, name, source, planned, backing, objects);
   const missingCommits = commits.filter((c) => objects.get(c)?.type !== 'commit');
   if (missingCommits.length) {
     const who = planned.find((p) => p.sha === missingCommits[0])!;
@@ -179,7 +211,7 @@ export async function planFrom(
     warnings,
   };
   if (plan.requiresApproval) {
-    const found = await findApproval(store, approvalScope(plan));
+    const found = await findApproval(store, approvalScope(plan), snap);
     plan.approved = !!found.approval;
     plan.approval = found.approval;
     plan.approvalProblem = found.problem;
@@ -219,17 +251,22 @@ export function approvalScope(plan: RolloutPlan): ApprovalScope {
 }
 
 /**
- * Looks for a recorded approval of exactly this plan in the notes on its commits. Lines that
- * are not valid approvals are ignored and reported as warnings; they never count.
+ * Looks for a recorded, unspent approval of exactly this plan in the notes on its commits.
+ * Approvals are single-use (design section 11): one that a rollout's tags already carry does
+ * not count again, so a rollback or a second rollout of the same SHAs needs a new one. Lines
+ * that are not valid approvals are ignored and reported as warnings; they never count.
  */
 export async function findApproval(
   store: GitStore,
   scope: ApprovalScope,
+  snapshot?: Snapshot,
 ): Promise<{ approval?: Approval; problem?: string; warnings: string[] }> {
   const commits = [...new Set(Object.values(scope.components))];
   const notes = await gitCall(() => store.readNotes(notesRef(scope.deployment), commits));
   const warnings: string[] = [];
   let problem: string | undefined;
+  const matching: Approval[] = [];
+  const seen = new Set<string>();
   for (const commit of commits) {
     const text = notes.get(commit);
     if (text === undefined) continue;
@@ -239,12 +276,33 @@ export async function findApproval(
         `Ignored an invalid approval note on ${commit.slice(0, 9)} (line ${bad.line}): ${bad.reason}.`,
       );
     for (const a of parsed.approvals) {
-      if (approvalMatches(a, scope)) return { approval: a, warnings };
-      if (a.deployment === scope.deployment && a.target === scope.target && !problem) {
+      if (approvalMatches(a, scope)) {
+        // The same approval sits on every commit of its plan; count it once.
+        const key = JSON.stringify([a.approved_by, a.approved_at]);
+        if (!seen.has(key)) matching.push(a);
+        seen.add(key);
+      } else if (a.deployment === scope.deployment && a.target === scope.target && !problem) {
         const why = approvalMismatch(a, scope);
         if (why) problem = `The approval by ${a.approved_by} does not count: ${why}.`;
       }
     }
   }
-  return { problem, warnings };
+  if (matching.length === 0) return { problem, warnings };
+  // Only rollouts tagged at or after the earliest matching approval can have spent one, so
+  // those records are the only ones read, in one `cat-file --batch`.
+  const snap = snapshot ?? (await readSnapshot(store, scope.deployment));
+  const earliest = matching
+    .map((a) => approvalStamp(a.approved_at) ?? '')
+    .reduce((a, b) => (a < b ? a : b));
+  const later = snap.tags.filter(
+    (t) => t.parsed.target === scope.target && t.parsed.timestamp >= earliest,
+  );
+  const records = [...(await readRecords(store, later)).values()].map((r) => r.record);
+  let spent: string | undefined;
+  for (const a of matching) {
+    const by = approvalSpentBy(a, records);
+    if (!by) return { approval: a, warnings };
+    spent ??= `The approval by ${a.approved_by} at ${a.approved_at} was already used by the rollout of ${by.timestamp}; an approval authorizes one rollout, so this one needs a new approval.`;
+  }
+  return { problem: spent ?? problem, warnings };
 }

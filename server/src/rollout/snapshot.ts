@@ -6,6 +6,8 @@
  */
 import {
   deploymentRefPrefix,
+  notesRef,
+  parseApprovalNote,
   newestTagPerComponent,
   parseDeploymentRef,
   parseStatusIndex,
@@ -17,6 +19,7 @@ import {
   type DeployedComponent,
   type DeployedState,
   type Deployment,
+  type Approval,
   type DeploymentRecord,
   type ParsedTagName,
   type StatusIndex,
@@ -290,10 +293,12 @@ export async function history(
   if (options.component) tags = tags.filter((t) => t.parsed.component === options.component);
   if (options.limit && options.limit > 0) tags = tags.slice(0, options.limit);
   const records = await readRecords(store, tags);
+  const approvals = await recordedApprovals(store, name, [...records.values()]);
   const entries: HistoryEntry[] = [];
   for (const t of tags) {
     const r = records.get(t.name)?.record;
     if (!r) continue;
+    const approval = r.metadata.approver ? approvals(r) : undefined;
     entries.push({
       tag: t.name,
       deployment: r.deployment,
@@ -307,11 +312,50 @@ export async function history(
       promotedFrom: r.promoted_from,
       promotedAt: r.promoted_at,
       rollbackOf: r.rollback_of,
-      approver: r.metadata.approver,
+      ...(approval
+        ? {
+            approver: approval.approved_by,
+            ...(approval.recorded_by ? { approvalRecordedBy: approval.recorded_by } : {}),
+          }
+        : r.metadata.approver
+          ? { unbackedApprover: r.metadata.approver }
+          : {}),
+      ...(r.policy_sha ? { policySha: r.policy_sha } : {}),
       metadata: r.metadata,
     });
   }
   return entries;
+}
+
+/**
+ * The recorded approval note behind each record's `metadata.approver`, looked up in one read of
+ * the notes on the records' commits. A tag's metadata alone proves nothing (anyone can write
+ * it), so history says "approved by" only where a note of the same approver, time, target and
+ * SHA exists.
+ */
+async function recordedApprovals(
+  store: GitStore,
+  deployment: string,
+  records: ReadTag[],
+): Promise<(r: DeploymentRecord) => Approval | undefined> {
+  const claiming = records.filter((r) => r.record.metadata.approver);
+  if (claiming.length === 0) return () => undefined;
+  const notes = await gitCall(() =>
+    store.readNotes(notesRef(deployment), [...new Set(claiming.map((r) => r.record.git_sha))]),
+  );
+  const byCommit = new Map<string, Approval[]>();
+  for (const [commit, text] of notes) byCommit.set(commit, parseApprovalNote(text).approvals);
+  return (r) =>
+    byCommit
+      .get(r.git_sha)
+      ?.find(
+        (a) =>
+          a.approved_by === r.metadata.approver &&
+          a.approved_at === r.metadata.approval_timestamp &&
+          a.deployment === r.deployment &&
+          a.target === r.target &&
+          a.components[r.component] === r.git_sha,
+      );
 }
 
 /** Runs a store call, turning git failures into rollout errors with exit codes. */

@@ -5,6 +5,19 @@
  */
 import type { Approval, DeployedState, RecordStatus } from '../core';
 
+/**
+ * The deployment file a write follows, as the caller holds it. The rules are read from the
+ * committed file at the policy revision; this copy must be that text (design section 11).
+ */
+export interface PolicySource {
+  /** Absolute path of the deployment file in the working tree. */
+  file: string;
+  /** The text the caller acts on: the file on disk (CLI) or the editor's buffer (server). */
+  text: string;
+  /** `--policy-rev` / `atmosDeployments.policyRev`; default HEAD, or the remote's default branch. */
+  rev?: string;
+}
+
 /** What to roll out. Names are checked with the core's `nameProblem` before git sees them. */
 export interface RolloutOptions {
   target: string;
@@ -18,6 +31,11 @@ export interface RolloutOptions {
   redeploy?: boolean;
   /** Time of the rollout; tests pin it, everyone else leaves it to the clock. */
   now?: Date;
+  /**
+   * The deployment file to read committed rules from. A plan without it uses the rules it is
+   * given (a preview); every write requires it.
+   */
+  policy?: PolicySource;
 }
 
 export interface PlannedComponent {
@@ -43,6 +61,8 @@ export interface RolloutPlan {
   approved: boolean;
   /** The matching approval, when there is one. */
   approval?: Approval;
+  /** The commit the rules were read from, when they came from committed config. */
+  policySha?: string;
   /** Why recorded approvals do not count, when there are some for this target. */
   approvalProblem?: string;
   /** The target already runs these SHAs. */
@@ -68,6 +88,8 @@ export interface PlanResult {
 
 /** What happens between planning and writing; all optional. */
 export interface ApplyOptions extends RolloutOptions {
+  /** Required for a write: the rules come from the committed file. */
+  policy: PolicySource;
   /** The user approved this plan (`--approve`, or the editor's modal): record the note. */
   approve?: boolean;
   /** `approved_by` for an approval recorded here; defaults to the git identity. */
@@ -117,6 +139,8 @@ export interface ApplyResult {
 }
 
 export interface ApproveOptions {
+  /** The rules come from the committed file, as for a rollout. */
+  policy: PolicySource;
   target: string;
   promoteFrom: string;
   components?: string[];
@@ -157,7 +181,17 @@ export interface HistoryEntry {
   promotedFrom?: string;
   promotedAt?: string;
   rollbackOf?: string;
+  /**
+   * Who approved, only when a recorded approval note backs the tag's `metadata.approver`
+   * (a name typed into metadata, or a note that does not match, never shows here).
+   */
   approver?: string;
+  /** The git identity that recorded that approval, when it is not the approver. */
+  approvalRecordedBy?: string;
+  /** The approver the tag names when no recorded approval backs it. */
+  unbackedApprover?: string;
+  /** The commit the rollout's rules were read from. */
+  policySha?: string;
   metadata: Record<string, string>;
 }
 

@@ -4,7 +4,14 @@ import { approve } from '../../rollout';
 import { EXIT } from '../errors';
 import type { Output } from '../output';
 import { commonOptions, type CommonOptions } from '../options';
-import { addRemoteOption, collect, openDeployment, remoteOption, service } from './rollout';
+import {
+  addPolicyRevOption,
+  addRemoteOption,
+  collect,
+  openDeployment,
+  remoteOption,
+  service,
+} from './rollout';
 
 export interface ApproveCliOptions extends CommonOptions {
   target: string;
@@ -13,6 +20,7 @@ export interface ApproveCliOptions extends CommonOptions {
   role?: string;
   approver?: string;
   remote?: string;
+  policyRev?: string;
 }
 
 export async function runApprove(
@@ -20,9 +28,10 @@ export async function runApprove(
   opts: ApproveCliOptions,
   output: Output,
 ): Promise<number> {
-  const { deployment, store } = openDeployment(name, opts);
+  const { deployment, store, policy } = openDeployment(name, opts);
   const result = await service(() =>
     approve(store, deployment, {
+      policy,
       target: opts.target,
       promoteFrom: opts.promoteFrom,
       components: opts.component,
@@ -42,18 +51,20 @@ export function registerApprove(
   setExit: (code: number) => void,
 ): void {
   commonOptions(
-    addRemoteOption(
-      program
-        .command('approve')
-        .description(
-          'Record an approval (a git note under refs/notes/atmos/<deployment>/approvals) for the current plan of a promotion, bound to its deployment, target, source and component SHAs, for a rollout run later or elsewhere.',
-        )
-        .argument('<deployment>', 'deployment name')
-        .requiredOption('--target <target>', 'target the promotion goes to')
-        .requiredOption('--promote-from <source>', 'target the promotion comes from')
-        .option('--component <name>', 'limit to this component (repeatable)', collect)
-        .option('--role <role>', 'approver_role, such as ops-lead')
-        .option('--approver <who>', 'approved_by (default: the git identity email)'),
+    addPolicyRevOption(
+      addRemoteOption(
+        program
+          .command('approve')
+          .description(
+            'Record an approval (a git note under refs/notes/atmos/<deployment>/approvals) for the current plan of a promotion, bound to its deployment, target, source and component SHAs, for a rollout run later or elsewhere.',
+          )
+          .argument('<deployment>', 'deployment name')
+          .requiredOption('--target <target>', 'target the promotion goes to')
+          .requiredOption('--promote-from <source>', 'target the promotion comes from')
+          .option('--component <name>', 'limit to this component (repeatable)', collect)
+          .option('--role <role>', 'approver_role, such as ops-lead')
+          .option('--approver <who>', 'approved_by (default: the git identity email)'),
+      ),
     ),
   ).action(async (name: string, opts) => setExit(await runApprove(name, opts, output)));
 }

@@ -52,7 +52,12 @@ export async function runHistory(
     if (e.promotedFrom) parts.push(`from ${e.promotedFrom}`);
     if (e.rollbackOf) parts.push(`rollback of ${e.rollbackOf}`);
     if (e.deployedBy) parts.push(`by ${e.deployedBy}`);
-    if (e.approver) parts.push(`approved by ${e.approver}`);
+    if (e.approver)
+      parts.push(
+        `approved by ${e.approver}${e.approvalRecordedBy ? ` (recorded by ${e.approvalRecordedBy})` : ''}`,
+      );
+    else if (e.unbackedApprover)
+      parts.push(`names approver ${e.unbackedApprover}, but no recorded approval backs it`);
     output.out(parts.join('  '));
   }
   return EXIT.ok;

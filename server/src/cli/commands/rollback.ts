@@ -17,9 +17,9 @@ export async function runRollback(
   opts: ApplyCliOptions & { to: string },
   output: Output,
 ): Promise<number> {
-  const { deployment, store } = openDeployment(name, opts);
+  const { deployment, store, policy } = openDeployment(name, opts);
   const result = await service(() =>
-    rollback(store, deployment, { ...applyOptions(opts, output), to: opts.to }),
+    rollback(store, deployment, { ...applyOptions(opts, output, policy), to: opts.to }),
   );
   return printApplyResult(result, opts, output);
 }

@@ -5,6 +5,7 @@
  * the mapping from rollout errors to exit codes.
  */
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { invalidNameMessage, nameProblem, validateFile, type Deployment } from '../../core';
@@ -15,6 +16,7 @@ import {
   type ApplyResult,
   type GitStore,
   type PlannedComponent,
+  type PolicySource,
   type RolloutPlan,
 } from '../../rollout';
 import { CliError, EXIT, jsonError } from '../errors';
@@ -25,6 +27,8 @@ import { findDeployment, loadWorkspace } from '../workspace';
 export interface GitCommandContext {
   deployment: Deployment;
   store: GitStore;
+  /** The file as read from disk; writes read their rules from its committed copy. */
+  policy: PolicySource;
 }
 
 /**
@@ -32,7 +36,10 @@ export interface GitCommandContext {
  * anything else, and a deployment file with errors is refused: its names may not be safe for
  * git, and its rules may not mean what they say.
  */
-export function openDeployment(name: string, opts: CommonOptions): GitCommandContext {
+export function openDeployment(
+  name: string,
+  opts: CommonOptions & { policyRev?: string },
+): GitCommandContext {
   const why = nameProblem('deployment', name);
   if (why) throw new CliError(invalidNameMessage('deployment', name, why), EXIT.usage);
   const ws = loadWorkspace(opts.cwd, opts.limits);
@@ -51,7 +58,11 @@ export function openDeployment(name: string, opts: CommonOptions): GitCommandCon
       EXIT.refused,
     );
   }
-  return { deployment: file.deployment!, store: openGitStore(opts.cwd) };
+  return {
+    deployment: file.deployment!,
+    store: openGitStore(opts.cwd),
+    policy: { file: path.resolve(opts.cwd, file.file), text: file.text, rev: opts.policyRev },
+  };
 }
 
 /** Runs a service call; its RolloutError becomes a CLI error with the documented exit code. */
@@ -74,6 +85,14 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** `--remote` or, when absent, the `ATMOS_DEPLOYMENTS_REMOTE` variable. */
 export function remoteOption(opts: { remote?: string }): string | undefined {
   return opts.remote || process.env.ATMOS_DEPLOYMENTS_REMOTE || undefined;
+}
+
+/** `--policy-rev`, for the commands that write records and so follow committed rules. */
+export function addPolicyRevOption(cmd: Command): Command {
+  return cmd.option(
+    '--policy-rev <rev>',
+    "commit whose deployment file holds the rules to follow (default: HEAD; with --remote, the remote's default branch)",
+  );
 }
 
 export function addRemoteOption(cmd: Command, reads = false): Command {
@@ -146,13 +165,15 @@ export interface ApplyCliOptions extends CommonOptions {
   redeploy?: boolean;
   approver?: string;
   role?: string;
+  policyRev?: string;
 }
 
 /** The options rollout and rollback share, turned into service options. */
-export function applyOptions(opts: ApplyCliOptions, output: Output) {
+export function applyOptions(opts: ApplyCliOptions, output: Output, policy: PolicySource) {
   const json = opts.format === 'json';
   const interactive = !!process.stdin.isTTY && !json;
   return {
+    policy,
     target: opts.target,
     components: opts.component,
     buildId: opts.buildId,
@@ -192,26 +213,32 @@ export function printApplyResult(result: ApplyResult, opts: CommonOptions, outpu
 
 /** Options shared by rollout and rollback, in the order `--help` lists them. */
 export function applyFlags(cmd: Command): Command {
-  return addRemoteOption(
-    cmd
-      .option('--component <name>', 'limit to this component (repeatable)', collect)
-      .option('--build-id <id>', 'build identifier recorded in each tag')
-      .option('--metadata <key=value>', 'extra metadata recorded in each tag (repeatable)', collect)
-      .option(
-        '--exec <command>',
-        'deploy command run per component through the shell, with ATMOS_DEPLOYMENT, ATMOS_TARGET, ATMOS_COMPONENT and ATMOS_GIT_SHA set; a failure records status failed and leaves that ref',
-      )
-      .option('--dry-run', 'print the plan and write nothing')
-      .option(
-        '--approve',
-        'approve the plan now (records the approval note) when the target requires approval',
-      )
-      .option(
-        '--approver <who>',
-        'approved_by for an approval recorded here (default: git identity)',
-      )
-      .option('--role <role>', 'approver_role for an approval recorded here')
-      .option('--redeploy', 'record the rollout even when the target already runs these SHAs'),
+  return addPolicyRevOption(
+    addRemoteOption(
+      cmd
+        .option('--component <name>', 'limit to this component (repeatable)', collect)
+        .option('--build-id <id>', 'build identifier recorded in each tag')
+        .option(
+          '--metadata <key=value>',
+          'extra metadata recorded in each tag (repeatable)',
+          collect,
+        )
+        .option(
+          '--exec <command>',
+          'deploy command run per component through the shell, with ATMOS_DEPLOYMENT, ATMOS_TARGET, ATMOS_COMPONENT and ATMOS_GIT_SHA set; a failure records status failed and leaves that ref',
+        )
+        .option('--dry-run', 'print the plan and write nothing')
+        .option(
+          '--approve',
+          'approve the plan now (records the approval note) when the target requires approval',
+        )
+        .option(
+          '--approver <who>',
+          'approved_by for an approval recorded here (default: git identity)',
+        )
+        .option('--role <role>', 'approver_role for an approval recorded here')
+        .option('--redeploy', 'record the rollout even when the target already runs these SHAs'),
+    ),
   );
 }
 
@@ -220,10 +247,10 @@ export async function runRollout(
   opts: ApplyCliOptions & { promoteFrom?: string; gitSha?: string },
   output: Output,
 ): Promise<number> {
-  const { deployment, store } = openDeployment(name, opts);
+  const { deployment, store, policy } = openDeployment(name, opts);
   const result = await service(() =>
     applyRollout(store, deployment, {
-      ...applyOptions(opts, output),
+      ...applyOptions(opts, output, policy),
       promoteFrom: opts.promoteFrom,
       gitSha: opts.gitSha,
     }),

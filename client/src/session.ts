@@ -19,6 +19,8 @@ export class RequestFailed extends Error {
     message: string,
     readonly method: string,
     readonly notImplemented = false,
+    /** The JSON-RPC error's `data` (RolloutErrorData for the rollout requests), when any. */
+    readonly data?: unknown,
   ) {
     super(message);
   }
@@ -69,7 +71,12 @@ export class Session implements vscode.Disposable {
       }
       const text = err instanceof Error ? err.message : String(err);
       this.log.error(`${method} failed: ${text}`);
-      throw new RequestFailed(text, method);
+      throw new RequestFailed(
+        text,
+        method,
+        false,
+        err instanceof ResponseError ? err.data : undefined,
+      );
     }
   }
 

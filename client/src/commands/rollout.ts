@@ -14,11 +14,13 @@ import {
   type ApplyResult,
   type ApproveResult,
   type HistoryEntry,
+  type RolloutErrorData,
   type RolloutParams,
   type RolloutPlan,
 } from '../../../server/src/protocol/requests';
 import { askApproval } from '../approval';
 import { errorText } from '../log';
+import { RequestFailed } from '../session';
 import { shortSha } from '../tree/promotionsTree';
 import type { CommandContext } from './context';
 import { pickDeployment, pickSource, pickTarget, type CommandArgs } from './pick';
@@ -38,7 +40,7 @@ async function planAndApply(
     }
     plan = res.plan;
   } catch (err) {
-    void showFailure(ctx, errorText(err));
+    void showFailure(ctx, errorText(err), err);
     return { ok: false, tags: [], message: errorText(err) };
   }
   if (plan.nothingToDo) {
@@ -55,6 +57,7 @@ async function planAndApply(
     void vscode.window.showInformationMessage('Cancelled: nothing was written.');
     return undefined;
   }
+  let failure: unknown;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title, cancellable: false },
     async (progress) => {
@@ -65,11 +68,12 @@ async function planAndApply(
           approve: needsApproval,
         });
       } catch (err) {
+        failure = err;
         return { ok: false, tags: [], message: errorText(err) } satisfies ApplyResult;
       }
     },
   );
-  report(ctx, title, result, { deployment: params.deployment, target: params.target });
+  report(ctx, title, result, { deployment: params.deployment, target: params.target }, failure);
   return result;
 }
 
@@ -83,6 +87,7 @@ function report(
   title: string,
   result: ApplyResult,
   where: { deployment: string; target: string },
+  failure?: unknown,
 ): void {
   if (result.ok) {
     ctx.log.info(`${title}: ${result.message} ${result.tags.join(' ')}`);
@@ -97,15 +102,45 @@ function report(
           : undefined,
       );
   } else {
-    void showFailure(ctx, result.message);
+    void showFailure(ctx, result.message, failure);
   }
   ctx.refresh();
 }
 
-async function showFailure(ctx: CommandContext, reason: string): Promise<void> {
+/** The deployment file whose uncommitted changes the server refused to follow, if that was it. */
+export function uncommittedPolicyFile(err: unknown): vscode.Uri | undefined {
+  if (!(err instanceof RequestFailed)) return undefined;
+  const data = err.data as Partial<RolloutErrorData> | undefined;
+  if (data?.reason !== 'uncommitted-policy' || typeof data.uri !== 'string') return undefined;
+  try {
+    return vscode.Uri.parse(data.uri, true);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Shows why a command failed. When the rules were refused because the deployment file differs
+ * from the committed one, the notification offers to open the file's changes (VS Code's git
+ * diff, or the file itself where the git extension is off), since committing them is the fix.
+ */
+async function showFailure(ctx: CommandContext, reason: string, err?: unknown): Promise<void> {
   ctx.log.error(reason);
-  const choice = await vscode.window.showErrorMessage(`Atmos Deployments: ${reason}`, 'Open Log');
+  const file = uncommittedPolicyFile(err);
+  const openChanges = 'Open Changes';
+  const choice = await vscode.window.showErrorMessage(
+    `Atmos Deployments: ${reason}`,
+    ...(file ? [openChanges] : []),
+    'Open Log',
+  );
   if (choice === 'Open Log') ctx.log.show();
+  if (choice === openChanges && file) {
+    try {
+      await vscode.commands.executeCommand('git.openChange', file);
+    } catch {
+      await vscode.window.showTextDocument(file);
+    }
+  }
 }
 
 export async function promote(
@@ -212,7 +247,7 @@ export async function approve(
     ctx.refresh();
     return done;
   } catch (err) {
-    void showFailure(ctx, errorText(err));
+    void showFailure(ctx, errorText(err), err);
     return undefined;
   }
 }
@@ -296,6 +331,7 @@ export async function rollBack(
     return undefined;
   }
   const title = `Rolling back ${deployment.name}/${target.name} to ${rollbackTo}`;
+  let failure: unknown;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title },
     async () => {
@@ -307,10 +343,11 @@ export async function rollBack(
           approve: target.requiresApproval,
         });
       } catch (err) {
+        failure = err;
         return { ok: false, tags: [], message: errorText(err) } satisfies ApplyResult;
       }
     },
   );
-  report(ctx, title, result, { deployment: deployment.name, target: target.name });
+  report(ctx, title, result, { deployment: deployment.name, target: target.name }, failure);
   return result;
 }

@@ -182,6 +182,13 @@ describe('record-backed sources: a ref written with plain git is not a deploymen
       /staging\/api points at [0-9a-f]{9} but no deployment record backs it \(no deployment tag records it\)/,
     );
     assert.deepEqual(prodRefs(dir), {});
+    // promotion-status says the same instead of offering the edge as ready.
+    const status = cli(dir, ['promotion-status', D]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(
+      status.stdout,
+      /staging → prod \(blocked: staging\/api points at [0-9a-f]{9} but no deployment record backs it\)\n {2}api: [0-9a-f]{9} \(no deployment record\)/,
+    );
   });
 
   it('a hand-made newest tag whose message names another SHA does not back the ref', () => {

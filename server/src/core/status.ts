@@ -13,6 +13,11 @@ export interface DeployedComponent {
   deployedBy?: string;
   tag?: string;
   promotedFrom?: string;
+  /**
+   * True when no deployment record (tag) backs this ref: it was written with plain git. A
+   * promotion from it is refused (design section 11), so an edge from it is blocked.
+   */
+  unrecorded?: boolean;
 }
 
 /** target → component → what is deployed there now. */
@@ -57,11 +62,15 @@ export function edgeStatus(
     targetSha: target[component]?.sha,
   }));
   const deployedInSource = changes.filter((c) => c.sourceSha);
+  const unrecorded = deployedInSource.find((c) => source[c.component]?.unrecorded);
   let s: EdgeState;
   let why: string | undefined;
   if (deployedInSource.length === 0) {
     s = 'blocked';
     why = `nothing deployed in ${from}`;
+  } else if (unrecorded) {
+    s = 'blocked';
+    why = `${from}/${unrecorded.component} points at ${unrecorded.sourceSha!.slice(0, 9)} but no deployment record backs it`;
   } else if (deployedInSource.every((c) => c.sourceSha === c.targetSha)) {
     s = 'up to date';
   } else {

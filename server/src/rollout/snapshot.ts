@@ -218,9 +218,12 @@ export async function readDeployedState(
       candidates.push({ name: e.ref.slice('refs/tags/'.length), sha: e.sha, parsed });
   }
   candidates.sort(compareTags);
-  for (const [key, hit] of await newestRecords(store, candidates, open)) {
+  const found = await newestRecords(store, candidates, open);
+  for (const [key, sha] of open) {
     const [target, component] = key.split('\u0000');
-    state[target][component] = fromRecord(open.get(key)!, hit);
+    const hit = found.get(key);
+    // A ref no record backs was written with plain git; status blocks promotions from it.
+    state[target][component] = hit ? fromRecord(sha, hit) : { sha, unrecorded: true };
   }
   return state;
 }

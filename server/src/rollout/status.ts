@@ -16,6 +16,8 @@ export interface StatusComponent {
   age: string;
   deployedBy?: string;
   tag?: string;
+  /** No deployment record backs the ref (written with plain git). */
+  unrecorded?: boolean;
 }
 
 export interface StatusEdge extends EdgeStatus {
@@ -50,6 +52,7 @@ export async function readPromotionStatus(
           age: formatAge(d?.deployedAt, now),
           deployedBy: d?.deployedBy,
           tag: d?.tag,
+          ...(d?.unrecorded ? { unrecorded: true } : {}),
         };
       }),
   }));
@@ -67,7 +70,9 @@ export function formatStatusText(report: StatusReport): string {
     const state = e.state === 'blocked' && e.why ? `blocked: ${e.why}` : e.label;
     lines.push('', `${e.from} → ${e.to} (${state})`);
     for (const c of e.source)
-      lines.push(`  ${c.component}: ${c.sha.slice(0, 9)} (deployed ${c.age})`);
+      lines.push(
+        `  ${c.component}: ${c.sha.slice(0, 9)} (${c.unrecorded ? 'no deployment record' : `deployed ${c.age}`})`,
+      );
   }
   return lines.join('\n');
 }

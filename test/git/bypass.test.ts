@@ -407,3 +407,21 @@ describe('approvals: single-use, and never typed in', () => {
     assert.ok(fsckClean(dir));
   });
 });
+
+describe('damaged or hand-made records never break the readers', () => {
+  it('history and promotion-status read past a garbage message, a tag of a blob and a lightweight tag', () => {
+    const { dir, sha } = promoted();
+    const blob = git(dir, ['hash-object', '-w', '--stdin'], undefined, 'not a commit\n').trim();
+    handTag(dir, `atmos/deployments/${D}/staging/api/2031-01-01T00-00-00Z`, sha, 'garbage\n\0\n');
+    handTag(dir, `atmos/deployments/${D}/staging/worker/2031-01-01T00-00-00Z`, blob, record({}));
+    git(dir, ['tag', `atmos/deployments/${D}/staging/database/2031-01-01T00-00-00Z`, sha]);
+    const h = cli(dir, ['history', D, '--format', 'json']);
+    assert.equal(h.code, 0, h.stderr);
+    const entries = JSON.parse(h.stdout).entries as Array<{ target: string }>;
+    // The six records the tool wrote are all still listed.
+    assert.equal(entries.length, 6);
+    const s = cli(dir, ['promotion-status', D]);
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stdout, /staging → prod \(ready, requires approval\)/);
+  });
+});

@@ -650,15 +650,15 @@ describe('invalid-name', () => {
     );
     assert.equal(
       problems[0].message,
-      "Invalid deployment name 'a b': it contains a space. Names become git refs; use letters, digits, '-', '_' and '.'.",
+      "Invalid deployment name 'a b': it contains a space. Names become git refs; use ASCII letters, digits, '-', '_' and '.'.",
     );
     assert.equal(
       problems[1].message,
-      "Invalid component name '-rm': it starts with '-', which a command line would read as an option. Names become git refs; use letters, digits, '-', '_' and '.' (and '/' between parts).",
+      "Invalid component name '-rm': it starts with '-', which a command line would read as an option. Names become git refs; use ASCII letters, digits, '-', '_' and '.' (and '/' between parts).",
     );
     assert.equal(
       problems[2].message,
-      "Invalid target name 'a..b': it contains '..'. Names become git refs; use letters, digits, '-', '_' and '.'.",
+      "Invalid target name 'a..b': it contains '..'. Names become git refs; use ASCII letters, digits, '-', '_' and '.'.",
     );
     for (const p of problems) assert.equal(p.severity, 'error');
   });

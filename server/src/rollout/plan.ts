@@ -71,13 +71,21 @@ export async function planFrom(
   if (input.promoteFrom !== undefined && input.gitSha !== undefined)
     throw new RolloutError('usage', 'Use either --promote-from or --git-sha, not both.');
   // Names first: `prоd` with a Cyrillic `о` must be refused as the look-alike it is, with the
-  // character named, not reported as one more unknown target.
-  checkNames({ deployment: name, targets: [target, source], components: input.components });
+  // character named, not reported as one more unknown target. A source of the form
+  // `other-deployment/target` is left to the promotion rule, whose message for it is the spec's
+  // (`Cannot promote across deployments`).
+  const crossDeployment = source?.includes('/') ?? false;
+  checkNames({
+    deployment: name,
+    targets: [target, crossDeployment ? undefined : source],
+    components: input.components,
+  });
   const decision = checkPromotion(deployment, target, source);
   if (!decision.ok) {
     const usage = decision.reason === 'unknown-target' || decision.reason === 'unknown-source';
     throw new RolloutError(usage ? 'usage' : 'refused', decision.message);
   }
+  checkNames({ deployment: name, targets: [target, source], components: input.components });
   const declared = componentNames(deployment);
   const requested = input.components?.length ? [...new Set(input.components)] : undefined;
   if (requested && declared.length) {

@@ -424,6 +424,17 @@ describe('schema: promotion keys are safety keys (design section 11)', () => {
     );
   });
 
+  test('an unknown key inside promotion is shown through displayName too', () => {
+    const [p] = withCode(
+      check(
+        'deployment:\n  name: x\n  targets:\n    prod:\n      promotion:\n        "gate\\u202E": x\n',
+      ),
+      'schema',
+    );
+    assert.ok(!p.message.includes('\u202E'), p.message);
+    assert.match(p.message, /^Unknown key 'gate\\u202E' in target 'prod' \(promotion\)/);
+  });
+
   test('approvers and min_approvals are known under promotion, with their types', () => {
     const problems = expectAt(
       'schema',

@@ -114,7 +114,7 @@ function where(path: string[]): string {
   if (path.length === 0) return 'the top level';
   if (path[0] === 'deployment' && path[1] === 'targets' && path.length >= 3) {
     const rest = path.slice(3);
-    return `target '${path[2]}'${rest.length ? ` (${rest.join('.')})` : ''}`;
+    return `target '${displayName(path[2])}'${rest.length ? ` (${rest.map(displayName).join('.')})` : ''}`;
   }
   return path.join('.');
 }
@@ -163,7 +163,7 @@ function toFinding(file: DeploymentFile, err: ErrorObject): SchemaFinding | unde
         return {
           kind: 'schema',
           range,
-          message: `Unknown key '${extra}' in target '${t}' (promotion): ${does} Known keys: ${known.join(', ')}.`,
+          message: `Unknown key '${displayName(extra)}' in target '${t}' (promotion): ${does} Known keys: ${known.join(', ')}.`,
           data: guess ? { key: extra, suggestion: guess } : { key: extra },
         };
       }
@@ -177,12 +177,12 @@ function toFinding(file: DeploymentFile, err: ErrorObject): SchemaFinding | unde
         return {
           kind: 'schema',
           range,
-          message: `Unknown key '${extra}' in target '${t}'. Did you mean '${promotionGuess}'? It belongs under 'promotion:'; here it does nothing, so ${targetConsequence(promotionGuess, t, target)}.`,
+          message: `Unknown key '${displayName(extra)}' in target '${t}'. Did you mean '${promotionGuess}'? It belongs under 'promotion:'; here it does nothing, so ${targetConsequence(promotionGuess, t, target)}.`,
           data: { key: extra, suggestion: promotionGuess },
         };
       }
       const message =
-        `Unknown key '${extra}' in ${where(path)}.` +
+        `Unknown key '${displayName(extra)}' in ${where(path)}.` +
         (guess ? ` Did you mean '${guess}'?` : '') +
         (known.length ? ` Known keys: ${known.join(', ')}.` : '');
       return {

@@ -208,6 +208,17 @@ describe('code actions', () => {
     );
   });
 
+  test("the move keeps a trailing comment and the file's CRLF line breaks", async () => {
+    const text = `deployment:\r\n  name: x\r\n  targets:\r\n    staging: {}\r\n    prod:\r\n      promotion:\r\n        from: staging\r\n      requires_approval: true  # CAB sign-off\r\n`;
+    const { uri, actions } = await schemaFixes(text, 7);
+    const r = await apply(uri, actions[0]);
+    assert.deepEqual(r.diags, []);
+    assert.equal(
+      r.text.replace(/name: x\d+/, 'name: x'),
+      `deployment:\r\n  name: x\r\n  targets:\r\n    staging: {}\r\n    prod:\r\n      promotion:\r\n        requires_approval: true  # CAB sign-off\r\n        from: staging\r\n`,
+    );
+  });
+
   test('flow style: into an existing promotion mapping, or a new one', async () => {
     const text = `deployment:\n  name: x\n  targets:\n    staging: {}\n    prod: {promotion: {from: staging}, requires_approval: true}\n    qa: {from: staging}\n`;
     const a = await schemaFixes(text, 4);

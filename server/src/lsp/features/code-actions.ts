@@ -197,6 +197,10 @@ function moveToPromotion(
   const v = (pair.value as Node | null)?.range;
   const end = trimmedEnd(text, k[0], Math.max(k[1], v?.[1] ?? k[1]));
   const pairText = text.slice(k[0], end);
+  // A comment after the value (`requires_approval: true  # CAB sign-off`) moves with it, since
+  // the removal takes its whole line; and new lines use the file's own line break.
+  const comment = /^[ \t]+#[^\r\n]*/.exec(text.slice(end))?.[0] ?? '';
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const flowValue = (): string => {
     const value = (pair.value as Node | null)?.toJSON?.() ?? null;
     return `${key}: ${JSON.stringify(value)}`;
@@ -207,7 +211,7 @@ function moveToPromotion(
     if (targetMap.flow) return [edit(file, k[0], end, `promotion: {${flowValue()}}`)];
     const column = k[0] - lineStart(text, k[0]);
     const inner = ' '.repeat(column + 2);
-    return [edit(file, k[0], end, `promotion:\n${inner}${reindent(pairText, 2)}`)];
+    return [edit(file, k[0], end, `promotion:${eol}${inner}${reindent(pairText, 2)}`)];
   }
   const promotion = promotionPair.value;
   if (!isMap(promotion)) return undefined;
@@ -229,7 +233,12 @@ function moveToPromotion(
   const at = lineStart(text, first[0]);
   return [
     removal,
-    edit(file, at, at, `${' '.repeat(column)}${reindent(pairText, column - oldColumn)}\n`),
+    edit(
+      file,
+      at,
+      at,
+      `${' '.repeat(column)}${reindent(pairText, column - oldColumn)}${comment}${eol}`,
+    ),
   ];
 }
 

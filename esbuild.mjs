@@ -3,11 +3,14 @@
 import * as esbuild from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeValidator } from './scripts/gen-schema-validator.mjs';
+import { writeUnicodeNames } from './scripts/gen-unicode-names.mjs';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 // The schema's validator is generated code; rewrite it when the schema changed.
 writeValidator();
+// So is the table of Unicode names the invalid-name messages use.
+await writeUnicodeNames();
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');

@@ -16,6 +16,7 @@ export default tseslint.config(
       '.demo/**',
       'test/fixtures/**',
       'server/src/core/schema-validator.generated.js',
+      'server/src/core/unicode-names.generated.js',
     ],
   },
   js.configs.recommended,

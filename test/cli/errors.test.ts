@@ -208,3 +208,33 @@ describe('flag typos and missing required flags', () => {
     }
   });
 });
+
+describe('look-alike names on the command line', () => {
+  const repo = makeRepo();
+  const D = 'payment-service';
+
+  it('--target prоd (Cyrillic о) is refused with the invalid-name message, exit 2', () => {
+    const expected =
+      "Invalid target name 'pr\u043Ed': it contains U+043E CYRILLIC SMALL LETTER O, which is not ASCII. Names become git refs; use ASCII letters, digits, '-', '_' and '.'.";
+    for (const args of [
+      ['rollout', D, '--target', 'pr\u043Ed', '--promote-from', 'staging'],
+      ['rollout', D, '--target', 'pr\u043Ed', '--git-sha', 'HEAD'],
+      ['approve', D, '--target', 'pr\u043Ed', '--promote-from', 'staging'],
+    ]) {
+      const r = cli(repo, args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(stderrMessage(r), expected, args.join(' '));
+      const json = assertJsonError(cli(repo, [...args, '--format', 'json']), 'usage', 2);
+      assert.equal(json.error.message, expected);
+    }
+  });
+
+  it('--promote-from stagіng (Ukrainian і) is refused the same way', () => {
+    const r = cli(repo, ['rollout', D, '--target', 'prod', '--promote-from', 'stag\u0456ng']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      stderrMessage(r),
+      /^Invalid target name 'stag\u0456ng': it contains U\+0456 CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I, which is not ASCII\./,
+    );
+  });
+});

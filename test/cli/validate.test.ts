@@ -79,6 +79,34 @@ describe('validate', () => {
     assert.equal(warn.stdout.trim().split('\n').length, 2);
   });
 
+  it('exits 1 when a promotion key is misplaced or misspelt, or a name is a look-alike', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'atmos-cli-'));
+    mkdirSync(path.join(dir, 'deployments'));
+    const files: Record<string, string> = {
+      // Before: an unknown-key warning, exit 0, and prod deployed without approval.
+      'misplaced.yaml':
+        'deployment:\n  name: misplaced\n  targets:\n    staging: {}\n    prod:\n      requires_approval: true\n',
+      'typo.yaml':
+        'deployment:\n  name: typo\n  targets:\n    staging: {}\n    prod:\n      promotion:\n        from: staging\n        requires_aproval: true\n',
+      'lookalike.yaml':
+        'deployment:\n  name: lookalike\n  targets:\n    prod: {}\n    pr\u043Ed: {}\n    Prod: {}\n',
+    };
+    for (const [name, text] of Object.entries(files))
+      writeFileSync(path.join(dir, 'deployments', name), text);
+    for (const name of Object.keys(files)) {
+      const r = runCli(['validate', `deployments/${name}`], dir);
+      assert.equal(r.code, 1, `${name}: ${r.stdout}${r.stderr}`);
+    }
+    const r = runCli(['validate'], dir);
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      "deployments/lookalike.yaml:5:5: error invalid-name Invalid target name 'pr\u043Ed': it contains U+043E CYRILLIC SMALL LETTER O, which is not ASCII. Names become git refs; use ASCII letters, digits, '-', '_' and '.'.",
+      "deployments/lookalike.yaml:6:5: error invalid-name Invalid target name 'Prod': it differs from target 'prod' only by case, and 'prod' and 'Prod' are one ref file on macOS and Windows. Rename one of them.",
+      "deployments/misplaced.yaml:6:7: error schema 'requires_approval' belongs under 'promotion:'; here it does nothing, so prod needs no approval.",
+      "deployments/typo.yaml:8:9: error schema Unknown key 'requires_aproval' in target 'prod' (promotion): it does nothing, so prod needs no approval. Did you mean 'requires_approval'? Known keys: from, allowed_from, requires_approval, approval_method, approvers, min_approvals.",
+    ]);
+  });
+
   it('writes SARIF 2.1.0 with one result per problem', () => {
     const r = runCli(['validate', '--format', 'sarif', 'deployments/cycle.yaml'], broken);
     assert.equal(r.code, 1);

@@ -129,11 +129,19 @@ describe('code actions', () => {
   });
 
   test('unknown-key with a suggestion: rename the key', async () => {
-    const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    prod:\n      promotion:\n        form: dev\n`;
+    // Inside promotion: an unknown key is a schema error now (its test is below); outside it,
+    // an unknown key stays a warning with the same rename.
+    const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    prod:\n      lables:\n        tier: prod\n`;
     const { uri, actions } = await fixes(text, 'unknown-key');
-    assert.equal(actions[0].title, "Rename key 'form' to 'from'");
+    assert.equal(actions[0].title, "Rename key 'lables' to 'labels'");
     const r = await apply(uri, actions[0]);
     assert.deepEqual(r.diags, []);
+  });
+
+  test('no rename when the mapping holds the suggested key already', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    prod:\n      labels: {}\n      lables:\n        tier: prod\n`;
+    const { actions } = await fixes(text, 'unknown-key');
+    assert.deepEqual(actions, []);
   });
 
   test('no fixes outside problems, none when only other kinds are asked for', async () => {
@@ -151,5 +159,103 @@ describe('code actions', () => {
       context: { diagnostics: [diag], only: ['refactor'] },
     });
     assert.deepEqual(refactors, []);
+  });
+
+  /** Opens the text and returns the fixes offered at the schema error on line `line` (0-based). */
+  async function schemaFixes(text: string, line: number) {
+    const uri = await h.open(`deployments/fix${n}.yaml`, text.replace('name: x', `name: x${n++}`));
+    const diags = await h.diagnostics(uri, (d) =>
+      d.some((x) => x.code === 'schema' && x.range.start.line === line),
+    );
+    const diag = diags.find((d) => d.code === 'schema' && d.range.start.line === line)!;
+    assert.equal(diag.severity, 1, 'a misplaced or unknown promotion key is an error');
+    const actions = await h.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: diag.range,
+      context: { diagnostics: [diag] },
+    });
+    return { uri, diag, actions: actions.filter((a) => a.diagnostics?.[0]?.code === 'schema') };
+  }
+
+  test('a promotion key directly under a target moves into a new promotion:', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    staging: {}\n    prod:\n      requires_approval: true\n      labels:\n        tier: prod\n`;
+    const { uri, diag, actions } = await schemaFixes(text, 5);
+    assert.equal(
+      diag.message,
+      "'requires_approval' belongs under 'promotion:'; here it does nothing, so prod needs no approval.",
+    );
+    assert.deepEqual(
+      actions.map((a) => [a.title, a.kind, a.isPreferred]),
+      [["Move 'requires_approval' under prod's 'promotion:'", 'quickfix', true]],
+    );
+    const r = await apply(uri, actions[0]);
+    assert.deepEqual(r.diags, []);
+    assert.match(
+      r.text,
+      /\n {4}prod:\n {6}promotion:\n {8}requires_approval: true\n {6}labels:\n {8}tier: prod\n$/,
+    );
+  });
+
+  test('it joins an existing block promotion:, a block list keeping its shape', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    staging: {}\n    prod:\n      approvers:\n        - alice@example.com\n        - bob@example.com\n      promotion:\n          from: staging\n`;
+    const { uri, actions } = await schemaFixes(text, 5);
+    assert.equal(actions.length, 1);
+    const r = await apply(uri, actions[0]);
+    assert.deepEqual(r.diags, []);
+    assert.match(
+      r.text,
+      /\n {4}prod:\n {6}promotion:\n {10}approvers:\n {12}- alice@example\.com\n {12}- bob@example\.com\n {10}from: staging\n$/,
+    );
+  });
+
+  test("the move keeps a trailing comment and the file's CRLF line breaks", async () => {
+    const text = `deployment:\r\n  name: x\r\n  targets:\r\n    staging: {}\r\n    prod:\r\n      promotion:\r\n        from: staging\r\n      requires_approval: true  # CAB sign-off\r\n`;
+    const { uri, actions } = await schemaFixes(text, 7);
+    const r = await apply(uri, actions[0]);
+    assert.deepEqual(r.diags, []);
+    assert.equal(
+      r.text.replace(/name: x\d+/, 'name: x'),
+      `deployment:\r\n  name: x\r\n  targets:\r\n    staging: {}\r\n    prod:\r\n      promotion:\r\n        requires_approval: true  # CAB sign-off\r\n        from: staging\r\n`,
+    );
+  });
+
+  test('flow style: into an existing promotion mapping, or a new one', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    staging: {}\n    prod: {promotion: {from: staging}, requires_approval: true}\n    qa: {from: staging}\n`;
+    const a = await schemaFixes(text, 4);
+    const r = await apply(a.uri, a.actions[0]);
+    assert.match(r.text, /prod: \{promotion: \{from: staging, requires_approval: true\}\}\n/);
+    assert.deepEqual(
+      r.diags.map((d) => [d.code, d.range.start.line]),
+      [['schema', 5]],
+    );
+    const b = await schemaFixes(r.text, 5);
+    const r2 = await apply(b.uri, b.actions[0]);
+    assert.deepEqual(r2.diags, []);
+    assert.match(r2.text, /qa: \{promotion: \{from: "staging"\}\}\n$/);
+  });
+
+  test('no move when promotion: already has the key', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    staging: {}\n    prod:\n      requires_approval: false\n      promotion:\n        from: staging\n        requires_approval: true\n`;
+    const { diag, actions } = await schemaFixes(text, 5);
+    assert.equal(
+      diag.message,
+      "'requires_approval' belongs under 'promotion:'; here it does nothing, so prod's approval comes from its 'promotion:' alone.",
+    );
+    assert.deepEqual(actions, []);
+  });
+
+  test('a misspelt key inside promotion: is an error, renamed by its fix', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    staging: {}\n    prod:\n      promotion:\n        from: staging\n        requires_aproval: true\n`;
+    const { uri, diag, actions } = await schemaFixes(text, 7);
+    assert.match(
+      diag.message,
+      /^Unknown key 'requires_aproval' in target 'prod' \(promotion\): it does nothing, so prod needs no approval\. Did you mean 'requires_approval'\?/,
+    );
+    assert.deepEqual(
+      actions.map((a) => a.title),
+      ["Rename key 'requires_aproval' to 'requires_approval'"],
+    );
+    const r = await apply(uri, actions[0]);
+    assert.deepEqual(r.diags, []);
   });
 });

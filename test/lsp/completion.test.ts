@@ -96,7 +96,13 @@ describe('completion', () => {
 
   test('keys of a promotion, without those already present, with documentation', async () => {
     const items = await complete(`${HEAD}        from: dev\n        |\n`);
-    assert.deepEqual(labels(items), ['allowed_from', 'approval_method', 'requires_approval']);
+    assert.deepEqual(labels(items), [
+      'allowed_from',
+      'approval_method',
+      'approvers',
+      'min_approvals',
+      'requires_approval',
+    ]);
     for (const i of items) assert.ok(i.documentation, `${i.label} has documentation`);
   });
 

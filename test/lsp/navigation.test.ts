@@ -128,6 +128,18 @@ describe('hover and navigation', () => {
       h.request('textDocument/rename', { textDocument: { uri }, position, newName: 'prod' }),
       /already exists/,
     );
+    await assert.rejects(
+      h.request('textDocument/rename', { textDocument: { uri }, position, newName: 'Prod' }),
+      /Target 'prod' differs from 'Prod' only by case, and the two would be one ref file on macOS and Windows/,
+    );
+    await assert.rejects(
+      h.request('textDocument/rename', {
+        textDocument: { uri },
+        position,
+        newName: 'pr\u043Ed',
+      }),
+      /Invalid target name 'pr\u043Ed': it contains U\+043E CYRILLIC SMALL LETTER O, which is not ASCII/,
+    );
   });
 
   test('prepareRename off a target answers null', async () => {

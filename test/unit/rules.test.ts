@@ -277,6 +277,219 @@ describe('schema', () => {
   });
 });
 
+describe('schema: promotion keys are safety keys (design section 11)', () => {
+  test('an unknown key inside promotion with no close match is an error too', () => {
+    const [p] = expectAt(
+      'schema',
+      `
+      deployment:
+        name: x
+        targets:
+          prod:
+            promotion:
+              ⟦gate⟧: strict
+      `,
+    );
+    assert.equal(
+      p.message,
+      "Unknown key 'gate' in target 'prod' (promotion): a promotion rule this tool does not know is not enforced. Known keys: from, allowed_from, requires_approval, approval_method, approvers, min_approvals.",
+    );
+  });
+
+  test('requires_approval directly under a target: an error saying prod needs no approval', () => {
+    const [p] = expectAt(
+      'schema',
+      `
+      deployment:
+        name: x
+        targets:
+          staging: {}
+          prod:
+            ⟦requires_approval⟧: true
+      `,
+    );
+    assert.equal(p.severity, 'error');
+    assert.equal(
+      p.message,
+      "'requires_approval' belongs under 'promotion:'; here it does nothing, so prod needs no approval.",
+    );
+    assert.deepEqual(p.data, {
+      key: 'requires_approval',
+      target: 'prod',
+      fix: 'move-to-promotion',
+    });
+  });
+
+  test('each key says what it fails to do, for the target it was meant for', () => {
+    const problems = expectAt(
+      'schema',
+      `
+      deployment:
+        name: x
+        targets:
+          staging: {}
+          prod:
+            ⟦from⟧: staging
+            ⟦allowed_from⟧: [staging]
+            ⟦approval_method⟧: manual
+            ⟦approvers⟧: [alice@example.com]
+            ⟦min_approvals⟧: 2
+          qa:
+            ⟦from⟧: staging
+            promotion:
+              allowed_from: [staging]
+      `,
+    );
+    assert.deepEqual(
+      problems.map((p) => p.message),
+      [
+        "'from' belongs under 'promotion:'; here it does nothing, so prod takes any source, a plain commit included.",
+        "'allowed_from' belongs under 'promotion:'; here it does nothing, so prod takes any source, a plain commit included.",
+        "'approval_method' belongs under 'promotion:'; here it does nothing, so prod uses the method its 'promotion:' sets (manual when it sets none).",
+        "'approvers' belongs under 'promotion:'; here it does nothing, so nobody listed here is an approver for prod.",
+        "'min_approvals' belongs under 'promotion:'; here it does nothing, so prod does not require this number of approvals.",
+        "'from' belongs under 'promotion:'; here it does nothing, so qa takes only the sources its 'promotion:' names.",
+      ],
+    );
+  });
+
+  test('anywhere else: deployment level, under targets, in context, vars and labels', () => {
+    const problems = expectAt(
+      'schema',
+      `
+      deployment:
+        name: x
+        ⟦requires_approval⟧: true
+        context:
+          default_target: dev
+          ⟦from⟧: dev
+        labels:
+          ⟦approvers⟧: alice
+        targets:
+          ⟦allowed_from⟧: [dev]
+          dev: {}
+          prod:
+            vars:
+              ⟦requires_approval⟧: true
+            labels:
+              ⟦min_approvals⟧: "2"
+            context:
+              nested:
+                ⟦approval_method⟧: manual
+      `,
+    );
+    assert.deepEqual(
+      problems.map((p) => p.message),
+      [
+        "'requires_approval' belongs under a target's 'promotion:', not under 'deployment'; here it does nothing, so no target needs approval because of it.",
+        "'from' belongs under a target's 'promotion:', not under 'deployment.context'; here it does nothing, so it restricts no target's sources.",
+        "'approvers' belongs under a target's 'promotion:', not under 'deployment.labels'; here it does nothing, so nobody listed here is an approver for any target.",
+        "'allowed_from' belongs under a target's 'promotion:', not under 'deployment.targets'; here it does nothing, so it restricts no target's sources.",
+        "'requires_approval' belongs under 'promotion:', not under 'vars'; here it does nothing, so prod needs no approval.",
+        "'min_approvals' belongs under 'promotion:', not under 'labels'; here it does nothing, so prod does not require this number of approvals.",
+        "'approval_method' belongs under 'promotion:', not under 'context.nested'; here it does nothing, so prod uses the method its 'promotion:' sets (manual when it sets none).",
+      ],
+    );
+    // Only a key written directly under a target can be moved by the quick fix.
+    assert.ok(problems.every((p) => p.data?.fix === undefined));
+  });
+
+  test('a misspelt promotion key directly under a target is an error with a suggestion', () => {
+    const [p] = expectAt(
+      'schema',
+      `
+      deployment:
+        name: x
+        targets:
+          prod:
+            ⟦requires_aproval⟧: true
+      `,
+    );
+    assert.equal(
+      p.message,
+      "Unknown key 'requires_aproval' in target 'prod'. Did you mean 'requires_approval'? It belongs under 'promotion:'; here it does nothing, so prod needs no approval.",
+    );
+  });
+
+  test('target names go through displayName in these messages', () => {
+    const [p] = withCode(
+      check(
+        'deployment:\n  name: x\n  targets:\n    "p\\u202Ed":\n      requires_approval: true\n',
+      ),
+      'schema',
+    );
+    assert.equal(
+      p.message,
+      "'requires_approval' belongs under 'promotion:'; here it does nothing, so p\\u202Ed needs no approval.",
+    );
+  });
+
+  test('an unknown key inside promotion is shown through displayName too', () => {
+    const [p] = withCode(
+      check(
+        'deployment:\n  name: x\n  targets:\n    prod:\n      promotion:\n        "gate\\u202E": x\n',
+      ),
+      'schema',
+    );
+    assert.ok(!p.message.includes('\u202E'), p.message);
+    assert.match(p.message, /^Unknown key 'gate\\u202E' in target 'prod' \(promotion\)/);
+  });
+
+  test('approvers and min_approvals are known under promotion, with their types', () => {
+    const problems = expectAt(
+      'schema',
+      `
+      deployment:
+        name: x
+        targets:
+          staging: {}
+          prod:
+            promotion:
+              from: staging
+              requires_approval: true
+              approvers: ⟦alice@example.com⟧
+              min_approvals: ⟦0⟧
+      `,
+    );
+    assert.deepEqual(
+      problems.map((p) => p.message),
+      [
+        "'approvers' in target 'prod' (promotion) must be an array (a list such as [dev, qa]), not the text 'alice@example.com'.",
+        "'min_approvals' in target 'prod' (promotion) must be at least 1, not number 0.",
+      ],
+    );
+  });
+
+  test('near-miss: promotion keys in promotion, a target named from, component vars', () => {
+    expectClean(
+      dedent(`
+      deployment:
+        name: x
+        components:
+          terraform:
+            vpc:
+              vars:
+                from: 10.0.0.0/16
+                approvers: [ops]
+        vendor:
+          from: upstream
+        targets:
+          from: {}
+          dev:
+            promotion:
+              from: from
+          prod:
+            promotion:
+              from: dev
+              requires_approval: true
+              approval_method: manual
+              approvers: [alice@example.com, bob@example.com]
+              min_approvals: 2
+      `),
+    );
+  });
+});
+
 describe('unknown-key', () => {
   test('a misspelt key is a warning on the key, with a suggestion', () => {
     const [p] = expectAt(
@@ -295,9 +508,9 @@ describe('unknown-key', () => {
     assert.deepEqual(p.data, { key: 'targts', suggestion: 'targets' });
   });
 
-  test('an unknown key inside promotion names the target', () => {
+  test('an unknown key inside promotion is a schema error that names the target', () => {
     const [p] = expectAt(
-      'unknown-key',
+      'schema',
       `
       deployment:
         name: x
@@ -309,8 +522,12 @@ describe('unknown-key', () => {
               ⟦requires_aproval⟧: true
       `,
     );
-    assert.match(p.message, /^Unknown key 'requires_aproval' in target 'prod' \(promotion\)\./);
-    assert.match(p.message, /Did you mean 'requires_approval'\?/);
+    assert.equal(p.severity, 'error');
+    assert.equal(
+      p.message,
+      "Unknown key 'requires_aproval' in target 'prod' (promotion): it does nothing, so prod needs no approval. Did you mean 'requires_approval'? Known keys: from, allowed_from, requires_approval, approval_method, approvers, min_approvals.",
+    );
+    assert.deepEqual(p.data, { key: 'requires_aproval', suggestion: 'requires_approval' });
   });
 
   test('near-miss: every documented key is known', () => {
@@ -650,15 +867,15 @@ describe('invalid-name', () => {
     );
     assert.equal(
       problems[0].message,
-      "Invalid deployment name 'a b': it contains a space. Names become git refs; use letters, digits, '-', '_' and '.'.",
+      "Invalid deployment name 'a b': it contains a space. Names become git refs; use ASCII letters, digits, '-', '_' and '.'.",
     );
     assert.equal(
       problems[1].message,
-      "Invalid component name '-rm': it starts with '-', which a command line would read as an option. Names become git refs; use letters, digits, '-', '_' and '.' (and '/' between parts).",
+      "Invalid component name '-rm': it starts with '-', which a command line would read as an option. Names become git refs; use ASCII letters, digits, '-', '_' and '.' (and '/' between parts).",
     );
     assert.equal(
       problems[2].message,
-      "Invalid target name 'a..b': it contains '..'. Names become git refs; use letters, digits, '-', '_' and '.'.",
+      "Invalid target name 'a..b': it contains '..'. Names become git refs; use ASCII letters, digits, '-', '_' and '.'.",
     );
     for (const p of problems) assert.equal(p.severity, 'error');
   });

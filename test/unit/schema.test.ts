@@ -250,10 +250,36 @@ deployment:
     prod:
       promotion:
         from: dev
-        approvers: [alice]
+        reviewers: [alice]
 `,
     expect: ['additionalProperties@/deployment/targets/prod/promotion'],
-    param: ['additionalProperty', 'approvers'],
+    param: ['additionalProperty', 'reviewers'],
+  },
+  {
+    name: 'min_approvals: 0',
+    yaml: `
+deployment:
+  name: x
+  targets:
+    prod:
+      promotion:
+        requires_approval: true
+        min_approvals: 0
+`,
+    expect: ['minimum@/deployment/targets/prod/promotion/min_approvals'],
+  },
+  {
+    name: 'approvers as one string',
+    yaml: `
+deployment:
+  name: x
+  targets:
+    prod:
+      promotion:
+        requires_approval: true
+        approvers: alice@example.com
+`,
+    expect: ['type@/deployment/targets/prod/promotion/approvers'],
   },
   {
     name: 'missing deployment.name',

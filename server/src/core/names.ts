@@ -2,9 +2,13 @@
  * Which names may become one segment of a git ref. Deployment, target and component names end
  * up in `refs/atmos/deployments/<d>/<t>/<c>` and in tag names, so anything git would refuse,
  * or could read as something else (an option, `HEAD`, a path walk), is refused before git
- * ever sees it. Invisible and bidirectional characters are refused too, because they make two
- * names that look the same differ.
+ * ever sees it. Names are ASCII only (letters, digits, `-`, `_`, `.`, and `/` inside component
+ * names): invisible and bidirectional characters make two names that look the same differ, and
+ * a look-alike such as the Cyrillic `о` in `prоd` would pass for `prod` in every review while
+ * being another target with its own records.
  */
+import { describeCharacter } from './unicode';
+
 export type NameKind = 'deployment' | 'target' | 'component';
 
 const MAX_NAME_LENGTH = 128;
@@ -33,7 +37,8 @@ function segmentProblem(name: string): string | undefined {
     if (ch === ' ') return 'it contains a space';
     if ('~^:?*[\\'.includes(ch)) return `it contains '${ch}', which git refs cannot hold`;
     if (isInvisible(cp))
-      return `it contains an invisible or direction-changing character (U+${hex(cp)})`;
+      return `it contains an invisible or direction-changing character (${describeCharacter(cp)})`;
+    if (cp > 0x7f) return `it contains ${describeCharacter(cp)}, which is not ASCII`;
   }
   if (name.includes('..')) return "it contains '..'";
   if (name.includes('@{')) return "it contains '@{'";
@@ -46,6 +51,10 @@ function segmentProblem(name: string): string | undefined {
   if (/^[A-Z_]*HEAD$/.test(name)) return `'${name}' is reserved by git`;
   if (/[$`'"<>|;&(){}!]/.test(name))
     return 'it contains shell or markup characters ($ ` \' " < > | ; & ( ) { } !)';
+  // Whatever else is left (such as '+', '#', '%', ',', '=' or '@') is refused too: names
+  // hold only what every ref store, shell and file system takes as it is.
+  const other = /[^A-Za-z0-9._-]/.exec(name);
+  if (other) return `it contains '${other[0]}', which names cannot hold`;
   return undefined;
 }
 
@@ -78,5 +87,5 @@ export function displayName(name: string): string {
 
 /** A message for an invalid name, saying what to change. */
 export function invalidNameMessage(kind: NameKind, name: string, why: string): string {
-  return `Invalid ${kind} name '${displayName(name)}': ${why}. Names become git refs; use letters, digits, '-', '_' and '.'${kind === 'component' ? " (and '/' between parts)" : ''}.`;
+  return `Invalid ${kind} name '${displayName(name)}': ${why}. Names become git refs; use ASCII letters, digits, '-', '_' and '.'${kind === 'component' ? " (and '/' between parts)" : ''}.`;
 }

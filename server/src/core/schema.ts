@@ -8,7 +8,15 @@ import schemaJson from '../../../schemas/deployment.schema.json';
 import { validate as precompiled } from './schema-validator.generated';
 import { nearestName } from './distance';
 import type { DeploymentFile, SourceRange } from './model';
+import { displayName } from './names';
 import { scalarString } from './parse';
+import {
+  PROMOTION_KEYS,
+  isPromotionKey,
+  misplacedPromotionKeys,
+  targetConsequence,
+} from './promotion-keys';
+import { findTarget } from './model';
 import { rangeOf } from './text';
 
 export const deploymentSchema = schemaJson as Record<string, unknown>;
@@ -39,13 +47,28 @@ export function schemaFindings(file: DeploymentFile): SchemaFinding[] {
   if (cached) return cached;
   const findings: SchemaFinding[] = [];
   if (file.doc && file.value !== undefined) {
+    // A promotion key out of place gets its own error, which says what it fails to do; the
+    // schema's finding on the same key or value (unknown key, a target that is not a mapping)
+    // would only say the same thing less clearly.
+    const misplaced = misplacedPromotionKeys(file);
+    const taken = new Set<number>();
+    for (const m of misplaced) {
+      findings.push({
+        kind: 'schema',
+        range: m.range,
+        message: m.message,
+        data: m.data ? { ...m.data, fix: 'move-to-promotion' } : { key: m.key },
+      });
+      taken.add(m.keyOffset);
+      if (m.valueOffset !== undefined) taken.add(m.valueOffset);
+    }
     const validate = validator();
     if (!validate(file.value)) {
       const seen = new Set<string>();
       // Locating an error walks its mapping, so thousands of errors would be quadratic.
       for (const err of (validate.errors ?? []).slice(0, MAX_FINDINGS)) {
         const f = toFinding(file, err);
-        if (!f) continue;
+        if (!f || taken.has(f.range.start.offset)) continue;
         const key = `${f.kind}:${f.range.start.offset}:${f.message}`;
         if (seen.has(key)) continue;
         seen.add(key);
@@ -91,7 +114,7 @@ function where(path: string[]): string {
   if (path.length === 0) return 'the top level';
   if (path[0] === 'deployment' && path[1] === 'targets' && path.length >= 3) {
     const rest = path.slice(3);
-    return `target '${path[2]}'${rest.length ? ` (${rest.join('.')})` : ''}`;
+    return `target '${displayName(path[2])}'${rest.length ? ` (${rest.map(displayName).join('.')})` : ''}`;
   }
   return path.join('.');
 }
@@ -122,13 +145,49 @@ function toFinding(file: DeploymentFile, err: ErrorObject): SchemaFinding | unde
           data: { key: extra },
         };
       const guess = nearestName(extra, known);
+      const range = nodeRange(file, extraPair?.key) ?? keyRange;
+      const inTargets = path[0] === 'deployment' && path[1] === 'targets';
+      const targetName = inTargets ? path[2] : undefined;
+      const target =
+        targetName !== undefined && file.deployment
+          ? findTarget(file.deployment, targetName)
+          : undefined;
+      if (inTargets && path.length === 4 && path[3] === 'promotion') {
+        // Inside `promotion:` an unknown key is an error: a rule this tool does not know (most
+        // often a misspelt one) is not enforced, and prod would deploy without it.
+        const t = displayName(targetName!);
+        const does =
+          guess && isPromotionKey(guess)
+            ? `it does nothing, so ${targetConsequence(guess, t, target)}. Did you mean '${guess}'?`
+            : `a promotion rule this tool does not know is not enforced.`;
+        return {
+          kind: 'schema',
+          range,
+          message: `Unknown key '${displayName(extra)}' in target '${t}' (promotion): ${does} Known keys: ${known.join(', ')}.`,
+          data: guess ? { key: extra, suggestion: guess } : { key: extra },
+        };
+      }
+      const promotionGuess =
+        inTargets && path.length === 3 && !guess
+          ? nearestName(extra, [...PROMOTION_KEYS])
+          : undefined;
+      if (promotionGuess && isPromotionKey(promotionGuess)) {
+        // A misspelt promotion key directly under a target is misplaced and misspelt at once.
+        const t = displayName(targetName!);
+        return {
+          kind: 'schema',
+          range,
+          message: `Unknown key '${displayName(extra)}' in target '${t}'. Did you mean '${promotionGuess}'? It belongs under 'promotion:'; here it does nothing, so ${targetConsequence(promotionGuess, t, target)}.`,
+          data: { key: extra, suggestion: promotionGuess },
+        };
+      }
       const message =
-        `Unknown key '${extra}' in ${where(path)}.` +
+        `Unknown key '${displayName(extra)}' in ${where(path)}.` +
         (guess ? ` Did you mean '${guess}'?` : '') +
         (known.length ? ` Known keys: ${known.join(', ')}.` : '');
       return {
         kind: 'unknown-key',
-        range: nodeRange(file, extraPair?.key) ?? keyRange,
+        range,
         message,
         data: guess ? { key: extra, suggestion: guess } : { key: extra },
       };
@@ -168,6 +227,14 @@ function toFinding(file: DeploymentFile, err: ErrorObject): SchemaFinding | unde
         kind: 'schema',
         range: valueRange ?? keyRange,
         message: `'${last}' must be one of: ${allowed.join(', ')}.`,
+      };
+    }
+    case 'minimum': {
+      const limit = (err.params as { limit: number }).limit;
+      return {
+        kind: 'schema',
+        range: valueRange ?? keyRange,
+        message: `'${last}' in ${where(path.slice(0, -1))} must be at least ${limit}, not ${describe(node)}.`,
       };
     }
     default:

@@ -87,6 +87,16 @@ export async function planFrom(
   const source = input.restore ? input.restore.from : input.promoteFrom;
   if (input.promoteFrom !== undefined && input.gitSha !== undefined)
     throw new RolloutError('usage', 'Use either --promote-from or --git-sha, not both.');
+  // Names first: `prоd` with a Cyrillic `о` must be refused as the look-alike it is, with the
+  // character named, not reported as one more unknown target. A source of the form
+  // `other-deployment/target` is left to the promotion rule, whose message for it is the spec's
+  // (`Cannot promote across deployments`).
+  const crossDeployment = source?.includes('/') ?? false;
+  checkNames({
+    deployment: name,
+    targets: [target, crossDeployment ? undefined : source],
+    components: input.components,
+  });
   const decision = checkPromotion(deployment, target, source);
   if (!decision.ok) {
     const usage = decision.reason === 'unknown-target' || decision.reason === 'unknown-source';

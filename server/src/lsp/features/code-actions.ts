@@ -11,8 +11,8 @@ import {
   type Range,
   type TextEdit,
 } from 'vscode-languageserver';
-import { isMap, isSeq, type Node, type Pair } from 'yaml';
-import { findTarget, type DeploymentFile, type Problem } from '../../core';
+import { isMap, isSeq, visit, type Node, type Pair, type YAMLMap } from 'yaml';
+import { displayName, findTarget, type DeploymentFile, type Problem } from '../../core';
 import type { FeatureContext } from '../context';
 import { rangesTouch, toDiagnostic, toPosition, toRange } from '../conversions';
 import { findPair } from '../yaml-nodes';
@@ -94,16 +94,23 @@ export function fixesFor(file: DeploymentFile, p: Problem): Fix[] {
             },
           ]
         : [];
+    case 'schema':
+      if (p.data?.fix === 'move-to-promotion') {
+        const key = str(p.data?.key);
+        const move = target && key ? moveToPromotion(file, target, key) : undefined;
+        return move
+          ? [
+              {
+                title: `Move '${key}' under ${displayName(target!)}'s 'promotion:'`,
+                edits: move,
+                preferred: true,
+              },
+            ]
+          : [];
+      }
+      return renameKey(file, p, suggestion);
     case 'unknown-key':
-      return suggestion
-        ? [
-            {
-              title: `Rename key '${str(p.data?.key) ?? ''}' to '${suggestion}'`,
-              edits: [{ range: toRange(p.range), newText: suggestion }],
-              preferred: true,
-            },
-          ]
-        : [];
+      return renameKey(file, p, suggestion);
     case 'promotion-cycle': {
       if (p.data?.closing !== 'true' || !target || !source) return [];
       const edit = removeSource(file, target, p.range.start.offset);
@@ -127,6 +134,123 @@ export function fixesFor(file: DeploymentFile, p: Problem): Fix[] {
     default:
       return [];
   }
+}
+
+/**
+ * Renames an unknown key to the known one it is closest to; not offered when the mapping holds
+ * that key already, since the rename would only trade this problem for a duplicate key.
+ */
+function renameKey(file: DeploymentFile, p: Problem, suggestion: string | undefined): Fix[] {
+  if (!suggestion) return [];
+  const holder = mapHolding(file, p.range.start.offset);
+  if (holder?.items.some((pair) => scalarKey(pair) === suggestion)) return [];
+  return [
+    {
+      title: `Rename key '${str(p.data?.key) ?? ''}' to '${suggestion}'`,
+      edits: [{ range: toRange(p.range), newText: suggestion }],
+      preferred: true,
+    },
+  ];
+}
+
+function scalarKey(pair: Pair): string | undefined {
+  const k = pair.key as Node | null;
+  return k && 'value' in k && k.value !== null && k.value !== undefined
+    ? String(k.value)
+    : undefined;
+}
+
+/** The mapping one of whose keys starts at `offset`. */
+function mapHolding(file: DeploymentFile, offset: number): YAMLMap | undefined {
+  let found: YAMLMap | undefined;
+  if (!file.doc) return undefined;
+  visit(file.doc, {
+    Map(_, map) {
+      if (map.items.some((pair) => (pair.key as Node | null)?.range?.[0] === offset)) {
+        found = map;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/**
+ * Moves a promotion key written directly under a target into that target's `promotion:`,
+ * creating `promotion:` where there is none. Not offered when `promotion:` has that key
+ * already (the two would disagree, and only the user can say which one is meant), nor when
+ * `promotion:` is there but is not a mapping.
+ */
+function moveToPromotion(
+  file: DeploymentFile,
+  target: string,
+  key: string,
+): TextEdit[] | undefined {
+  const targetPair = findPair(file.doc, ['deployment', 'targets', target]);
+  const targetMap = targetPair?.value;
+  if (!isMap(targetMap)) return undefined;
+  const pair = targetMap.items.find((p) => scalarKey(p) === key);
+  const k = (pair?.key as Node | null | undefined)?.range;
+  if (!pair || !k) return undefined;
+  const text = file.text;
+  const v = (pair.value as Node | null)?.range;
+  const end = trimmedEnd(text, k[0], Math.max(k[1], v?.[1] ?? k[1]));
+  const pairText = text.slice(k[0], end);
+  // A comment after the value (`requires_approval: true  # CAB sign-off`) moves with it, since
+  // the removal takes its whole line; and new lines use the file's own line break.
+  const comment = /^[ \t]+#[^\r\n]*/.exec(text.slice(end))?.[0] ?? '';
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const flowValue = (): string => {
+    const value = (pair.value as Node | null)?.toJSON?.() ?? null;
+    return `${key}: ${JSON.stringify(value)}`;
+  };
+  const promotionPair = targetMap.items.find((p) => scalarKey(p) === 'promotion');
+  if (!promotionPair) {
+    // No `promotion:` yet: the key becomes one, in place, with the moved key inside it.
+    if (targetMap.flow) return [edit(file, k[0], end, `promotion: {${flowValue()}}`)];
+    const column = k[0] - lineStart(text, k[0]);
+    const inner = ' '.repeat(column + 2);
+    return [edit(file, k[0], end, `promotion:${eol}${inner}${reindent(pairText, 2)}`)];
+  }
+  const promotion = promotionPair.value;
+  if (!isMap(promotion)) return undefined;
+  if (promotion.items.some((p) => scalarKey(p) === key)) return undefined;
+  const removal = deletePair(file, pair);
+  if (!removal) return undefined;
+  const first = (promotion.items[0]?.key as Node | null | undefined)?.range;
+  if (promotion.flow || !first) {
+    // `promotion: {from: staging}` (or `{}`): the key goes in before the closing brace.
+    const r = promotion.range;
+    if (!r) return undefined;
+    const close = text.lastIndexOf('}', r[1]);
+    if (close < r[0]) return undefined;
+    const sep = promotion.items.length ? ', ' : '';
+    return [removal, edit(file, close, close, `${sep}${flowValue()}`)];
+  }
+  const column = first[0] - lineStart(text, first[0]);
+  const oldColumn = k[0] - lineStart(text, k[0]);
+  const at = lineStart(text, first[0]);
+  return [
+    removal,
+    edit(
+      file,
+      at,
+      at,
+      `${' '.repeat(column)}${reindent(pairText, column - oldColumn)}${comment}${eol}`,
+    ),
+  ];
+}
+
+/** Shifts every line after the first by `by` columns (a block value keeps its shape). */
+function reindent(pairText: string, by: number): string {
+  const [head, ...rest] = pairText.split('\n');
+  return [
+    head,
+    ...rest.map((line) =>
+      by >= 0 ? ' '.repeat(by) + line : line.slice(Math.min(-by, line.search(/\S|$/))),
+    ),
+  ].join('\n');
 }
 
 function lineStart(text: string, offset: number): number {

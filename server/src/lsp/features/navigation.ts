@@ -8,7 +8,7 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
-import { findTarget, invalidNameMessage, nameProblem } from '../../core';
+import { displayName, findTarget, invalidNameMessage, nameProblem } from '../../core';
 import type { FeatureContext } from '../context';
 import { offsetAt, toLocation, toRange } from '../conversions';
 import { findDefinition, occurrences, targetAt } from '../targets';
@@ -81,6 +81,17 @@ export async function rename(
     throw new ResponseError(
       ErrorCodes.InvalidParams,
       `Target '${newName}' already exists in this deployment; renaming '${at.name}' to it would merge two targets.`,
+    );
+  // A name that differs from another target's only by case would be an invalid-name error
+  // right after the rename (one ref file on macOS and Windows), so it is refused up front.
+  const clash = at.deployment?.targets.find(
+    (t) =>
+      t.name !== at.name && t.name !== newName && t.name.toLowerCase() === newName.toLowerCase(),
+  );
+  if (clash)
+    throw new ResponseError(
+      ErrorCodes.InvalidParams,
+      `Target '${displayName(clash.name)}' differs from '${displayName(newName)}' only by case, and the two would be one ref file on macOS and Windows; choose another name.`,
     );
   const changes: Record<string, TextEdit[]> = {};
   for (const o of occurrences(ctx.docs, file, at.name)) {

@@ -17,7 +17,16 @@
  * its standard input, a pipe from the test process, closes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, git, testEnv } from './helpers';
@@ -92,16 +101,20 @@ export async function startHttpRemote(options: HttpRemoteOptions): Promise<HttpR
   // Anonymous pushes over HTTP are refused unless receive-pack is switched on explicitly.
   git(bare, ['config', 'http.receivepack', 'true'], env);
 
+  // The server's stderr goes to a file, not a pipe: tests run git and the CLI with spawnSync,
+  // which holds this process's event loop, so a pipe would be read only after the assertions.
+  const logFile = path.join(root, 'server.log');
+  const logFd = openSync(logFile, 'a');
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER, root], {
     cwd: ROOT,
     env,
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', logFd],
     detached: true,
   });
+  closeSync(logFd);
   const pid = child.pid!;
   live.add(pid);
-  let log = '';
-  child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+  const log = (): string => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -111,7 +124,7 @@ export async function startHttpRemote(options: HttpRemoteOptions): Promise<HttpR
       if (m) resolve(Number(m[1]));
     });
     child.once('error', reject);
-    void exited.then(() => reject(new Error(`the git HTTP server did not start: ${log}`)));
+    void exited.then(() => reject(new Error(`the git HTTP server did not start: ${log()}`)));
   });
 
   function installPreReceive(script: string): void {
@@ -126,7 +139,7 @@ export async function startHttpRemote(options: HttpRemoteOptions): Promise<HttpR
     bare,
     port,
     pid,
-    log: () => log,
+    log,
     installPreReceive,
     protectRefs(prefix: string, reason: string) {
       installPreReceive(

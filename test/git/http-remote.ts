@@ -61,6 +61,10 @@ export interface HttpRemoteOptions {
   name?: string;
 }
 
+interface Unrefable {
+  unref(): void;
+}
+
 const SERVER = path.join(__dirname, 'http-remote-server.ts');
 
 /** Servers not stopped yet, for the exit hook. */
@@ -126,6 +130,10 @@ export async function startHttpRemote(options: HttpRemoteOptions): Promise<HttpR
     child.once('error', reject);
     void exited.then(() => reject(new Error(`the git HTTP server did not start: ${log()}`)));
   });
+  // A server a failed test never stopped must not keep the test process alive (its exit hook,
+  // which kills the group, would never run), so neither the process nor its pipes hold it.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout]) (stream as unknown as Unrefable).unref();
 
   function installPreReceive(script: string): void {
     const hook = path.join(bare, 'hooks', 'pre-receive');

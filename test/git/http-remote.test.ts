@@ -160,6 +160,37 @@ describe('rollouts against a git server over HTTP', () => {
     assert.deepEqual(tags(clone), []);
   });
 
+  it('a ref namespace the server protects (receive.hideRefs) is a refusal too', async (t) => {
+    const remote = await serve(t);
+    const clone = cloneOf(remote);
+    const dev = cli(clone, ['rollout', 'payment-service', '--target', 'dev', '--remote', 'origin']);
+    assert.equal(dev.code, 0, dev.stderr);
+    // No hook: receive-pack itself refuses any update under the hidden status-index namespace.
+    remote.protectNamespace('refs/atmos/index/');
+    const serverBefore = remote.refs();
+    const localBefore = localRecords(clone);
+
+    const r = cli(clone, [...STAGING, '--remote', 'origin', '--format', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /refused the push \(deny updating a hidden ref\)/);
+    assert.match(r.stderr, /\[remote rejected\] refs\/atmos\/index\/payment-service\/staging /);
+    assert.doesNotMatch(r.stderr, /someone else promoted first/);
+    assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'refused');
+    // git 2.39's receive-pack rejects a hidden ref before its atomic transaction and commits the
+    // other refs: the message must say what the server did, whichever way it went.
+    if (remote.refs() === serverBefore) assert.match(r.stderr, /Nothing was recorded/);
+    else {
+      assert.match(r.stderr, /did not keep the push atomic: it recorded \d+ of the pushed refs/);
+      assert.doesNotMatch(r.stderr, /Nothing was recorded/);
+    }
+    assert.equal(localRecords(clone), localBefore, 'the clone records were put back');
+    // The next command with --remote takes the server's records as they are.
+    const after = cli(clone, ['promotion-status', 'payment-service', '--remote', 'origin']);
+    assert.equal(after.code, 0, after.stderr);
+    assert.ok(fsckClean(remote.bare));
+    assert.ok(fsckClean(clone));
+  });
+
   it('a stale lease (someone else pushed since the fetch) still says someone else promoted first', async (t) => {
     const remote = await serve(t);
     const a = cloneOf(remote);

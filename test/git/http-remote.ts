@@ -48,6 +48,11 @@ export interface HttpRemote {
    * (for example `refs/tags/atmos/deployments/`), printing `reason` to the pusher.
    */
   protectRefs(prefix: string, reason: string): void;
+  /**
+   * Makes receive-pack itself refuse updates under `prefix` (`receive.hideRefs`), the way a
+   * server protects a ref namespace without a hook. The refs are hidden from fetches too.
+   */
+  protectNamespace(prefix: string): void;
   /** `git for-each-ref` of the served repository: every ref and its object, one a line. */
   refs(): string;
   /** Stops the server and every process it started, and removes the served folder. */
@@ -163,6 +168,9 @@ export async function startHttpRemote(options: HttpRemoteOptions): Promise<HttpR
           '',
         ].join('\n'),
       );
+    },
+    protectNamespace(prefix: string) {
+      git(bare, ['config', '--add', 'receive.hideRefs', prefix], env);
     },
     refs() {
       return git(bare, ['for-each-ref', '--format=%(refname) %(objectname)'], env);

@@ -22,7 +22,19 @@ export interface PushRejection {
 }
 
 export type PushFailure =
-  { cause: 'race' } | { cause: 'refused'; reason: string; quote: string[] } | { cause: 'other' };
+  | { cause: 'race' }
+  | {
+      cause: 'refused';
+      reason: string;
+      quote: string[];
+      /**
+       * Refs the server updated although the push was atomic. receive-pack (git 2.39 at least)
+       * rejects an update of a hidden ref (`receive.hideRefs`) before its atomic transaction
+       * starts and then commits the rest, so a refusal does not always mean nothing changed.
+       */
+      applied: string[];
+    }
+  | { cause: 'other' };
 
 /** The most lines of the server's words a message quotes. */
 export const MAX_QUOTED_LINES = 10;
@@ -45,6 +57,18 @@ const LOCK_CONFLICT =
 
 /** Text that, without porcelain status lines, still says git found the remote moved. */
 const CLIENT_RACE = /stale info|atomic push failed|fetch first|non-fast-forward|already exists/i;
+
+/** Refs a porcelain report shows as updated (`*` new, `+` forced, ` ` fast-forward, `-` deleted). */
+export function parseApplied(stdout: string): string[] {
+  const out: string[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^[*+ -]\t([^\t]*)\t/.exec(line);
+    if (!m) continue;
+    const colon = m[1].lastIndexOf(':');
+    out.push(colon >= 0 ? m[1].slice(colon + 1) : m[1]);
+  }
+  return out;
+}
 
 export function parseRejections(stdout: string): PushRejection[] {
   const out: PushRejection[] = [];
@@ -91,6 +115,7 @@ export function classifyPushFailure(stdout: string, stderr: string): PushFailure
     cause: 'refused',
     reason: escapeControls(refusals[0].reason || 'remote rejected'),
     quote: quoteServer(said, refusals),
+    applied: parseApplied(stdout).map(escapeControls),
   };
 }
 

@@ -507,7 +507,10 @@ export class SimpleGitStore implements GitStore {
         [
           `Remote '${remote}' refused the push (${failure.reason}). The server said:`,
           ...failure.quote.map((l) => `  ${l}`),
-          `Nothing was recorded on the remote, and your local records of this rollout were put back. Running the command again will not help until the server's rule is satisfied; ask whoever runs '${remote}' if the reason is unclear.`,
+          failure.applied.length === 0
+            ? 'Nothing was recorded on the remote, and your local records of this rollout were put back.'
+            : `The server did not keep the push atomic: it recorded ${failure.applied.length} of the pushed refs anyway (${failure.applied[0]}${failure.applied.length > 1 ? ', …' : ''}). Your local records of this rollout were put back; the next command with --remote fetches what the server holds.`,
+          `Running the command again will not help until the server's rule is satisfied; ask whoever runs '${remote}' if the reason is unclear.`,
         ].join('\n'),
         text.trim(),
       );

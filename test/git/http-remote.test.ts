@@ -101,6 +101,28 @@ describe('rollouts against a git server over HTTP', () => {
     assert.match(remote.log(), /POST \/origin\.git\/git-upload-pack encoding=gzip/);
   });
 
+  it('stop() leaves no process behind, even with a push stuck in a hook', async (t) => {
+    const remote = await serve(t);
+    const clone = cloneOf(remote);
+    const gate = mkdtempSync(path.join(tmpdir(), 'atmos-gate-'));
+    remote.installPreReceive(`touch '${gate}/arrived'\nwhile true; do sleep 0.1; done\n`);
+    const run = cliStart(clone, [
+      'rollout',
+      'payment-service',
+      '--target',
+      'dev',
+      '--remote',
+      'origin',
+    ]);
+    t.after(() => run.child.kill('SIGKILL'));
+    await until(() => existsSync(path.join(gate, 'arrived')), 'the push at the hook');
+    await remote.stop();
+    // Signal 0 to the group only asks whether any of its processes is alive.
+    assert.throws(() => process.kill(-remote.pid, 0), { code: 'ESRCH' });
+    const result = await run.done;
+    assert.notEqual(result.code, 0, 'the push did not succeed');
+  });
+
   it('a push a pre-receive hook refuses is reported with the server reason, not as a race', async (t) => {
     const remote = await serve(t);
     const clone = cloneOf(remote);

@@ -27,6 +27,7 @@ import {
   type TagObject,
   type TagObjectSpec,
 } from './store';
+import { classifyPushFailure } from './push-failure';
 
 /** How often an approval note is re-appended when other writers keep moving the notes ref. */
 const NOTE_APPEND_ATTEMPTS = 8;
@@ -491,10 +492,26 @@ export class SimpleGitStore implements GitStore {
     ]);
     if (r.code === 0) return;
     const text = `${r.stdout}\n${r.stderr}`;
-    if (/stale info|rejected|atomic push failed|fetch first|already exists/i.test(text))
+    const failure = classifyPushFailure(r.stdout, r.stderr);
+    if (failure.cause === 'race')
       throw new GitStoreError(
         'push-rejected',
         `Remote '${remote}' refused the push: someone else promoted first. Your local records of this rollout were put back. Run the same command again: it fetches their records and plans from there.`,
+        text.trim(),
+      );
+    // A hook or a protected ref said no: the same push gets the same answer, so the message
+    // quotes the server instead of sending the user round a retry loop.
+    if (failure.cause === 'refused')
+      throw new GitStoreError(
+        'push-refused',
+        [
+          `Remote '${remote}' refused the push (${failure.reason}). The server said:`,
+          ...failure.quote.map((l) => `  ${l}`),
+          failure.applied.length === 0
+            ? 'Nothing was recorded on the remote, and your local records of this rollout were put back.'
+            : `The server did not keep the push atomic: it recorded ${failure.applied.length} of the pushed refs anyway (${failure.applied[0]}${failure.applied.length > 1 ? ', …' : ''}). Your local records of this rollout were put back; the next command with --remote fetches what the server holds.`,
+          `Running the command again will not help until the server's rule is satisfied; ask whoever runs '${remote}' if the reason is unclear.`,
+        ].join('\n'),
         text.trim(),
       );
     throw new GitStoreError(

@@ -78,7 +78,10 @@ export type GitFailureKind =
   | 'bad-revision'
   | 'missing-object'
   | 'conflict'
+  /** The remote moved first (a stale lease, or another push won the server's compare-and-swap). */
   | 'push-rejected'
+  /** The server's rules refused the push (a hook, a protected ref); retrying gives the same. */
+  | 'push-refused'
   | 'no-identity'
   | 'git';
 
@@ -166,7 +169,8 @@ export interface GitStore {
 
   /**
    * Pushes every update in one `git push --atomic` with `--force-with-lease` per ref, the
-   * lease being `oldSha`. Throws `push-rejected` when the remote moved first.
+   * lease being `oldSha`. Throws `push-rejected` when the remote moved first, and
+   * `push-refused`, quoting the server's reason, when a hook or a protected ref refused it.
    */
   push(remote: string, updates: RefUpdate[]): Promise<void>;
 }

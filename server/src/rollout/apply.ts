@@ -551,8 +551,9 @@ async function pushOrRestore(store: GitStore, remote: string, updates: RefUpdate
         err.detail,
       );
     }
+    // A lost race is a conflict (run it again); the server's own refusal is `refused`.
     throw new RolloutError(
-      err.kind === 'push-rejected' ? 'conflict' : 'usage',
+      err.kind === 'push-rejected' ? 'conflict' : err.kind === 'push-refused' ? 'refused' : 'usage',
       err.message,
       err.detail,
     );

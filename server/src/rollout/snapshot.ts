@@ -368,7 +368,11 @@ export async function gitCall<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof GitStoreError) {
       const kind =
-        err.kind === 'conflict' || err.kind === 'push-rejected' ? 'conflict' : ('usage' as const);
+        err.kind === 'conflict' || err.kind === 'push-rejected'
+          ? 'conflict'
+          : err.kind === 'push-refused'
+            ? 'refused'
+            : ('usage' as const);
       throw new RolloutError(kind, err.message, err.detail);
     }
     throw err;

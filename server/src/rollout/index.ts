@@ -38,3 +38,13 @@ export {
 } from './status';
 export { openGitStore, type GitStore } from '../git';
 export * from './types';
+export {
+  verifyRecords,
+  findingsForTags,
+  parsePushLines,
+  isRecordRef,
+  VERIFY_ROOTS,
+  type VerifyOptions,
+  type VerifyResult,
+  type PushedRef,
+} from './verify';

@@ -116,6 +116,7 @@ export async function runVerify(
           findings: result.findings,
           checked: result.checked,
           policy_sha: result.policyTip ?? null,
+          git_processes: result.gitProcesses,
         },
         null,
         2,

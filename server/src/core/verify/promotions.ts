@@ -21,7 +21,10 @@ import type { TrailInput, VerifyFinding } from './types';
 /** The word a direct rollout's approval names as its source (the rollout service's). */
 const DIRECT_SOURCE = 'commit';
 
-/** One rollout: the tags of one deployment and target with the same timestamp and deployer. */
+/**
+ * One rollout: the tags of one deployment and target with the same timestamp and deployer (and
+ * the same approval and source).
+ */
 export interface Rollout {
   records: TrailRecord[];
 }
@@ -29,7 +32,17 @@ export interface Rollout {
 export function groupRollouts(records: TrailRecord[]): Rollout[] {
   const groups = new Map<string, Rollout>();
   for (const r of records) {
-    const k = JSON.stringify([r.record.deployment, r.record.target, r.time, r.record.deployed_by]);
+    // Two rollouts in one second share a timestamp (their tags differ by `-2`); the approval
+    // they carry and their source tell them apart, and a seq would split one rollout whose
+    // components had different earlier tags in that second.
+    const k = JSON.stringify([
+      r.record.deployment,
+      r.record.target,
+      r.time,
+      r.record.deployed_by,
+      recordApprovalKey(r.record) ?? '',
+      r.record.promoted_from ?? '',
+    ]);
     const g = groups.get(k) ?? { records: [] };
     g.records.push(r);
     groups.set(k, g);
@@ -158,7 +171,8 @@ function approvalFindings(
     g.records.map((r) => r.commit),
   ).filter((a) => approvalKey(a) === key);
   const out: VerifyFinding[] = [];
-  if (!lines.some((a) => approvalMatches(a, scope))) {
+  const matched = lines.find((a) => approvalMatches(a, scope));
+  if (!matched) {
     const why = lines.length ? approvalMismatch(lines[0], scope) : undefined;
     out.push(
       ...each(
@@ -169,7 +183,12 @@ function approvalFindings(
       ),
     );
   }
-  const earlier = spent.get(key);
+  // Tags carry only who approved and when, so two approvals one person gave in the same second
+  // share that key; the plan their note binds (source and SHAs) tells them apart.
+  const spentKey = matched
+    ? JSON.stringify([key, matched.promoted_from, Object.entries(matched.components).sort()])
+    : key;
+  const earlier = spent.get(spentKey);
   if (earlier)
     out.push(
       ...each(
@@ -177,7 +196,7 @@ function approvalFindings(
         `It carries the approval by ${displayName(by)} at ${displayName(at)}, which ${earlier.tag} already used; an approval authorizes one rollout.`,
       ),
     );
-  else spent.set(key, first);
+  else spent.set(spentKey, first);
   return out;
 }
 

@@ -315,11 +315,17 @@ test('9. damaged records (garbage message, lightweight tag, tag of a blob) are r
   git(dir, ['tag', '-a', ofBlob, '-m', 'whatever', blob]);
   const x = looseCommit(dir);
   git(dir, ['update-ref', depRef('dev', 'worker'), x]);
+  // A component no record ever named.
+  git(dir, ['update-ref', depRef('dev', 'cache'), x]);
   const v = verify(dir);
   assertFinding(v, 'tag-unreadable', tagRef(garbage));
   assertFinding(v, 'tag-unreadable', tagRef(light));
   assertFinding(v, 'tag-unreadable', tagRef(ofBlob));
   assertFinding(v, 'ref-unbacked', depRef('dev', 'worker'));
+  assert.match(
+    assertFinding(v, 'ref-unbacked', depRef('dev', 'cache')).message,
+    /no deployment record backs it/,
+  );
   assert.equal(v.checked.records, 6, 'the tool records are all still read');
   assert.equal(v.checked.tags, 9);
 });

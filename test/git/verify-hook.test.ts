@@ -90,6 +90,12 @@ test('--pre-receive fed push lines: a forged record is refused, honest ones and 
   // A branch push adds no record and is allowed without reading anything.
   const branch = preReceive(bare, [`${ZERO} ${sha} refs/heads/feature`]);
   assert.equal(branch.code, 0, branch.stderr);
+  // A finding already on the server (a ref moved there with plain git) is not this push's
+  // doing: a push of honest records is judged on what it adds.
+  const x = commit(dir, 'unrecorded');
+  git(dir, ['push', '-q', 'origin', 'main']);
+  git(bare, ['update-ref', depRef('dev', 'worker'), x]);
+  assert.equal(cli(bare, ['verify']).code, 1, 'the whole trail has a finding');
   // The records already there, pushed again as they are, hold up.
   const honest = atmosRefs(bare, 'refs/tags/atmos/deployments/pay/staging/');
   const lines = Object.entries(honest).map(([ref, s]) => `${ZERO} ${s} ${ref}`);

@@ -84,7 +84,9 @@ export function checkRollouts(
   for (const r of records) {
     if (r.record.status === 'failed') continue;
     const k = `${r.record.deployment}\u0000${r.record.target}\u0000${r.record.component}`;
-    recordedIn.set(k, [...(recordedIn.get(k) ?? []), r]);
+    const list = recordedIn.get(k);
+    if (list) list.push(r);
+    else recordedIn.set(k, [r]);
   }
   /** Approval key → the first rollout that carried it (its first tag). */
   const spent = new Map<string, TrailRecord>();

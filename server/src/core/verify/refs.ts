@@ -81,7 +81,9 @@ export function caseCollisions(
     const folded = p.target.toLowerCase();
     groups.set(folded, (groups.get(folded) ?? new Set()).add(p.target));
     const k = `${p.deployment}\u0000${p.target}`;
-    refsOf.set(k, [...(refsOf.get(k) ?? []), ref]);
+    const list = refsOf.get(k);
+    if (list) list.push(ref);
+    else refsOf.set(k, [ref]);
   }
   const findings: VerifyFinding[] = [];
   for (const [d, groups] of byDeployment) {

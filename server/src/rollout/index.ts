@@ -12,6 +12,7 @@
  *   approve(store, deployment, options)       record the approval note for the current plan
  *   history(store, deployment, options)       recorded rollouts, newest first
  *   rollback(store, deployment, options)      put a recorded SHA set back through the rules
+ *   verifyRecords(store, options)             replay the whole trail into findings (verify)
  */
 export { RolloutError, EXIT_CODE, type RolloutErrorKind } from './errors';
 export { readDeployedState, history } from './snapshot';

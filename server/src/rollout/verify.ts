@@ -135,10 +135,9 @@ export async function verifyRecords(
     const d = deploymentOf(r.ref);
     return d !== undefined && (!only || only.has(d));
   });
-  const objectShas = mine
-    .filter((r) => !r.ref.startsWith('refs/notes/'))
-    .map((r) => r.sha)
-    .filter((s) => SHA.test(s));
+  // Notes refs are read too: only those naming a commit are handed to git grep, so a notes ref
+  // pushed at a blob is skipped instead of failing the whole read.
+  const objectShas = mine.map((r) => r.sha).filter((s) => SHA.test(s));
   const objects = await gitCall(() => store.readObjects(objectShas));
   const trailObjects = new Map<string, TrailObject>();
   const policyShas = new Set<string>();
@@ -158,7 +157,9 @@ export async function verifyRecords(
     ? await gitCall(() => store.readObjects([...policyShas]))
     : new Map();
   const commits = [...policyShas].filter((s) => known.get(s)?.type === 'commit');
-  const notesRefs = mine.filter((r) => r.ref.startsWith('refs/notes/'));
+  const notesRefs = mine.filter(
+    (r) => r.ref.startsWith('refs/notes/') && objects.get(r.sha)?.type === 'commit',
+  );
   const policyRevs = [...new Set([...(policyTip ? [policyTip] : []), ...commits])];
   const [noteTrees, policyTrees, reachable] = await Promise.all([
     gitCall(() =>

@@ -108,7 +108,15 @@ export async function verifyCase(
     if (!available) return result;
     const args = [process.execPath, CLI, 'verify', name, '--format', 'json'];
     const first = run(args, repo);
-    result.findings = (JSON.parse(first.stdout) as { findings: unknown[] }).findings.length;
+    const found = (JSON.parse(first.stdout) as { findings: Array<{ code: string }> }).findings;
+    result.findings = found.length;
+    const codes = new Map<string, number>();
+    for (const f of found) codes.set(f.code, (codes.get(f.code) ?? 0) + 1);
+    // The generated trail has no approval notes, so its gated target's records are findings.
+    if (found.length)
+      result.notes.push(
+        `verify findings on the generated trail: ${[...codes].map(([c, n]) => `${c} ${n}`).join(', ')}`,
+      );
     result.ours = await measure(1, GIT.runs, () => run(args, repo).ms);
     result.oursProcesses = countProcesses((env) => run(args, repo, { env }));
 

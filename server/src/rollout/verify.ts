@@ -8,6 +8,9 @@
  */
 import {
   findingsFor,
+  parseDeploymentRef,
+  parseStatusIndexRef,
+  parseTagMessage,
   parseTagName,
   verifyTrail,
   type TrailInput,
@@ -131,9 +134,10 @@ export async function verifyRecords(
   const policyTip = await gitCall(() => store.resolveCommit(policyName));
 
   const only = deployments?.length ? new Set(deployments) : undefined;
+  const inScope = pushed ? await pushScope(store, pushed) : () => true;
   const mine = refs.filter((r) => {
     const d = deploymentOf(r.ref);
-    return d !== undefined && (!only || only.has(d));
+    return d !== undefined && (!only || only.has(d)) && inScope(r.ref);
   });
   // Notes refs are read too: only those naming a commit are handed to git grep, so a notes ref
   // pushed at a blob is skipped instead of failing the whole read.
@@ -207,6 +211,38 @@ export async function verifyRecords(
   }
   const report = verifyTrail(input);
   return { ...report, policyTip, gitProcesses: store.processCount - start };
+}
+
+/**
+ * Which tags a push needs read: those of the targets it writes to and of the sources its
+ * records name (where their SHAs must have been recorded before). A push judged in a repository
+ * of 50,000 tags then reads the few thousand that can matter, at the cost of one more
+ * `cat-file --batch` for the pushed tag objects. Other refs are always kept (they cost no read);
+ * the findings they would give are not the push's and are not reported.
+ */
+async function pushScope(store: GitStore, pushed: PushedRef[]): Promise<(ref: string) => boolean> {
+  const targets = new Set<string>();
+  const added = pushed.filter((p) => !ZERO.test(p.newSha));
+  for (const p of added) {
+    const at = parseTagName(p.ref) ?? parseDeploymentRef(p.ref) ?? parseStatusIndexRef(p.ref);
+    if (at) targets.add(`${at.deployment}/${at.target}`);
+  }
+  const tags = added.filter((p) => p.ref.startsWith('refs/tags/'));
+  const objects = tags.length
+    ? await gitCall(() => store.readObjects(tags.map((p) => p.newSha)))
+    : new Map();
+  for (const p of tags) {
+    const message = objects.get(p.newSha)?.tag?.message;
+    const record = message === undefined ? undefined : parseTagMessage(message);
+    if (record?.promoted_from !== undefined)
+      targets.add(`${record.deployment}/${record.promoted_from}`);
+  }
+  const pushedRefs = new Set(added.map((p) => p.ref));
+  return (ref) => {
+    if (!ref.startsWith('refs/tags/') || pushedRefs.has(ref)) return true;
+    const t = parseTagName(ref);
+    return !!t && targets.has(`${t.deployment}/${t.target}`);
+  };
 }
 
 /** The listed refs as they would be after the push: moved, created and deleted. */

@@ -166,3 +166,16 @@ test('as a real pre-receive hook: a record back-dated into history is rejected',
   assert.deepEqual(atmosRefs(bare, 'refs/'), before);
   assert.ok(fsckClean(bare));
 });
+
+test('verify --remote fetches every record from the remote first', () => {
+  const { bare, dir } = remoteAndClone();
+  const r = cli(dir, ['rollout', 'pay', '--target', 'dev', '--remote', 'origin']);
+  assert.equal(r.code, 0, r.stderr);
+  const other = path.join(mkdtempSync(path.join(tmpdir(), 'atmos-clone-')), 'pay');
+  git(path.dirname(other), ['clone', '-q', '--no-tags', bare, other]);
+  const local = cli(other, ['verify', '--format', 'json']);
+  assert.equal((JSON.parse(local.stdout) as { checked: { records: number } }).checked.records, 0);
+  const remote = cli(other, ['verify', '--remote', 'origin', '--format', 'json']);
+  assert.equal(remote.code, 0, remote.stderr);
+  assert.equal((JSON.parse(remote.stdout) as { checked: { records: number } }).checked.records, 2);
+});

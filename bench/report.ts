@@ -288,10 +288,21 @@ export function renderTables(res: BenchResults): string {
       `| (start-up share) | | \`node dist/cli.js --version\`: node and loading our bundle, no work | ${g.cliStart ? mp(g.cliStart) : 'n/a'} | | |`,
       row(`rollout, ${g.rollout.components} components`, g.rollout),
       row(`history, ${g.history.tags} tags`, g.history),
+      ...(g.verify
+        ? [
+            `| verify, ${g.verify.refs} refs, ${g.verify.tags} tags (${g.verify.findings ?? 'n/a'} findings) | ${mp(g.verify.ours)} | one \`git for-each-ref\` of the same refs (\`refs/atmos/\`, \`refs/tags/atmos/deployments/\`, \`refs/notes/atmos/\`) | ${mp(g.verify.baseline)} | ${rx(ratio(g.verify.ours, g.verify.baseline))} | ${g.verify.oursProcesses ?? 'n/a'} / 1 |`,
+            `| verify --pre-receive, a push of one rollout of ${g.verify.preReceiveComponents} components (${g.verify.preReceiveLines ?? 'n/a'} ref lines) on the same repository | ${mp(g.verify.preReceive)} | | | | ${g.verify.preReceiveProcesses ?? 'n/a'} / |`,
+          ]
+        : []),
       '',
       `Git processes of promotion-status at ${g.promotionStatus.smallRefs} refs: ${g.promotionStatus.smallProcesses ?? 'n/a'}. Output with and without the status index: ${g.promotionStatus.indexAnswersSame === undefined ? 'not compared' : g.promotionStatus.indexAnswersSame ? 'identical' : '**different**'}. Commands in this build: ${g.commands.join(', ')}.`,
       '',
-      ...[...g.promotionStatus.notes, ...g.rollout.notes, ...g.history.notes].map((n) => `- ${n}`),
+      ...[
+        ...g.promotionStatus.notes,
+        ...g.rollout.notes,
+        ...g.history.notes,
+        ...(g.verify?.notes ?? []),
+      ].map((n) => `- ${n}`),
       '',
     );
   }

@@ -13,6 +13,7 @@ import { NOT_IN_BUILD, unavailable, type Metric } from '../metric';
 import { ROOT } from '../servers';
 import { measure, nowMs } from '../stats';
 import type { Log } from './lsp';
+import { verifyCase, type VerifyBench } from './verify';
 import { deploymentRef, tagTimestamp, type StatusIndexEntry } from '../../server/src/core';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -48,6 +49,7 @@ export interface GitResult {
   };
   rollout: Compared & { components: number };
   history: Compared & { tags: number };
+  verify?: VerifyBench;
 }
 
 /** Commands listed by `dist/cli.js --help`. */
@@ -127,6 +129,7 @@ export async function runGitCase(log: Log): Promise<GitResult> {
     promotionStatus: await promotionStatusCase(log, has('promotion-status')),
     rollout: await rolloutCase(log, has('rollout')),
     history: await historyCase(log, has('history')),
+    verify: await verifyCase(log, has('verify'), statusRepo),
   };
 }
 
@@ -135,7 +138,7 @@ export async function runGitCase(log: Log): Promise<GitResult> {
  * ref in the tags. Even targets run a newer commit than odd ones, so edges are a mix of ready
  * and behind.
  */
-function statusRepo(refs: number, tags: number): { repo: string; name: string } {
+export function statusRepo(refs: number, tags: number): { repo: string; name: string } {
   const targets = 20;
   const components = Math.ceil(refs / targets);
   const perRef = Math.max(1, Math.round(tags / (targets * components)));

@@ -12,6 +12,7 @@ import { registerPromotionStatus } from './cli/commands/promotion-status';
 import { registerRollback } from './cli/commands/rollback';
 import { registerRollout } from './cli/commands/rollout';
 import { registerValidate } from './cli/commands/validate';
+import { registerVerify } from './cli/commands/verify';
 import { CliError, EXIT, jsonError, type ErrorKind, type FailureExit } from './cli/errors';
 import { printJson, stdio, type Output } from './cli/output';
 
@@ -48,6 +49,7 @@ export async function main(argv: string[], output: Output = stdio): Promise<numb
   registerApprove(program, output, setExit);
   registerHistory(program, output, setExit);
   registerRollback(program, output, setExit);
+  registerVerify(program, output, VERSION, setExit);
   /**
    * Every failure reaches stderr as a message; with --format json it also reaches stdout as one
    * error object, so a script piping into `jq` reads why instead of empty input.

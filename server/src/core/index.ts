@@ -16,3 +16,4 @@ export { positionFinder } from './text';
 export { deploymentSchema } from './schema';
 export * from './graph-format';
 export * from './approval-use';
+export * from './verify';

@@ -143,6 +143,17 @@ export interface GitStore {
    */
   reachableFrom(tip: string, commits: string[]): Promise<Set<string>>;
 
+  /**
+   * The text of every file under `pathspecs` (all files when empty) in each of `commits` (full
+   * SHAs of objects known to exist), in one `git grep` over all of them, keyed by commit and
+   * then by path from the repository's top. Binary files are left out. Works in a bare
+   * repository and, in a hook, on objects still in git's quarantine.
+   */
+  readTreesAt(commits: string[], pathspecs: string[]): Promise<Map<string, Map<string, string>>>;
+
+  /** The committer time (ms since epoch) of a revision, or undefined when it names no commit. */
+  commitTime(rev: string): Promise<number | undefined>;
+
   /** Annotated tag objects by SHA, in one `git cat-file --batch`; missing ones are left out. */
   readTags(tagShas: string[]): Promise<Map<string, TagObject>>;
 

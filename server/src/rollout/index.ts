@@ -12,6 +12,7 @@
  *   approve(store, deployment, options)       record the approval note for the current plan
  *   history(store, deployment, options)       recorded rollouts, newest first
  *   rollback(store, deployment, options)      put a recorded SHA set back through the rules
+ *   verifyRecords(store, options)             replay the whole trail into findings (verify)
  */
 export { RolloutError, EXIT_CODE, type RolloutErrorKind, type RolloutErrorReason } from './errors';
 export { loadPolicy, remotePolicyRef, type Policy } from './policy';
@@ -39,3 +40,13 @@ export {
 } from './status';
 export { openGitStore, type GitStore } from '../git';
 export * from './types';
+export {
+  verifyRecords,
+  findingsForTags,
+  parsePushLines,
+  isRecordRef,
+  VERIFY_ROOTS,
+  type VerifyOptions,
+  type VerifyResult,
+  type PushedRef,
+} from './verify';

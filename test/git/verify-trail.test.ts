@@ -77,29 +77,25 @@ test('a rollback with its own fresh approval is clean', () => {
   );
 });
 
-test(
-  'a rollback by the tool with --approve is clean',
-  {
-    todo: 'the rollout service (plan.ts findApproval) still picks the spent approval for a rollback; verify reports approval-reused until it uses approval-use.ts',
-  },
-  () => {
-    const dir = payRepo();
-    toolTrail(dir);
-    commit(dir, 'second');
-    toolTrail(dir);
-    const r = cli(dir, [
-      'rollback',
-      'pay',
-      '--target',
-      'prod',
-      '--to',
-      tagsOf(dir, 'prod', 'api')[0],
-      '--approve',
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-    assertClean(verify(dir));
-  },
-);
+// The rollout service looks for an unspent approval (core/approval-use.ts), so a rollback with
+// --approve records a fresh one and the trail stays clean.
+test('a rollback by the tool with --approve is clean', () => {
+  const dir = payRepo();
+  toolTrail(dir);
+  commit(dir, 'second');
+  toolTrail(dir);
+  const r = cli(dir, [
+    'rollback',
+    'pay',
+    '--target',
+    'prod',
+    '--to',
+    tagsOf(dir, 'prod', 'api')[0],
+    '--approve',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assertClean(verify(dir));
+});
 
 test('verify works in a bare repository (no working tree)', () => {
   const dir = payRepo();

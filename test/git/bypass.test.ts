@@ -292,6 +292,45 @@ describe('rollbacks go through the records, not a tag message', () => {
   });
 });
 
+describe('rollbacks return only to records that followed the rules', () => {
+  it('a consistent hand-made prod record of a SHA that never ran in staging is refused', () => {
+    const { dir } = promoted();
+    const e = commit(dir, 'E never ran in staging');
+    for (const c of ['api', 'worker', 'database'])
+      handTag(
+        dir,
+        `atmos/deployments/${D}/prod/${c}/2020-01-01T00-00-00Z`,
+        e,
+        record({
+          deployment: D,
+          target: 'prod',
+          component: c,
+          git_sha: e,
+          timestamp: '2020-01-01T00:00:00Z',
+          status: 'success',
+          promoted_from: 'staging',
+        }),
+      );
+    const r = cli(dir, [
+      'rollback',
+      D,
+      '--target',
+      'prod',
+      '--to',
+      '2020-01-01T00-00-00Z',
+      '--approve',
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /Cannot roll back to that rollout: the records it would return to did not follow the rules/,
+    );
+    assert.match(r.stderr, /source-not-recorded/);
+    assert.deepEqual(prodRefs(dir), {});
+    assert.equal(git(dir, ['notes', '--ref=atmos/payment-service/approvals', 'list']), '');
+  });
+});
+
 describe('approvals: single-use, and never typed in', () => {
   it('--metadata approver=... and approval_timestamp are refused with exit 2', () => {
     const { dir } = promoted();

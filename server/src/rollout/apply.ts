@@ -9,7 +9,6 @@
 import { existsSync } from 'node:fs';
 import {
   deploymentRef,
-  formatApprovalLine,
   formatStatusIndex,
   formatTagMessage,
   isoSeconds,
@@ -17,32 +16,24 @@ import {
   parseTagName,
   reservedMetadataKeys,
   tagName,
-  statusIndexPrefix,
   statusIndexRef,
   statusIndexTagName,
   tagTimestamp,
-  type Approval,
   type Deployment,
   type DeploymentRecord,
   type RecordStatus,
   type StatusIndex,
 } from '../core';
-import { GitStoreError, type GitStore, type RefUpdate, type TagObjectSpec } from '../git';
+import type { GitStore, RefUpdate, TagObjectSpec } from '../git';
+import { appendApproval, newApproval } from './approve';
 import { RolloutError } from './errors';
-import { checkNames, checkRemoteName, deploymentName } from './names';
-import { approvalScope, DIRECT_SOURCE, planFrom, withCommitsAhead, type PlanInput } from './plan';
+import { checkNames, deploymentName } from './names';
+import { DIRECT_SOURCE, planFrom, withCommitsAhead, type PlanInput } from './plan';
+import { approveCommand, describeComponents, planLines, shortSha } from './plan-text';
 import { loadPolicy, type Policy } from './policy';
-import { gitCall, readRecords, readSnapshot, tagPrefix, type Snapshot } from './snapshot';
-import {
-  COMMITS_AHEAD_LIMIT,
-  type ApplyOptions,
-  type ApplyResult,
-  type ApproveOptions,
-  type ApproveResult,
-  type RecordedComponent,
-  type RollbackOptions,
-  type RolloutPlan,
-} from './types';
+import { fetchRecords, pushOrRestore } from './remote';
+import { gitCall, readSnapshot, type Snapshot } from './snapshot';
+import type { ApplyOptions, ApplyResult, RecordedComponent } from './types';
 
 /**
  * The steps at which `ATMOS_TEST_PAUSE_AT` can stop a rollout. TEST ONLY: the hardening tests
@@ -73,69 +64,6 @@ async function pauseAt(step: PauseStep): Promise<void> {
   });
 }
 
-/** The refspecs that bring a deployment's records from a remote, forced: the remote wins. */
-export function remoteRefspecs(deployment: string): string[] {
-  return [
-    `+refs/atmos/deployments/${deployment}/*:refs/atmos/deployments/${deployment}/*`,
-    `+${statusIndexPrefix(deployment)}*:${statusIndexPrefix(deployment)}*`,
-    `+refs/notes/atmos/${deployment}/*:refs/notes/atmos/${deployment}/*`,
-    `+${tagPrefix(deployment)}*:${tagPrefix(deployment)}*`,
-  ];
-}
-
-/**
- * Brings one deployment's records (refs, status index, tags, approval notes) from a remote,
- * which wins outright. Every command given `--remote` does this first, reads included, so a
- * status or history in CI shows what the team recorded, not what this clone last saw.
- */
-export async function fetchRecords(
-  store: GitStore,
-  deployment: string,
-  remote: string,
-): Promise<void> {
-  checkNames({ deployment });
-  checkRemoteName(remote);
-  await gitCall(() => store.fetch(remote, remoteRefspecs(deployment)));
-}
-
-function shortSha(sha: string): string {
-  return sha.slice(0, 9);
-}
-
-/** `api abc123def, worker abc123def` */
-export function describeComponents(plan: RolloutPlan): string {
-  return plan.components.map((c) => `${c.component} ${shortSha(c.sha)}`).join(', ');
-}
-
-/** The plan as the spec shows it before asking for approval. */
-export function planLines(plan: RolloutPlan): string[] {
-  const lines = [`→ Deploying ${plan.deployment} to ${plan.target}`];
-  if (plan.promotedFrom) lines.push(`→ Source: ${plan.promotedFrom}`);
-  const shas = [...new Set(plan.components.map((c) => c.sha))];
-  if (shas.length === 1) lines.push(`→ Git SHA: ${shortSha(shas[0])}`);
-  else
-    for (const c of plan.components) lines.push(`→ Git SHA (${c.component}): ${shortSha(c.sha)}`);
-  lines.push(`→ Components: ${plan.components.map((c) => c.component).join(', ')}`);
-  if (plan.skipped.length)
-    lines.push(`→ Skipped (nothing deployed in ${plan.promotedFrom}): ${plan.skipped.join(', ')}`);
-  if (plan.commitsAhead !== undefined) lines.push(`→ ${commitsAheadText(plan.commitsAhead)}`);
-  return lines;
-}
-
-/** `3 commits ahead`, `1 commit ahead`, `10000+ commits ahead` at the counting limit. */
-export function commitsAheadText(n: number): string {
-  const count = n >= COMMITS_AHEAD_LIMIT ? `${COMMITS_AHEAD_LIMIT}+` : String(n);
-  return `${count} commit${n === 1 ? '' : 's'} ahead`;
-}
-
-/** The command that records the approval this plan lacks. */
-export function approveCommand(plan: RolloutPlan, requested?: string[]): string {
-  const parts = ['atmos-deployments', 'approve', plan.deployment, '--target', plan.target];
-  if (plan.promotedFrom) parts.push('--promote-from', plan.promotedFrom);
-  for (const c of requested ?? []) parts.push('--component', c);
-  return parts.join(' ');
-}
-
 /**
  * Plans, checks the approval, runs the deploy step and records the rollout in one transaction.
  * Resolves with what was recorded (`ok: false` when a component's deploy step failed). Throws a
@@ -150,102 +78,11 @@ export async function applyRollout(
   return applyInput(store, deployment, options, async () => options);
 }
 
-/**
- * Re-promotes the SHA set of a recorded rollout (`--to` a tag name or its timestamp) through
- * the same rules and approvals. The new tags carry `rollback_of` and status `rolled_back`.
- */
-export async function rollback(
-  store: GitStore,
-  deployment: Deployment,
-  options: RollbackOptions,
-): Promise<ApplyResult> {
-  const name = deploymentName(deployment);
-  return applyInput(store, deployment, options, async (snap) => {
-    const to = options.to.trim().replace(/^refs\/tags\//, '');
-    const asTag = parseTagName(to);
-    let timestamp: string;
-    let seq: number | undefined;
-    if (asTag) {
-      if (asTag.deployment !== name || asTag.target !== options.target)
-        throw new RolloutError(
-          'usage',
-          `Tag ${to} is not a rollout of ${name} to ${options.target}.`,
-        );
-      timestamp = asTag.timestamp;
-      seq = asTag.seq;
-    } else {
-      const m = /^(\d{4}-\d{2}-\d{2})T(\d{2})[-:](\d{2})[-:](\d{2})Z(?:-(\d+))?$/.exec(to);
-      if (!m)
-        throw new RolloutError(
-          'usage',
-          `--to ${JSON.stringify(options.to)} is neither a deployment tag nor a timestamp such as 2025-01-22T12-00-00Z.`,
-        );
-      timestamp = `${m[1]}T${m[2]}-${m[3]}-${m[4]}Z`;
-      seq = m[5] ? Number(m[5]) : undefined;
-    }
-    const group = snap.tags.filter(
-      (t) =>
-        t.parsed.target === options.target &&
-        t.parsed.timestamp === timestamp &&
-        (seq === undefined || t.parsed.seq === seq),
-    );
-    const records = await readRecords(store, group);
-    const usable = group.filter(
-      (t) => records.get(t.name) && records.get(t.name)!.record.status !== 'failed',
-    );
-    if (usable.length === 0) {
-      const recent = [
-        ...new Set(
-          snap.tags
-            .filter((t) => t.parsed.target === options.target)
-            .reverse()
-            .map((t) => t.parsed.timestamp),
-        ),
-      ].slice(0, 5);
-      throw new RolloutError(
-        'usage',
-        `No successful rollout of ${name} to ${options.target} matches '${options.to}'.${recent.length ? ` Recent rollouts: ${recent.join(', ')}.` : ' Nothing has been rolled out there yet.'}`,
-      );
-    }
-    const components: Record<string, { sha: string; tag: string }> = {};
-    let from: string | undefined;
-    for (const t of usable) {
-      const { record: r, commit } = records.get(t.name)!;
-      if (components[t.parsed.component]) continue;
-      // The SHA comes from the tag object, never from its message: a hand-made tag whose
-      // message names another commit is refused rather than trusted either way.
-      if (r.git_sha !== commit)
-        throw new RolloutError(
-          'refused',
-          `Cannot roll back to ${t.name}: its message says git_sha ${r.git_sha.slice(0, 9)} but the tag points at ${commit.slice(0, 9)}, so the record does not agree with its object. Run \`atmos-deployments verify ${name}\` to see the whole trail.`,
-        );
-      if (
-        r.deployment !== name ||
-        r.target !== t.parsed.target ||
-        r.component !== t.parsed.component
-      )
-        throw new RolloutError(
-          'refused',
-          `Cannot roll back to ${t.name}: its message says it records ${r.deployment}/${r.target}/${r.component}, so the record does not agree with its name. Run \`atmos-deployments verify ${name}\` to see the whole trail.`,
-        );
-      components[t.parsed.component] = { sha: commit, tag: t.name };
-      from ??= r.promoted_from;
-    }
-    return {
-      target: options.target,
-      components: options.components,
-      redeploy: options.redeploy,
-      now: options.now,
-      restore: { from, components },
-    };
-  });
-}
-
-async function applyInput(
+export async function applyInput(
   store: GitStore,
   deployment: Deployment,
   options: ApplyOptions,
-  makeInput: (snap: Snapshot) => Promise<PlanInput>,
+  makeInput: (snap: Snapshot, policy: Policy) => Promise<PlanInput>,
 ): Promise<ApplyResult> {
   const name = deploymentName(deployment);
   checkNames({ deployment: name });
@@ -258,7 +95,7 @@ async function applyInput(
   }
   const policy = await loadPolicy(store, name, options.policy, remote);
   const snap = await readSnapshot(store, name);
-  const input = await makeInput(snap);
+  const input = await makeInput(snap, policy);
   const plan = await planFrom(store, policy.deployment, { ...input, repo: policy.repo }, snap);
   plan.policySha = policy.sha;
   const willAsk = plan.requiresApproval && !plan.approved && !options.approve && !!options.confirm;
@@ -482,123 +319,4 @@ function checkMetadata(metadata: Record<string, string> | undefined): void {
       'usage',
       `--metadata ${reserved.join(', ')}: ${reserved.length > 1 ? 'these keys are' : 'this key is'} written only from a recorded approval (approve, --approve or the approval prompt), never typed in.`,
     );
-}
-
-/** An approval recorded now by this git identity, naming who wrote it when that differs. */
-function newApproval(
-  identity: { name: string; email: string },
-  approver: string | undefined,
-  role: string | undefined,
-  now: Date | undefined,
-  plan: RolloutPlan,
-): Approval {
-  const self = identity.email || identity.name;
-  const approvedBy = approver || self;
-  return {
-    approved_by: approvedBy,
-    approved_at: isoSeconds(now ?? new Date()),
-    approver_role: role ?? '',
-    ...approvalBody(plan),
-    ...(approvedBy !== self ? { recorded_by: self } : {}),
-  };
-}
-
-function approvalBody(
-  plan: RolloutPlan,
-): Omit<Approval, 'approved_by' | 'approved_at' | 'approver_role'> {
-  const scope = approvalScope(plan);
-  return {
-    target: scope.target,
-    deployment: scope.deployment,
-    promoted_from: scope.promotedFrom,
-    components: scope.components,
-  };
-}
-
-/** Appends the approval as one JSON line to the note on every commit of the plan. */
-async function appendApproval(
-  store: GitStore,
-  plan: RolloutPlan,
-  approval: Approval,
-): Promise<string[]> {
-  const commits = [...new Set(plan.components.map((c) => c.sha))];
-  const line = formatApprovalLine(approval);
-  for (const commit of commits)
-    await gitCall(() => store.appendNote(notesRef(plan.deployment), commit, line));
-  return commits;
-}
-
-/**
- * Pushes in one atomic push. When the remote refuses (someone else promoted first), the local
- * refs of this rollout are put back to what they were, so the clone agrees with the remote.
- */
-async function pushOrRestore(store: GitStore, remote: string, updates: RefUpdate[]): Promise<void> {
-  try {
-    await store.push(remote, updates);
-  } catch (err) {
-    if (!(err instanceof GitStoreError)) throw err;
-    const inverse: RefUpdate[] = updates.map((u) => ({
-      ref: u.ref,
-      newSha: u.oldSha,
-      oldSha: u.newSha,
-    }));
-    try {
-      await store.updateRefs(inverse);
-    } catch (restoreErr) {
-      throw new RolloutError(
-        'conflict',
-        `${err.message} Putting the local records back failed too: ${(restoreErr as Error).message}`,
-        err.detail,
-      );
-    }
-    // A lost race is a conflict (run it again); the server's own refusal is `refused`.
-    throw new RolloutError(
-      err.kind === 'push-rejected' ? 'conflict' : err.kind === 'push-refused' ? 'refused' : 'usage',
-      err.message,
-      err.detail,
-    );
-  }
-}
-
-/**
- * Records an approval note for the current plan of a promotion (`approve` command, the
- * editor's Approve): one JSON line appended under `refs/notes/atmos/<d>/approvals` on each
- * commit of the plan, bound to the deployment, target, source and component SHAs.
- */
-export async function approve(
-  store: GitStore,
-  deployment: Deployment,
-  options: ApproveOptions,
-): Promise<ApproveResult> {
-  const name = deploymentName(deployment);
-  checkNames({ deployment: name });
-  const remote = options.remote || undefined;
-  if (remote) await fetchRecords(store, name, remote);
-  const policy: Policy = await loadPolicy(store, name, options.policy, remote);
-  const snap = await readSnapshot(store, name);
-  const plan = await planFrom(
-    store,
-    policy.deployment,
-    { target: options.target, promoteFrom: options.promoteFrom, components: options.components },
-    snap,
-  );
-  const identity = await gitCall(() => store.identity());
-  const approval = newApproval(identity, options.approver, options.role, options.now, plan);
-  const ref = notesRef(name);
-  const before = await gitCall(() => store.resolveCommit(ref));
-  const commits = await appendApproval(store, plan, approval);
-  if (remote) {
-    const after = await gitCall(() => store.resolveCommit(ref));
-    await pushOrRestore(store, remote, [{ ref, newSha: after, oldSha: before }]);
-  }
-  const note = plan.requiresApproval
-    ? ''
-    : ` (${plan.target} does not require approval; recorded anyway)`;
-  return {
-    notesRef: ref,
-    commit: commits[0],
-    commits,
-    approval,
-    message: `Recorded approval by ${approval.approved_by} for ${name} ${options.promoteFrom} → ${options.target} (${describeComponents(plan)}) under ${ref}${note}.`,
-  };
 }

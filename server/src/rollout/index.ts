@@ -18,19 +18,11 @@ export { RolloutError, EXIT_CODE, type RolloutErrorKind, type RolloutErrorReason
 export { loadPolicy, remotePolicyRef, type Policy } from './policy';
 export { readDeployedState, history } from './snapshot';
 export { planRollout, findApproval, approvalScope } from './plan';
-export {
-  applyRollout,
-  approve,
-  rollback,
-  approveCommand,
-  commitsAheadText,
-  describeComponents,
-  planLines,
-  remoteRefspecs,
-  fetchRecords,
-  PAUSE_STEPS,
-  type PauseStep,
-} from './apply';
+export { applyRollout, PAUSE_STEPS, type PauseStep } from './apply';
+export { approve } from './approve';
+export { rollback } from './rollback';
+export { approveCommand, commitsAheadText, describeComponents, planLines } from './plan-text';
+export { remoteRefspecs, fetchRecords } from './remote';
 export {
   readPromotionStatus,
   formatStatusText,

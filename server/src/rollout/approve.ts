@@ -1,0 +1,100 @@
+/**
+ * Approvals: the note line a rollout's own approval or the `approve` command records, bound to
+ * the deployment, target, source and component SHAs of one plan, and who recorded it.
+ */
+import { formatApprovalLine, isoSeconds, notesRef, type Approval, type Deployment } from '../core';
+import type { GitStore } from '../git';
+import { checkNames, deploymentName } from './names';
+import { approvalScope, planFrom } from './plan';
+import { describeComponents } from './plan-text';
+import { loadPolicy, type Policy } from './policy';
+import { fetchRecords, pushOrRestore } from './remote';
+import { gitCall, readSnapshot } from './snapshot';
+import type { ApproveOptions, ApproveResult, RolloutPlan } from './types';
+
+/** An approval recorded now by this git identity, naming who wrote it when that differs. */
+export function newApproval(
+  identity: { name: string; email: string },
+  approver: string | undefined,
+  role: string | undefined,
+  now: Date | undefined,
+  plan: RolloutPlan,
+): Approval {
+  const self = identity.email || identity.name;
+  const approvedBy = approver || self;
+  return {
+    approved_by: approvedBy,
+    approved_at: isoSeconds(now ?? new Date()),
+    approver_role: role ?? '',
+    ...approvalBody(plan),
+    ...(approvedBy !== self ? { recorded_by: self } : {}),
+  };
+}
+
+function approvalBody(
+  plan: RolloutPlan,
+): Omit<Approval, 'approved_by' | 'approved_at' | 'approver_role'> {
+  const scope = approvalScope(plan);
+  return {
+    target: scope.target,
+    deployment: scope.deployment,
+    promoted_from: scope.promotedFrom,
+    components: scope.components,
+  };
+}
+
+/** Appends the approval as one JSON line to the note on every commit of the plan. */
+export async function appendApproval(
+  store: GitStore,
+  plan: RolloutPlan,
+  approval: Approval,
+): Promise<string[]> {
+  const commits = [...new Set(plan.components.map((c) => c.sha))];
+  const line = formatApprovalLine(approval);
+  for (const commit of commits)
+    await gitCall(() => store.appendNote(notesRef(plan.deployment), commit, line));
+  return commits;
+}
+
+/**
+ * Records an approval note for the current plan of a promotion (`approve` command, the
+ * editor's Approve): one JSON line appended under `refs/notes/atmos/<d>/approvals` on each
+ * commit of the plan, bound to the deployment, target, source and component SHAs.
+ */
+export async function approve(
+  store: GitStore,
+  deployment: Deployment,
+  options: ApproveOptions,
+): Promise<ApproveResult> {
+  const name = deploymentName(deployment);
+  checkNames({ deployment: name });
+  const remote = options.remote || undefined;
+  if (remote) await fetchRecords(store, name, remote);
+  const policy: Policy = await loadPolicy(store, name, options.policy, remote);
+  const snap = await readSnapshot(store, name);
+  const plan = await planFrom(
+    store,
+    policy.deployment,
+    { target: options.target, promoteFrom: options.promoteFrom, components: options.components },
+    snap,
+  );
+  const identity = await gitCall(() => store.identity());
+  const approval = newApproval(identity, options.approver, options.role, options.now, plan);
+  const ref = notesRef(name);
+  const before = await gitCall(() => store.resolveCommit(ref));
+  const commits = await appendApproval(store, plan, approval);
+  if (remote) {
+    const after = await gitCall(() => store.resolveCommit(ref));
+    await pushOrRestore(store, remote, [{ ref, newSha: after, oldSha: before }]);
+  }
+  const note = plan.requiresApproval
+    ? ''
+    : ` (${plan.target} does not require approval; recorded anyway)`;
+  return {
+    notesRef: ref,
+    commit: commits[0],
+    commits,
+    approval,
+    message: `Recorded approval by ${approval.approved_by} for ${name} ${options.promoteFrom} → ${options.target} (${describeComponents(plan)}) under ${ref}${note}.`,
+  };
+}

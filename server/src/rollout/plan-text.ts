@@ -1,0 +1,40 @@
+/** How a plan reads for people: the spec's `→` lines, component lists and the approve command. */
+import { COMMITS_AHEAD_LIMIT, type RolloutPlan } from './types';
+
+export function shortSha(sha: string): string {
+  return sha.slice(0, 9);
+}
+
+/** `api abc123def, worker abc123def` */
+export function describeComponents(plan: RolloutPlan): string {
+  return plan.components.map((c) => `${c.component} ${shortSha(c.sha)}`).join(', ');
+}
+
+/** The plan as the spec shows it before asking for approval. */
+export function planLines(plan: RolloutPlan): string[] {
+  const lines = [`→ Deploying ${plan.deployment} to ${plan.target}`];
+  if (plan.promotedFrom) lines.push(`→ Source: ${plan.promotedFrom}`);
+  const shas = [...new Set(plan.components.map((c) => c.sha))];
+  if (shas.length === 1) lines.push(`→ Git SHA: ${shortSha(shas[0])}`);
+  else
+    for (const c of plan.components) lines.push(`→ Git SHA (${c.component}): ${shortSha(c.sha)}`);
+  lines.push(`→ Components: ${plan.components.map((c) => c.component).join(', ')}`);
+  if (plan.skipped.length)
+    lines.push(`→ Skipped (nothing deployed in ${plan.promotedFrom}): ${plan.skipped.join(', ')}`);
+  if (plan.commitsAhead !== undefined) lines.push(`→ ${commitsAheadText(plan.commitsAhead)}`);
+  return lines;
+}
+
+/** `3 commits ahead`, `1 commit ahead`, `10000+ commits ahead` at the counting limit. */
+export function commitsAheadText(n: number): string {
+  const count = n >= COMMITS_AHEAD_LIMIT ? `${COMMITS_AHEAD_LIMIT}+` : String(n);
+  return `${count} commit${n === 1 ? '' : 's'} ahead`;
+}
+
+/** The command that records the approval this plan lacks. */
+export function approveCommand(plan: RolloutPlan, requested?: string[]): string {
+  const parts = ['atmos-deployments', 'approve', plan.deployment, '--target', plan.target];
+  if (plan.promotedFrom) parts.push('--promote-from', plan.promotedFrom);
+  for (const c of requested ?? []) parts.push('--component', c);
+  return parts.join(' ');
+}

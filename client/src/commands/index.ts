@@ -8,6 +8,7 @@ import type { PromotionNode } from '../tree/promotionsTree';
 import type { CommandContext } from './context';
 import { pickDeployment, targetName, type CommandArgs } from './pick';
 import { approve, promote, rollBack, rollOut } from './rollout';
+import { verifyRecords } from './verify';
 import {
   compareTargets,
   createDeploymentFile,
@@ -63,6 +64,7 @@ const COMMANDS: CommandSpec[] = [
   { id: 'atmosDeployments.compareTargets', run: compareTargets },
   { id: 'atmosDeployments.revealInYaml', run: revealInYaml },
   { id: 'atmosDeployments.validateWorkspace', run: validateWorkspace },
+  { id: 'atmosDeployments.verifyRecords', run: verifyRecords },
   { id: 'atmosDeployments.createDeploymentFile', run: () => createDeploymentFile() },
   {
     id: 'atmosDeployments.showGraph',

@@ -18,10 +18,12 @@ import {
   readDeployedState,
   rollback,
   RolloutError,
+  verifyRecords,
   type GitStore,
   type PolicySource,
   type RolloutPlan,
 } from '../rollout';
+import { toRange } from './conversions';
 import { uriToPath } from './uris';
 import type { DeploymentDocuments } from './documents';
 import type { LiveState } from './live-state';
@@ -207,8 +209,38 @@ export function createGitBackends(
         throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
     },
+    async verify(p) {
+      try {
+        const r = await verifyRecords(store, {
+          deployments: p.deployments?.length ? p.deployments : undefined,
+          remote: remote(),
+          policyRev: settings().policyRev || undefined,
+        });
+        return {
+          findings: r.findings.map((f) => ({ ...f, ...placeFinding(docs, f) })),
+          records: r.checked.records,
+          gitProcesses: r.gitProcesses,
+        };
+      } catch (err) {
+        throw toResponse(err, undefined);
+      }
+    },
   };
   return { live, rollout };
+}
+
+/** Where a finding shows in the workspace: its target's key, else the deployment's name. */
+function placeFinding(
+  docs: DeploymentDocuments,
+  f: { deployment?: string; target?: string },
+): { uri?: string; range?: P.VerifyFindingInfo['range'] } {
+  if (!f.deployment) return {};
+  const uri = docs.filesOf(f.deployment)[0];
+  const model = uri ? docs.deployment(uri)?.deployment : undefined;
+  if (!uri || !model) return {};
+  const target = f.target ? model.targets.find((t) => t.name === f.target) : undefined;
+  const range = target?.keyRange ?? model.name?.range ?? model.keyRange;
+  return { uri, range: toRange(range) };
 }
 
 function options(p: P.RolloutParams) {

@@ -4,6 +4,7 @@
  * the folder that holds its file, so two repositories never mix their records.
  */
 import type { DeployedState } from '../core';
+import type { VerifyParams, VerifyResult } from '../protocol/requests';
 import type { DeploymentDocuments } from './documents';
 import type { GitBackends } from './git-backends';
 import type { LiveState } from './live-state';
@@ -54,5 +55,34 @@ export class GitRouter {
     approve: (p) => this.backend(p?.deployment).approve(p),
     history: (p) => this.backend(p?.deployment).history(p),
     rollback: (p) => this.backend(p?.deployment).rollback(p),
+    verify: (p) => this.verify(p),
   };
+
+  /**
+   * Verifies each repository once: the named deployments grouped by the folder that holds
+   * them, or every folder with git records when none is named, with the results joined.
+   */
+  private async verify(p: VerifyParams | undefined): Promise<VerifyResult> {
+    const named = Array.isArray(p?.deployments)
+      ? p.deployments.filter((d): d is string => typeof d === 'string')
+      : [];
+    const groups = new Map<RolloutBackend, string[]>();
+    if (named.length)
+      for (const d of named) {
+        const b = this.backend(d);
+        groups.set(b, [...(groups.get(b) ?? []), d]);
+      }
+    else {
+      for (const b of this.folders.values()) if (typeof b !== 'string') groups.set(b.rollout, []);
+      if (groups.size === 0) groups.set(this.backend(undefined), []);
+    }
+    const out: VerifyResult = { findings: [], records: 0, gitProcesses: 0 };
+    for (const [backend, deployments] of groups) {
+      const r = await backend.verify({ deployments });
+      out.findings.push(...r.findings);
+      out.records += r.records;
+      out.gitProcesses += r.gitProcesses;
+    }
+    return out;
+  }
 }

@@ -16,6 +16,8 @@ import {
   type PlanResult,
   type RollbackParams,
   type RolloutParams,
+  type VerifyParams,
+  type VerifyResult,
 } from '../protocol/requests';
 
 export interface RolloutBackend {
@@ -24,6 +26,7 @@ export interface RolloutBackend {
   approve(params: ApproveParams): Promise<ApproveResult>;
   history(params: HistoryParams): Promise<HistoryResult>;
   rollback(params: RollbackParams): Promise<ApplyResult>;
+  verify(params: VerifyParams): Promise<VerifyResult>;
 }
 
 /** JSON-RPC error code for "git records are not available" (in the server-defined range). */
@@ -50,6 +53,9 @@ export class UnavailableRollout implements RolloutBackend {
     return this.fail();
   }
   rollback(): Promise<ApplyResult> {
+    return this.fail();
+  }
+  verify(): Promise<VerifyResult> {
     return this.fail();
   }
 }
@@ -88,5 +94,9 @@ export class TrustGate implements RolloutBackend {
   }
   rollback(p: RollbackParams): Promise<ApplyResult> {
     return this.trusted() ? this.inner().rollback(p) : this.refuse();
+  }
+  /** Verifying only reads the records, as status and history do. */
+  verify(p: VerifyParams): Promise<VerifyResult> {
+    return this.inner().verify(p);
   }
 }

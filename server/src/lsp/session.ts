@@ -30,6 +30,7 @@ import {
   StateChangedNotification,
   WorkspaceTrustedNotification,
   StatusRequest,
+  VerifyRequest,
 } from '../protocol/requests';
 import { clientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
 import type { FeatureContext } from './context';
@@ -503,6 +504,11 @@ export function startSession(connection: Connection): void {
       refsChanged();
       return r;
     }),
+  );
+
+  connection.onRequest(
+    VerifyRequest,
+    onCustom('atmosDeployments/verify', (p) => gate.verify(p)),
   );
 
   connection.onShutdown(() => {

@@ -240,6 +240,45 @@ export const RollbackRequest = new RequestType<RollbackParams, ApplyResult, void
   'atmosDeployments/rollback',
 );
 
+export interface VerifyParams {
+  /** Only these deployments; every deployment with records when absent or empty. */
+  deployments?: string[];
+}
+
+/** One `verify` finding (design section 11), placed in the workspace where it can be. */
+export interface VerifyFindingInfo {
+  /** Stable code, as `atmos-deployments verify` prints it (README, "Verify findings"). */
+  code: string;
+  /** The ref or tag the finding is about (`refs/tags/atmos/deployments/...`). */
+  ref: string;
+  message: string;
+  deployment?: string;
+  target?: string;
+  component?: string;
+  /**
+   * The deployment file the finding belongs to and the range to show it at (the target's key,
+   * or the deployment's name), when that file is in the workspace.
+   */
+  uri?: string;
+  range?: Range;
+}
+
+export interface VerifyResult {
+  findings: VerifyFindingInfo[];
+  /** How many deployment records (tags) were replayed. */
+  records: number;
+  /** Git processes the check started: a constant, whatever the number of records. */
+  gitProcesses: number;
+}
+
+/**
+ * `atmosDeployments/verify`: replays the deployment records (refs, tags, approval notes) against
+ * the committed rules, as `atmos-deployments verify` does. Reads git; writes nothing.
+ */
+export const VerifyRequest = new RequestType<VerifyParams, VerifyResult, void>(
+  'atmosDeployments/verify',
+);
+
 /** `atmosDeployments/stateChanged` (server → client): deployment files or `refs/atmos` changed; views refresh. */
 export const StateChangedNotification = new NotificationType<{ deployments: string[] }>(
   'atmosDeployments/stateChanged',

@@ -21,6 +21,7 @@ import {
 } from '../core';
 import type { GitStore, RefEntry } from '../git';
 import { checkRemoteName } from './names';
+import { remotePolicyRef } from './policy';
 import { gitCall } from './snapshot';
 
 /** The refs `verify` reads: deployment refs and status indexes, tags, approval notes. */
@@ -112,11 +113,13 @@ export async function verifyRecords(
   const start = store.processCount;
   if (options.remote) {
     checkRemoteName(options.remote);
+    // The remote's default branch comes in the same fetch: it holds the team's rules, so the
+    // records the team pushed are judged by it, not by whatever this clone has checked out.
     await gitCall(() =>
-      store.fetch(
-        options.remote!,
-        VERIFY_ROOTS.map((root) => `+${root}*:${root}*`),
-      ),
+      store.fetch(options.remote!, [
+        ...VERIFY_ROOTS.map((root) => `+${root}*:${root}*`),
+        ...(options.policyRev ? [] : [`+HEAD:${remotePolicyRef(options.remote!)}`]),
+      ]),
     );
   }
   const pushed = options.pushed?.filter((p) => isRecordRef(p.ref));
@@ -130,7 +133,8 @@ export async function verifyRecords(
   }
   const listed = await gitCall(() => store.listRefs(VERIFY_ROOTS));
   const refs = pushed ? overlay(listed, pushed) : listed;
-  const policyName = options.policyRev ?? 'HEAD';
+  const policyName =
+    options.policyRev ?? (options.remote ? remotePolicyRef(options.remote) : 'HEAD');
   const policyTip = await gitCall(() => store.resolveCommit(policyName));
 
   const only = deployments?.length ? new Set(deployments) : undefined;

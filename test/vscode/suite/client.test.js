@@ -631,4 +631,87 @@ suite('client', () => {
     assert.strictEqual(vscode.window.activeTextEditor?.document, doc, 'it is shown');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
+
+  /** The deployment file of DEPLOYMENT in the workspace. */
+  async function deploymentDocument() {
+    const files = await vscode.workspace.findFiles('**/deployments/**/*.{yaml,yml}');
+    for (const f of files) {
+      const doc = await vscode.workspace.openTextDocument(f);
+      if (new RegExp(`^\\s+name:\\s*${DEPLOYMENT}\\s*$`, 'm').test(doc.getText())) return doc;
+    }
+    throw new Error(`no file declares ${DEPLOYMENT}`);
+  }
+
+  test('roll out follows the committed rules: an unsaved edit is refused, naming the file', async function () {
+    await gitOrSkip(this);
+    const doc = await deploymentDocument();
+    const original = doc.getText();
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(doc.uri, new vscode.Position(0, 0), '# an edit nobody committed\n');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    try {
+      const r = await vscode.commands.executeCommand('atmosDeployments.rollOut', {
+        deployment: DEPLOYMENT,
+        target: 'dev',
+        gitSha: git('rev-parse', 'HEAD'),
+      });
+      assert.strictEqual(r?.ok, false, `the rollout was not refused: ${r?.message}`);
+      assert.match(
+        r.message,
+        /deployments\/[^ ]+ has uncommitted changes; promotion rules are read from committed config \(HEAD\)\. Commit them first\./,
+      );
+    } finally {
+      const restore = new vscode.WorkspaceEdit();
+      restore.replace(
+        doc.uri,
+        new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)),
+        original,
+      );
+      assert.ok(await vscode.workspace.applyEdit(restore), 'the text is restored');
+      assert.ok(await doc.save(), 'the restored text is saved');
+    }
+  });
+
+  test('Verify Records: a ref written with plain git is a finding in the Problems panel, and goes once the ref is put back', async function () {
+    await gitOrSkip(this);
+    await toStaging(newCommit('verify'));
+    const [line] = git(
+      'for-each-ref',
+      '--format=%(refname) %(objectname)',
+      `refs/atmos/deployments/${DEPLOYMENT}/staging/`,
+    ).split('\n');
+    const [ref, recorded] = line.split(' ');
+    const rogue = newCommit('rogue');
+    git('update-ref', ref, rogue);
+    let result;
+    try {
+      result = await vscode.commands.executeCommand('atmosDeployments.verifyRecords', {
+        deployment: DEPLOYMENT,
+      });
+    } finally {
+      git('update-ref', ref, recorded);
+    }
+    const f = result?.findings.find((x) => x.code === 'ref-unbacked' && x.ref === ref);
+    assert.ok(f, `no ref-unbacked finding for ${ref}: ${JSON.stringify(result?.findings)}`);
+    assert.ok(f.uri && f.range, 'the finding is placed in the deployment file');
+    const shown = () =>
+      vscode.languages
+        .getDiagnostics(vscode.Uri.parse(f.uri))
+        .filter(
+          (d) =>
+            d.source === 'atmos-deployments verify' &&
+            d.code === 'ref-unbacked' &&
+            d.message.includes(ref),
+        );
+    assert.strictEqual(shown().length >= 1, true, 'the Problems panel shows it');
+    assert.strictEqual(shown()[0].range.start.line, f.range.start.line, 'at its target');
+    const again = await vscode.commands.executeCommand('atmosDeployments.verifyRecords', {
+      deployment: DEPLOYMENT,
+    });
+    assert.ok(
+      !again.findings.some((x) => x.code === 'ref-unbacked' && x.ref === ref),
+      'the finding is gone once the ref is back on its record',
+    );
+    assert.strictEqual(shown().length, 0, 'and so is its problem');
+  });
 });

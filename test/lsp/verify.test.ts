@@ -1,0 +1,79 @@
+// atmosDeployments/verify over the real server: the same check as `atmos-deployments verify`,
+// with each finding placed at the target it concerns in the deployment file, so an editor can
+// show it in its problems list.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import type { ApplyResult, PlanResult, VerifyResult } from '../../server/src/protocol/requests';
+import { Harness, PAYMENT } from './harness';
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8' });
+}
+
+describe('atmosDeployments/verify', () => {
+  let h: Harness;
+  let uri: string;
+  before(async () => {
+    const setup = await Harness.start({ files: { 'deployments/payment.yaml': PAYMENT } });
+    git(setup.root, 'init', '-q', '-b', 'main');
+    git(setup.root, 'config', 'user.email', 'dev@example.com');
+    git(setup.root, 'config', 'user.name', 'Dev');
+    git(setup.root, 'add', '.');
+    git(setup.root, 'commit', '-q', '-m', 'init');
+    const root = setup.root;
+    await setup.stop(true);
+    h = await Harness.startIn(root);
+    uri = await h.open('deployments/payment.yaml', PAYMENT);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        await h.request<PlanResult>('atmosDeployments/planRollout', {
+          deployment: 'payment-service',
+          target: 'dev',
+        });
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+  });
+  after(() => h.stop());
+
+  test('a trail the tool wrote verifies clean', async () => {
+    for (const p of [{ target: 'dev' }, { target: 'staging', promoteFrom: 'dev' }]) {
+      const r = await h.request<ApplyResult>('atmosDeployments/applyRollout', {
+        deployment: 'payment-service',
+        ...p,
+      });
+      assert.equal(r.ok, true, r.message);
+    }
+    const v = await h.request<VerifyResult>('atmosDeployments/verify', {});
+    assert.deepEqual(v.findings, []);
+    assert.equal(v.records, 4);
+    assert.ok(v.gitProcesses > 0);
+  });
+
+  test('a ref moved with plain git is a finding at its target in the file', async () => {
+    const rogue = git(h.root, 'commit-tree', '-m', 'rogue', 'HEAD^{tree}').trim();
+    const ref = 'refs/atmos/deployments/payment-service/staging/api';
+    git(h.root, 'update-ref', ref, rogue);
+    const v = await h.request<VerifyResult>('atmosDeployments/verify', {
+      deployments: ['payment-service'],
+    });
+    const f = v.findings.find((x) => x.ref === ref);
+    assert.ok(f, JSON.stringify(v.findings));
+    assert.equal(f.code, 'ref-unbacked');
+    assert.equal(f.target, 'staging');
+    assert.equal(f.uri, uri);
+    // `    staging:` is the line of the target's key.
+    const line = PAYMENT.split('\n').findIndex((l) => l === '    staging:');
+    assert.deepEqual(f.range?.start, { line, character: 4 });
+  });
+
+  test('malformed params are answered, not crashed on', async () => {
+    const v = await h.request<VerifyResult>('atmosDeployments/verify', { deployments: 'x' });
+    assert.ok(Array.isArray(v.findings));
+  });
+});

@@ -78,12 +78,18 @@ export async function verifyRecords(
   const elsewhere = unplaced.length
     ? ` ${unplaced.length} concern deployments without a file in this workspace; the log lists them.`
     : '';
-  const choice = await vscode.window.showWarningMessage(
-    `Atmos Deployments: ${n} finding${n === 1 ? '' : 's'} in the deployment records (${result.records} checked).${elsewhere}`,
-    ...(byUri.size ? [problems] : []),
-    log,
-  );
-  if (choice === problems) await vscode.commands.executeCommand('workbench.actions.view.problems');
-  if (choice === log) ctx.log.show();
+  // The command resolves with the result at once; the notification's buttons act whenever
+  // (if ever) the user clicks them.
+  void vscode.window
+    .showWarningMessage(
+      `Atmos Deployments: ${n} finding${n === 1 ? '' : 's'} in the deployment records (${result.records} checked).${elsewhere}`,
+      ...(byUri.size ? [problems] : []),
+      log,
+    )
+    .then((choice) => {
+      if (choice === problems)
+        void vscode.commands.executeCommand('workbench.actions.view.problems');
+      if (choice === log) ctx.log.show();
+    });
   return result;
 }

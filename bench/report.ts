@@ -144,9 +144,11 @@ export function evaluateTargets(res: BenchResults): TargetCheck[] {
     out.push({
       target: `rollout of ${g.rollout.components} components: git processes`,
       measured: g.rollout.oursProcesses === undefined ? 'n/a' : String(g.rollout.oursProcesses),
-      limit: '≤ 6',
+      // Six processes, plus the one `cat-file` that reads the deployment file at the policy
+      // revision (committed rules, design section 11).
+      limit: '≤ 7',
       met:
-        g.rollout.oursProcesses === undefined ? 'n/a' : g.rollout.oursProcesses <= 6 ? 'yes' : 'no',
+        g.rollout.oursProcesses === undefined ? 'n/a' : g.rollout.oursProcesses <= 7 ? 'yes' : 'no',
     });
     out.push(
       check(

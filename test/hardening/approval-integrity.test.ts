@@ -183,8 +183,9 @@ describe('forged or mismatched approvals never count', () => {
       .trim()
       .split('/')
       .pop()!;
-    // prod moves on to a newer release (approved), then a rollback to the first one is tried
-    // after the approvals are gone.
+    // prod moves on to a newer release (approved), then a rollback to the first one is tried.
+    // Approvals are single-use (design section 11): the first release's approval was spent by
+    // its rollout, so the rollback needs a new one.
     const next = commit(dir, 'next');
     for (const t of ['dev', 'staging'])
       cli(dir, [
@@ -195,12 +196,20 @@ describe('forged or mismatched approvals never count', () => {
         ...(t === 'dev' ? ['--git-sha', next] : ['--promote-from', 'dev']),
       ]);
     assert.equal(cli(dir, [...PROD, '--approve']).code, 0);
-    git(dir, ['update-ref', '-d', NOTES]);
     const before = refSnapshot(dir);
     const r = cli(dir, ['rollback', 'payment-service', '--target', 'prod', '--to', stamp]);
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stderr, /requires approval/);
+    assert.match(r.stderr, /was already used by the rollout of/);
     assert.equal(refSnapshot(dir), before);
+    // With the approval notes gone, the record the rollback would return to can no longer show
+    // that it was approved: it is refused outright, and nothing is written either.
+    git(dir, ['update-ref', '-d', NOTES]);
+    const gone = refSnapshot(dir);
+    const r2 = cli(dir, ['rollback', 'payment-service', '--target', 'prod', '--to', stamp]);
+    assert.equal(r2.code, 1, r2.stdout + r2.stderr);
+    assert.match(r2.stderr, /did not follow the rules[\s\S]*approval-missing/);
+    assert.equal(refSnapshot(dir), gone);
     assert.ok(fsckClean(dir));
   });
 });

@@ -7,14 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CLI, ENV, cli, fsckClean, git } from './helpers';
+import { CLI, ENV, cli, fsckClean, git, makeRepo } from './helpers';
 import { startHttpRemote, type HttpRemote } from './http-remote';
 import {
   NOTES,
+  PAY,
   depRef,
   handApproval,
   handRecord,
@@ -203,6 +204,49 @@ describe('a git server over smart HTTP with verify --pre-receive as its hook', (
       encoding: 'utf8',
     });
     assert.equal(v.status, 0, v.stdout + v.stderr);
+    assert.ok(fsckClean(remote.bare));
+  });
+});
+
+describe('the hook judges a pushed record by the rules in force now', () => {
+  it('a rollout that follows an older commit of the policy branch (before prod needed approval) is refused', async (t) => {
+    // The policy branch first let prod take staging's SHAs without approval, then required it.
+    const source = makeRepo({ 'pay.yaml': PAY.replace('        requires_approval: true\n', '') });
+    const lax = headSha(source);
+    writeFileSync(path.join(source, 'deployments', 'pay.yaml'), PAY);
+    git(source, ['commit', '-q', '-am', 'prod requires approval']);
+    const remote = await startHttpRemote({ source });
+    t.after(() => remote.stop());
+    remote.installPreReceive(
+      `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} verify --pre-receive\n`,
+    );
+    const dir = mkdtempSync(path.join(tmpdir(), 'atmos-http-clone-'));
+    git(dir, ['clone', '-q', remote.url, '.']);
+    for (const args of [
+      ['--target', 'dev'],
+      ['--target', 'staging', '--promote-from', 'dev'],
+    ])
+      assert.equal(cli(dir, ['rollout', 'pay', ...args, '--remote', 'origin']).code, 0);
+    // The old rules, checked out and named as the policy revision: the tool itself lets this
+    // through (the working copy is that committed file), and the old commit is on the branch.
+    git(dir, ['checkout', '-q', lax, '--', 'deployments/pay.yaml']);
+    const before = remote.refs();
+    const r = cli(dir, [
+      'rollout',
+      'pay',
+      '--target',
+      'prod',
+      '--promote-from',
+      'staging',
+      '--policy-rev',
+      lax,
+      '--remote',
+      'origin',
+    ]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /policy-outdated/);
+    assert.doesNotMatch(r.stderr, /someone else promoted first/);
+    assert.equal(remote.refs(), before);
     assert.ok(fsckClean(remote.bare));
   });
 });

@@ -6,6 +6,7 @@
 import { displayName } from '../names';
 import { deploymentOfRef, readTrailRecords, TAG_REF_ROOT, type TrailRecord } from './records';
 import { caseCollisions, checkDeploymentRefs, checkIndexes } from './refs';
+import { outdatedPolicies } from './outdated';
 import { Policies } from './policies';
 import { checkRollbacks, checkRollouts } from './promotions';
 import { VERIFY_CODES, type TrailInput, type TrailReport, type VerifyFinding } from './types';
@@ -30,6 +31,7 @@ export function verifyTrail(input: TrailInput): TrailReport {
     ...rollouts.findings,
     ...indexes.findings,
     ...backdated(input, read.records),
+    ...outdatedPolicies(input, read.records, policies),
   ];
   const tagRefs = new Set(
     input.refs.filter((r) => r.ref.startsWith(TAG_REF_ROOT)).map((r) => r.ref),

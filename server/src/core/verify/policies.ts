@@ -39,6 +39,11 @@ export class Policies {
     return out;
   }
 
+  /** One deployment's model in one policy commit, when that commit holds its file. */
+  deploymentAt(sha: string, deployment: string): Deployment | undefined {
+    return this.deploymentsAt(sha)?.get(deployment);
+  }
+
   /** The target names the policy branch declares today for a deployment. */
   declaredTargets(deployment: string): Set<string> | undefined {
     const tip = this.input.policyTip;

@@ -14,6 +14,7 @@ export const VERIFY_CODES = [
   'source-not-recorded',
   'unknown-name',
   'policy-not-on-branch',
+  'policy-outdated',
   'policy-unreadable',
   'approval-missing',
   'approval-reused',

@@ -197,6 +197,23 @@ describe('a git server over smart HTTP with verify --pre-receive as its hook', (
     );
   });
 
+  it('deleting or moving a deployment record, or rewinding the approval notes, is refused', () => {
+    const tag = git(dir, ['tag', '-l', 'atmos/deployments/pay/prod/api/*']).trim().split('\n')[0];
+    assert.ok(tag, 'prod has a record to delete');
+    refused([`:${tagRef(tag)}`], /remote: .*record-rewritten/);
+    const other = git(dir, ['tag', '-l', 'atmos/deployments/pay/dev/api/*']).trim().split('\n')[0];
+    refused([`+${tagRef(other)}:${tagRef(tag)}`], /remote: .*record-rewritten/);
+    git(dir, ['fetch', '-q', 'origin', `+${NOTES}:${NOTES}`]);
+    const empty = git(dir, [
+      'commit-tree',
+      '-m',
+      'no approvals',
+      '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+    ]).trim();
+    refused([`+${empty}:${NOTES}`], /remote: .*record-rewritten/);
+    refused([`:${NOTES}`], /remote: .*record-rewritten/);
+  });
+
   it('after every refusal the server still verifies clean and passes git fsck', () => {
     const v = spawnSync(process.execPath, [CLI, 'verify', '--format', 'json'], {
       cwd: remote.bare,

@@ -13,6 +13,7 @@ import {
   parseTagMessage,
   parseTagName,
   verifyTrail,
+  type PushedRewrite,
   type TrailInput,
   type TrailObject,
   type TrailRef,
@@ -212,6 +213,7 @@ export async function verifyRecords(
   if (pushed) {
     input.onlyRefs = new Set(pushed.filter((p) => !ZERO.test(p.newSha)).map((p) => p.ref));
     input.newestBefore = newestStamps(listed);
+    input.rewrites = await rewrites(store, pushed);
   }
   const report = verifyTrail(input);
   return { ...report, policyTip, gitProcesses: store.processCount - start };
@@ -247,6 +249,24 @@ async function pushScope(store: GitStore, pushed: PushedRef[]): Promise<(ref: st
     const t = parseTagName(ref);
     return !!t && targets.has(`${t.deployment}/${t.target}`);
   };
+}
+
+/**
+ * The pushed updates of refs that exist already, and for each moved notes ref whether it is a
+ * fast-forward (one `rev-list` per moved notes ref; a push moves at most a few).
+ */
+async function rewrites(store: GitStore, pushed: PushedRef[]): Promise<PushedRewrite[]> {
+  const out: PushedRewrite[] = [];
+  for (const p of pushed) {
+    if (ZERO.test(p.oldSha)) continue;
+    const r: PushedRewrite = { ref: p.ref, oldSha: p.oldSha, newSha: p.newSha };
+    if (p.ref.startsWith('refs/notes/') && !ZERO.test(p.newSha) && SHA.test(p.newSha))
+      r.fastForward = (await gitCall(() => store.reachableFrom(p.newSha, [p.oldSha]))).has(
+        p.oldSha,
+      );
+    out.push(r);
+  }
+  return out;
 }
 
 /** The listed refs as they would be after the push: moved, created and deleted. */

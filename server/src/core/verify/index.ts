@@ -7,6 +7,7 @@ import { displayName } from '../names';
 import { deploymentOfRef, readTrailRecords, TAG_REF_ROOT, type TrailRecord } from './records';
 import { caseCollisions, checkDeploymentRefs, checkIndexes } from './refs';
 import { outdatedPolicies } from './outdated';
+import { rewrittenHistory } from './rewrites';
 import { Policies } from './policies';
 import { checkRollbacks, checkRollouts } from './promotions';
 import { VERIFY_CODES, type TrailInput, type TrailReport, type VerifyFinding } from './types';
@@ -42,7 +43,11 @@ export function verifyTrail(input: TrailInput): TrailReport {
     return d !== undefined && wanted(d);
   });
   return {
-    findings: dedupe(all.filter((f) => reported(f, input))).sort(compareFindings),
+    // Rewrites concern refs a push deletes too, which the push filter would leave out.
+    findings: dedupe([
+      ...all.filter((f) => reported(f, input)),
+      ...rewrittenHistory(input.rewrites),
+    ]).sort(compareFindings),
     checked: {
       refs: refs.refs,
       tags: read.tags,

@@ -15,6 +15,7 @@ export const VERIFY_CODES = [
   'unknown-name',
   'policy-not-on-branch',
   'policy-outdated',
+  'record-rewritten',
   'policy-unreadable',
   'approval-missing',
   'approval-reused',
@@ -89,6 +90,20 @@ export interface TrailInput {
    * record older than that is back-dated into history.
    */
   newestBefore?: Map<string, number>;
+  /**
+   * What a push does to refs that already exist (pre-receive): each updated or deleted ref with
+   * its old and new value, and for a notes ref whether the new value contains the old one.
+   */
+  rewrites?: PushedRewrite[];
+}
+
+export interface PushedRewrite {
+  ref: string;
+  oldSha: string;
+  /** All zeros for a deletion. */
+  newSha: string;
+  /** For a notes ref: true when the old commit is an ancestor of the new one. */
+  fastForward?: boolean;
 }
 
 export interface TrailCounts {

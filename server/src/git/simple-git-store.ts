@@ -28,6 +28,7 @@ import {
   type TagObjectSpec,
 } from './store';
 import { classifyPushFailure } from './push-failure';
+import { testPause } from './test-pause';
 
 /** How often an approval note is re-appended when other writers keep moving the notes ref. */
 const NOTE_APPEND_ATTEMPTS = 8;
@@ -363,6 +364,8 @@ export class SimpleGitStore implements GitStore {
   async appendNote(notesRef: string, commit: string, line: string): Promise<void> {
     for (let attempt = 1; attempt <= NOTE_APPEND_ATTEMPTS; attempt++) {
       const before = await this.resolveCommit(notesRef);
+      // Race tests line concurrent approvals up here, each holding the same tip (test only).
+      if (attempt === 1) await testPause('note-read');
       const scratch = `refs/notes/atmos-scratch/${process.pid}-${Date.now()}-${attempt}`;
       if (before) await this.updateRefs([{ ref: scratch, newSha: before }]);
       let after: string | undefined;

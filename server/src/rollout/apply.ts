@@ -6,7 +6,6 @@
  * that `git gc` removes); a crash after leaves the new ones; a concurrent writer makes the
  * compare-and-swap fail and nothing is written.
  */
-import { existsSync } from 'node:fs';
 import {
   deploymentRef,
   formatApprovalLine,
@@ -28,6 +27,7 @@ import {
   type StatusIndex,
 } from '../core';
 import { GitStoreError, type GitStore, type RefUpdate, type TagObjectSpec } from '../git';
+import { testPause } from '../git/test-pause';
 import { RolloutError } from './errors';
 import { checkNames, checkRemoteName, deploymentName } from './names';
 import { approvalScope, DIRECT_SOURCE, planFrom, withCommitsAhead, type PlanInput } from './plan';
@@ -59,18 +59,8 @@ export const PAUSE_STEPS = [
 ] as const;
 export type PauseStep = (typeof PAUSE_STEPS)[number];
 
-async function pauseAt(step: PauseStep): Promise<void> {
-  if (process.env.ATMOS_TEST_PAUSE_AT !== step) return;
-  process.stderr.write(`ATMOS_TEST_PAUSED ${step}\n`);
-  const release = process.env.ATMOS_TEST_RELEASE_FILE;
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      if (release && existsSync(release)) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 10);
-  });
+function pauseAt(step: PauseStep): Promise<void> {
+  return testPause(step);
 }
 
 /** The refspecs that bring a deployment's records from a remote, forced: the remote wins. */

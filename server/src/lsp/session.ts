@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   CodeLensRefreshRequest,
+  ErrorCodes,
+  type CancellationToken,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   FileChangeType,
@@ -31,6 +33,16 @@ import {
   WorkspaceTrustedNotification,
   StatusRequest,
 } from '../protocol/requests';
+import {
+  isApplyRolloutParams,
+  isApproveParams,
+  isGraphParams,
+  isHistoryParams,
+  isRollbackParams,
+  isRolloutParams,
+  isStatusParams,
+  type ParamsGuard,
+} from '../protocol/guards';
 import { clientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
 import type { FeatureContext } from './context';
 import { DeploymentDocuments } from './documents';
@@ -413,15 +425,26 @@ export function startSession(connection: Connection): void {
     };
   }
 
-  function onCustom<P, R>(name: string, fn: (params: P) => Promise<R>): (params: P) => Promise<R> {
-    return async (params: P) => {
+  /**
+   * Wraps a custom request's handler: its params are checked by the request's guard first
+   * (malformed params are answered with InvalidParams and the guard's sentence, and never reach
+   * the handler), and any other failure becomes an InternalError with its message, logged.
+   */
+  function onCustom<P, R>(
+    name: string,
+    guard: ParamsGuard<P>,
+    fn: (params: P, token: CancellationToken) => Promise<R>,
+  ): (params: P, token: CancellationToken) => Promise<R> {
+    return async (params: P, token: CancellationToken) => {
+      const problem = guard(params);
+      if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `${name}: ${problem}.`);
       try {
-        return await fn(params ?? ({} as P));
+        return await fn(params ?? ({} as P), token);
       } catch (err) {
         if (err instanceof ResponseError) throw err;
         logError(`${name} failed: ${(err as Error)?.stack ?? String(err)}`);
         throw new ResponseError(
-          -32603,
+          ErrorCodes.InternalError,
           `${name} failed: ${(err as Error)?.message ?? String(err)}`,
         );
       }
@@ -461,14 +484,14 @@ export function startSession(connection: Connection): void {
 
   connection.onRequest(
     GraphRequest,
-    onCustom('atmosDeployments/graph', (p) => {
+    onCustom('atmosDeployments/graph', isGraphParams, (p) => {
       flushPending();
       return graph(ctx(), p);
     }),
   );
   connection.onRequest(
     StatusRequest,
-    onCustom('atmosDeployments/status', () => {
+    onCustom('atmosDeployments/status', isStatusParams, () => {
       flushPending();
       return status(ctx());
     }),
@@ -478,11 +501,11 @@ export function startSession(connection: Connection): void {
   });
   connection.onRequest(
     PlanRolloutRequest,
-    onCustom('atmosDeployments/planRollout', (p) => gate.plan(p)),
+    onCustom('atmosDeployments/planRollout', isRolloutParams, (p) => gate.plan(p)),
   );
   connection.onRequest(
     ApplyRolloutRequest,
-    onCustom('atmosDeployments/applyRollout', async (p) => {
+    onCustom('atmosDeployments/applyRollout', isApplyRolloutParams, async (p) => {
       const r = await gate.apply(p);
       refsChanged();
       return r;
@@ -490,15 +513,15 @@ export function startSession(connection: Connection): void {
   );
   connection.onRequest(
     ApproveRequest,
-    onCustom('atmosDeployments/approve', (p) => gate.approve(p)),
+    onCustom('atmosDeployments/approve', isApproveParams, (p) => gate.approve(p)),
   );
   connection.onRequest(
     HistoryRequest,
-    onCustom('atmosDeployments/history', (p) => gate.history(p)),
+    onCustom('atmosDeployments/history', isHistoryParams, (p) => gate.history(p)),
   );
   connection.onRequest(
     RollbackRequest,
-    onCustom('atmosDeployments/rollback', async (p) => {
+    onCustom('atmosDeployments/rollback', isRollbackParams, async (p) => {
       const r = await gate.rollback(p);
       refsChanged();
       return r;

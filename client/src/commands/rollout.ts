@@ -4,6 +4,7 @@
  * the target needs it, and only then applies, with a progress notification. The server does the
  * writing; the client never runs git.
  */
+import { displayName } from '../../../server/src/core/display';
 import * as vscode from 'vscode';
 import {
   ApplyRolloutRequest,
@@ -189,7 +190,7 @@ export async function rollOut(
   let gitSha = args?.gitSha;
   if (gitSha === undefined) {
     const typed = await vscode.window.showInputBox({
-      title: `Roll out to ${target.name}`,
+      title: `Roll out to ${displayName(target.name)}`,
       prompt: 'Commit to roll out: a SHA, branch, tag or HEAD~n (empty for HEAD)',
       placeHolder: 'HEAD',
       validateInput: revisionProblem,
@@ -298,11 +299,16 @@ export async function rollBack(
       const picked = await vscode.window.showQuickPick(
         groups.slice(1).map((g) => ({
           label: g.timestamp,
-          description: g.entries.map((e) => `${e.component}@${shortSha(e.gitSha)}`).join(' '),
+          description: g.entries
+            .map((e) => `${displayName(e.component)}@${shortSha(e.gitSha)}`)
+            .join(' '),
           detail: `by ${g.entries[0].deployedBy}${g.entries[0].promotedFrom ? ` from ${g.entries[0].promotedFrom}` : ''} · ${g.entries[0].status}`,
           group: g,
         })),
-        { title: `Roll back ${deployment.name}/${target.name} to`, placeHolder: 'Which rollout?' },
+        {
+          title: `Roll back ${displayName(deployment.name)}/${displayName(target.name)} to`,
+          placeHolder: 'Which rollout?',
+        },
       );
       if (!picked) return undefined;
       to = picked.group.timestamp;

@@ -7,6 +7,7 @@
  * compare-and-swap fail and nothing is written.
  */
 import {
+  displayName,
   deploymentRef,
   formatApprovalLine,
   formatStatusIndex,
@@ -194,7 +195,7 @@ export async function rollback(
       ].slice(0, 5);
       throw new RolloutError(
         'usage',
-        `No successful rollout of ${name} to ${options.target} matches '${options.to}'.${recent.length ? ` Recent rollouts: ${recent.join(', ')}.` : ' Nothing has been rolled out there yet.'}`,
+        `No successful rollout of ${displayName(name)} to ${displayName(options.target)} matches '${displayName(options.to)}'.${recent.length ? ` Recent rollouts: ${recent.join(', ')}.` : ' Nothing has been rolled out there yet.'}`,
       );
     }
     const components: Record<string, { sha: string; tag: string }> = {};

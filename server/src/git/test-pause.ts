@@ -5,7 +5,9 @@
  * test kills the process there to prove the records are whole. Unset (always, outside tests) it
  * costs one comparison. The rollout's steps are listed in `rollout/apply.ts` (`PAUSE_STEPS`);
  * the git layer adds `note-read` (in `appendNote`, after the notes ref's tip was read and before
- * the line is appended on top of it, first attempt only), where concurrent approvals race.
+ * the line is appended on top of it, first attempt only), where concurrent approvals race, and
+ * `cancellable-git` (before every git process of a request that can be cancelled), where the
+ * cancellation tests cancel a request between two git processes.
  */
 import { existsSync } from 'node:fs';
 

@@ -49,10 +49,10 @@ export class GitRouter {
   }
 
   readonly rollout: RolloutBackend = {
-    plan: (p) => this.backend(p?.deployment).plan(p),
-    apply: (p) => this.backend(p?.deployment).apply(p),
+    plan: (p, signal) => this.backend(p?.deployment).plan(p, signal),
+    apply: (p, signal) => this.backend(p?.deployment).apply(p, signal),
     approve: (p) => this.backend(p?.deployment).approve(p),
-    history: (p) => this.backend(p?.deployment).history(p),
-    rollback: (p) => this.backend(p?.deployment).rollback(p),
+    history: (p, signal) => this.backend(p?.deployment).history(p, signal),
+    rollback: (p, signal) => this.backend(p?.deployment).rollback(p, signal),
   };
 }

@@ -433,13 +433,17 @@ export function startSession(connection: Connection): void {
   function onCustom<P, R>(
     name: string,
     guard: ParamsGuard<P>,
-    fn: (params: P, token: CancellationToken) => Promise<R>,
+    fn: (params: P, signal: AbortSignal) => Promise<R>,
   ): (params: P, token: CancellationToken) => Promise<R> {
     return async (params: P, token: CancellationToken) => {
       const problem = guard(params);
       if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `${name}: ${problem}.`);
+      // `$/cancelRequest` reaches the git processes as an AbortSignal (see GitStore.cancellable).
+      const cancel = new AbortController();
+      const listening = token.onCancellationRequested(() => cancel.abort());
+      if (token.isCancellationRequested) cancel.abort();
       try {
-        return await fn(params ?? ({} as P), token);
+        return await fn(params ?? ({} as P), cancel.signal);
       } catch (err) {
         if (err instanceof ResponseError) throw err;
         logError(`${name} failed: ${(err as Error)?.stack ?? String(err)}`);
@@ -447,6 +451,8 @@ export function startSession(connection: Connection): void {
           ErrorCodes.InternalError,
           `${name} failed: ${(err as Error)?.message ?? String(err)}`,
         );
+      } finally {
+        listening.dispose();
       }
     };
   }
@@ -491,9 +497,9 @@ export function startSession(connection: Connection): void {
   );
   connection.onRequest(
     StatusRequest,
-    onCustom('atmosDeployments/status', isStatusParams, () => {
+    onCustom('atmosDeployments/status', isStatusParams, (_p, signal) => {
       flushPending();
-      return status(ctx());
+      return status(ctx(), signal);
     }),
   );
   connection.onNotification(WorkspaceTrustedNotification, () => {
@@ -501,12 +507,12 @@ export function startSession(connection: Connection): void {
   });
   connection.onRequest(
     PlanRolloutRequest,
-    onCustom('atmosDeployments/planRollout', isRolloutParams, (p) => gate.plan(p)),
+    onCustom('atmosDeployments/planRollout', isRolloutParams, (p, signal) => gate.plan(p, signal)),
   );
   connection.onRequest(
     ApplyRolloutRequest,
-    onCustom('atmosDeployments/applyRollout', isApplyRolloutParams, async (p) => {
-      const r = await gate.apply(p);
+    onCustom('atmosDeployments/applyRollout', isApplyRolloutParams, async (p, signal) => {
+      const r = await gate.apply(p, signal);
       refsChanged();
       return r;
     }),
@@ -517,12 +523,12 @@ export function startSession(connection: Connection): void {
   );
   connection.onRequest(
     HistoryRequest,
-    onCustom('atmosDeployments/history', isHistoryParams, (p) => gate.history(p)),
+    onCustom('atmosDeployments/history', isHistoryParams, (p, signal) => gate.history(p, signal)),
   );
   connection.onRequest(
     RollbackRequest,
-    onCustom('atmosDeployments/rollback', isRollbackParams, async (p) => {
-      const r = await gate.rollback(p);
+    onCustom('atmosDeployments/rollback', isRollbackParams, async (p, signal) => {
+      const r = await gate.rollback(p, signal);
       refsChanged();
       return r;
     }),

@@ -52,6 +52,8 @@ import {
  * continues once that file exists, which lets race tests line up many rollouts at one point.
  */
 export const PAUSE_STEPS = [
+  // Planned and checked, nothing written yet: the last point a cancelled request stops at.
+  'checked',
   'planned',
   'deployed',
   'tags-written',
@@ -62,6 +64,18 @@ export type PauseStep = (typeof PAUSE_STEPS)[number];
 
 function pauseAt(step: PauseStep): Promise<void> {
   return testPause(step);
+}
+
+/**
+ * Throws the `cancelled` error when the caller cancelled before the rollout's first write; after
+ * this point the rollout does not listen any more. The message says what was left untouched.
+ */
+function pointOfNoReturn(signal: AbortSignal | undefined, name: string, target: string): void {
+  if (signal?.aborted)
+    throw new RolloutError(
+      'cancelled',
+      `Cancelled before anything was written: the records of ${displayName(name)}/${displayName(target)} (refs, tags, approvals) are as they were.`,
+    );
 }
 
 /** The refspecs that bring a deployment's records from a remote, forced: the remote wins. */
@@ -233,11 +247,15 @@ export async function rollback(
 }
 
 async function applyInput(
-  store: GitStore,
+  writer: GitStore,
   deployment: Deployment,
   options: ApplyOptions,
   makeInput: (snap: Snapshot) => Promise<PlanInput>,
 ): Promise<ApplyResult> {
+  // Everything up to the first write reads through a store the caller can cancel; the writes
+  // use the caller's store, which never stops midway.
+  const signal = options.signal;
+  const store = signal ? writer.cancellable(signal) : writer;
   const name = deploymentName(deployment);
   checkNames({ deployment: name });
   checkMetadata(options.metadata);
@@ -275,6 +293,7 @@ async function applyInput(
     };
 
   const identity = await gitCall(() => store.identity());
+  await pauseAt('checked');
   let approval = plan.approval;
   let notesBefore: string | undefined;
   let notesAfter: string | undefined;
@@ -300,13 +319,17 @@ async function applyInput(
       );
     }
     approval = newApproval(identity, options.approver, options.approverRole, options.now, plan);
-    progress(`→ Recording approval as git note`);
     notesBefore = await gitCall(() => store.resolveCommit(notesRef(name)));
-    await appendApproval(store, plan, approval);
-    notesAfter = await gitCall(() => store.resolveCommit(notesRef(name)));
+    pointOfNoReturn(signal, name, plan.target);
+    progress(`→ Recording approval as git note`);
+    await appendApproval(writer, plan, approval);
+    notesAfter = await gitCall(() => writer.resolveCommit(notesRef(name)));
   } else if (approval) {
     progress(`→ Approval received from: ${approval.approved_by} at ${approval.approved_at}`);
   }
+  // The last moment a cancellation is heeded: nothing has been written yet (when an approval
+  // was recorded just above, this passes, since the rollout already started writing).
+  pointOfNoReturn(notesAfter === undefined ? signal : undefined, name, plan.target);
   await pauseAt('planned');
 
   const statuses = new Map<string, RecordStatus>();
@@ -366,7 +389,7 @@ async function applyInput(
       tagger: identity,
       date: now,
     });
-  const tagShas = await gitCall(() => store.writeTagObjects(objects));
+  const tagShas = await gitCall(() => writer.writeTagObjects(objects));
   await pauseAt('tags-written');
 
   const updates: RefUpdate[] = [];
@@ -385,7 +408,7 @@ async function applyInput(
       newSha: tagShas[specs.length],
       oldSha: snap.indexes.get(plan.target)?.sha,
     });
-  await gitCall(() => store.updateRefs(updates));
+  await gitCall(() => writer.updateRefs(updates));
   await pauseAt('refs-updated');
 
   if (remote) {
@@ -393,7 +416,7 @@ async function applyInput(
     if (notesAfter && notesAfter !== notesBefore)
       pushed.push({ ref: notesRef(name), newSha: notesAfter, oldSha: notesBefore });
     progress(`→ Pushing records to ${remote} (one atomic push)`);
-    await pushOrRestore(store, remote, pushed);
+    await pushOrRestore(writer, remote, pushed);
   }
   await pauseAt('pushed');
 

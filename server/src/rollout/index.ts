@@ -37,5 +37,5 @@ export {
   type StatusEdge,
   type StatusComponent,
 } from './status';
-export { openGitStore, type GitStore } from '../git';
+export { openGitStore, GitStoreError, type GitStore } from '../git';
 export * from './types';

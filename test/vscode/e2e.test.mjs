@@ -124,10 +124,10 @@ test(
               assert.equal(ours.length, 1, `one row of ours in Problems: ${rows.join(' | ')}`);
               assert.match(
                 ours[0],
-                /Target 'prod': cannot specify both 'from' and 'allowed_from'.*atmos-deployments\(promotion-exclusive\).*\[Ln 14, Col 9\]/,
+                /Target 'prod': cannot specify both 'from' and 'allowed_from'.* atmos-deployments\W*promotion-exclusive\W*\[Ln 14, Col 9\]$/,
               );
               assert.ok(
-                rows.some((r) => /^broken\.yaml\b.*\b1\b/.test(r)),
+                rows.some((r) => /^broken\.yaml.*\b1$/.test(r)),
                 `a file row for broken.yaml with one problem: ${rows.join(' | ')}`,
               );
               await d.screenshot(page, path.join(OUT_DIR, 'broken-problems.png'));

@@ -65,7 +65,10 @@ export function addCommits(repo: string, n: number): string[] {
   return git(repo, ['rev-list', '--reverse', 'main']).stdout.trim().split('\n');
 }
 
-/** Writes `deployments/<name>.yaml` into the working tree (the CLI reads it from there). */
+/**
+ * Writes `deployments/<name>.yaml` and commits it: writes read their promotion rules from the
+ * committed file (HEAD) and refuse a working-tree copy that is not committed.
+ */
 export function writeDeploymentFile(
   repo: string,
   name: string,
@@ -85,6 +88,8 @@ export function writeDeploymentFile(
   }
   mkdirSync(path.join(repo, 'deployments'), { recursive: true });
   writeFileSync(path.join(repo, 'deployments', `${name}.yaml`), `${lines.join('\n')}\n`);
+  git(repo, ['add', '--', `deployments/${name}.yaml`]);
+  git(repo, ['commit', '-q', '--no-verify', '-m', `deployment ${name}`]);
 }
 
 interface PackedRef {

@@ -244,17 +244,28 @@ async function promotionStatusCase(
       } finally {
         rmSync(small.repo, { recursive: true, force: true });
       }
-      // Records written by Atmos or plain git carry no index: the same status from the tags.
+      // Records written by Atmos or plain git carry no index: the same status must come from
+      // the tags. The answer with the index is kept before the index refs go, so the two runs
+      // compared below really differ in having it, and a difference fails the bench.
+      const withIndex = cli(args, big.repo).stdout;
+      if (withIndex.trim() === '')
+        throw new Error(`bench: promotion-status printed no state:\n${withIndex.slice(0, 500)}`);
       const indexRefs = git(big.repo, [
         'for-each-ref',
         '--format=delete %(refname)',
         indexPrefix,
       ]).stdout;
       git(big.repo, ['update-ref', '--stdin'], { input: indexRefs });
-      const same = cli(args, big.repo).stdout;
+      if (git(big.repo, ['for-each-ref', indexPrefix]).stdout.trim() !== '')
+        throw new Error('bench: the status index refs were not deleted');
+      const withoutIndex = cli(args, big.repo).stdout;
       result.withoutIndex = await measure(1, GIT.runs, () => cli(args, big.repo).ms);
       result.withoutIndexProcesses = countGitProcesses((env) => cli(args, big.repo, env));
-      result.indexAnswersSame = same === cli(args, big.repo).stdout;
+      result.indexAnswersSame = withIndex === withoutIndex;
+      if (!result.indexAnswersSame)
+        throw new Error(
+          `bench: promotion-status answers differently with the status index than from the tags alone (first difference at character ${firstDifference(withIndex, withoutIndex)})`,
+        );
     }
     log(
       `git: promotion-status ${fmt(result.ours)} vs for-each-ref ${fmt(result.baseline)} (same query ${fmt(result.sameQuery)}), processes ${result.oursProcesses} (small repo ${result.smallProcesses})`,
@@ -428,4 +439,11 @@ async function historyCase(log: Log, available: boolean): Promise<GitResult['his
 
 function fmt(m: Metric): string {
   return 'median' in m ? `${m.median.toFixed(0)} ms` : 'n/a';
+}
+
+/** Index of the first character where two texts differ, to point at a difference. */
+function firstDifference(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }

@@ -5,6 +5,7 @@
  * returns false and nothing is written. Tests replace the prompt through the extension's API,
  * because a modal dialog cannot be answered from inside the extension host.
  */
+import { displayName } from '../../server/src/core/display';
 import * as vscode from 'vscode';
 import type { RolloutPlan } from '../../server/src/protocol/requests';
 import { COMMITS_AHEAD_LIMIT } from '../../server/src/rollout/types';
@@ -31,14 +32,21 @@ export function describePlan(
 ): ApprovalText {
   const route =
     rollbackTo !== undefined
-      ? `${plan.target} to the rollout of ${rollbackTo}`
+      ? `${displayName(plan.target)} to the rollout of ${displayName(rollbackTo)}`
       : plan.promotedFrom
-        ? `${plan.promotedFrom} → ${plan.target}`
-        : `commit → ${plan.target}`;
+        ? `${displayName(plan.promotedFrom)} → ${displayName(plan.target)}`
+        : `commit → ${displayName(plan.target)}`;
   const kind = rollbackTo !== undefined ? 'Rollback' : 'Promotion';
-  const lines = [`Deployment: ${plan.deployment}`, `${kind}: ${route}`, '', 'Components:'];
+  const lines = [
+    `Deployment: ${displayName(plan.deployment)}`,
+    `${kind}: ${route}`,
+    '',
+    'Components:',
+  ];
   for (const c of plan.components) {
-    lines.push(`  ${c.component}: ${shortSha(c.currentSha) || '(none)'} → ${shortSha(c.sha)}`);
+    lines.push(
+      `  ${displayName(c.component)}: ${shortSha(c.currentSha) || '(none)'} → ${shortSha(c.sha)}`,
+    );
   }
   if (plan.commitsAhead !== undefined) {
     // The server stops counting at the limit, so a count there means "at least".
@@ -49,7 +57,7 @@ export function describePlan(
   if (plan.approvalProblem) lines.push('', `Existing approval not used: ${plan.approvalProblem}`);
   const button = /approv/i.test(action) ? 'Approve' : action.replace(/\?$/, '');
   return {
-    message: `${action} ${plan.deployment}: ${route}`,
+    message: `${action} ${displayName(plan.deployment)}: ${route}`,
     detail: lines.join('\n'),
     button,
   };

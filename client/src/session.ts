@@ -50,14 +50,25 @@ export class Session implements vscode.Disposable {
     return this.client?.state === State.Running;
   }
 
-  async request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
+  /**
+   * Sends a custom request. With `token`, cancelling it sends `$/cancelRequest`; the promise
+   * still waits for the server's answer, which says whether it stopped (RequestCancelled, with
+   * `data.kind: 'cancelled'` for rollouts) or had already started writing and finished.
+   */
+  async request<P, R>(
+    type: RequestType<P, R, void>,
+    params: P,
+    token?: vscode.CancellationToken,
+  ): Promise<R> {
     const method = type.method;
     if (!this.client || this.client.state !== State.Running) {
       throw new RequestFailed('the Atmos Deployments language server is not running', method);
     }
     const t0 = Date.now();
     try {
-      const result = await this.client.sendRequest(type, params);
+      const result = await (token
+        ? this.client.sendRequest(type, params, token)
+        : this.client.sendRequest(type, params));
       this.log.trace(`${method} answered in ${Date.now() - t0} ms`);
       return result;
     } catch (err) {

@@ -5,13 +5,13 @@
  * HTML. Colours are VS Code's theme variables (see media/graph.css), so light, dark and high
  * contrast themes all apply without code here.
  */
-import type {
-  FromWebview,
-  GraphEdgeView,
-  GraphNodeView,
-  GraphState,
-  GraphView,
-  ToWebview,
+import {
+  isToWebview,
+  type FromWebview,
+  type GraphEdgeView,
+  type GraphNodeView,
+  type GraphState,
+  type GraphView,
 } from '../src/graph/messages';
 
 interface VsCodeApi {
@@ -295,8 +295,10 @@ function exportSvg(): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(copy)}\n`;
 }
 
-window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const m = event.data;
+  // Only the host's messages, in their declared shapes, are acted on; anything else is dropped.
+  if (!isToWebview(m)) return;
   switch (m.type) {
     case 'graph':
       if (m.highlight !== undefined) highlighted = m.highlight;

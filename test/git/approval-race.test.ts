@@ -1,7 +1,16 @@
 // Approvals are notes appended to one notes ref; approvals recorded at the same moment (for
 // different targets on the same commit, as a release manager approving several at once) must
-// all survive: none may replace another.
+// all survive: none may replace another. The five approvals are lined up at one point (the
+// test-only `note-read` pause in `appendNote`, after each read the notes ref's tip and before any
+// wrote on top of it). A plain `git notes append` reads and moves the ref inside one git process,
+// past any pause of ours, so the test repository also gets a reference-transaction hook that
+// holds the approvals ref's lock for a moment whenever `git notes` itself moves it: the other
+// appends, which read the same tip, then fail or overwrite, on every run. Our append moves that
+// ref with `update-ref` (its notes go to private scratch refs), which the hook leaves alone.
 import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { cli, cliStart, fsckClean, git, makeRepo } from './helpers';
 
@@ -24,23 +33,51 @@ const FOUR_WAY = `deployment:
       promotion: {from: dev, requires_approval: true}
 `;
 
+/** Holds the approvals ref's lock for 1.5 s when `git notes` (not `update-ref`) moves it. */
+const HOLD_HOOK = `#!/bin/sh
+refs=$(cat)
+case "$1" in prepared) ;; *) exit 0 ;; esac
+case "$refs" in *refs/notes/atmos/fan/approvals*) ;; *) exit 0 ;; esac
+case "$(tr '\\000' ' ' < /proc/$PPID/cmdline 2>/dev/null)" in *" notes "*) sleep 1.5 ;; esac
+exit 0
+`;
+
+function holdNotesLock(repo: string): void {
+  const hooks = path.join(repo, '.git', 'race-hooks');
+  mkdirSync(hooks, { recursive: true });
+  const hook = path.join(hooks, 'reference-transaction');
+  writeFileSync(hook, HOLD_HOOK);
+  chmodSync(hook, 0o755);
+  git(repo, ['config', 'core.hooksPath', hooks]);
+}
+
 describe('concurrent approvals', () => {
   it('five approvals written at once all end up in the note, one JSON line each', async () => {
     const repo = makeRepo({ 'fan.yaml': FOUR_WAY });
     assert.equal(cli(repo, ['rollout', 'fan', '--target', 'dev']).code, 0);
+    holdNotesLock(repo);
     const targets = ['eu', 'us', 'ap', 'sa', 'af'];
+    const release = path.join(mkdtempSync(path.join(tmpdir(), 'atmos-release-')), 'go');
+    const env = { ATMOS_TEST_PAUSE_AT: 'note-read', ATMOS_TEST_RELEASE_FILE: release };
     const runs = targets.map((t, i) =>
-      cliStart(repo, [
-        'approve',
-        'fan',
-        '--target',
-        t,
-        '--promote-from',
-        'dev',
-        '--approver',
-        `a${i}@example.com`,
-      ]),
+      cliStart(
+        repo,
+        [
+          'approve',
+          'fan',
+          '--target',
+          t,
+          '--promote-from',
+          'dev',
+          '--approver',
+          `a${i}@example.com`,
+        ],
+        env,
+      ),
     );
+    // Every approval has read the same tip of the notes ref before any of them writes.
+    await Promise.all(runs.map((r) => r.paused));
+    writeFileSync(release, '');
     const results = await Promise.all(runs.map((r) => r.done));
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     const sha = git(repo, ['rev-parse', 'HEAD']).trim();

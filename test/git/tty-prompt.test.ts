@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { atmosRefs, CLI, cli, ENV, git, makeRepo } from './helpers';
 
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -59,8 +59,16 @@ const PROD = ['rollout', 'payment-service', '--target', 'prod', '--promote-from'
 
 describe(
   'the approval prompt on a terminal',
-  { skip: !hasScript && 'util-linux script is not installed' },
+  // npm test's git stage installs `script` (scripts/ensure-tools.mjs); without it the tests fail
+  // with that remedy rather than skip, since a skip would pass whatever the prompt does.
   () => {
+    before(() =>
+      assert.ok(
+        hasScript,
+        'util-linux `script` is not installed: run node scripts/ensure-tools.mjs script=bsdutils',
+      ),
+    );
+
     it('y records the approval note and the rollout', async () => {
       const repo = promotedToStaging();
       const r = await onTerminal(repo, PROD, 'y');

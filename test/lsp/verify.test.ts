@@ -72,8 +72,13 @@ describe('atmosDeployments/verify', () => {
     assert.deepEqual(f.range?.start, { line, character: 4 });
   });
 
-  test('malformed params are answered, not crashed on', async () => {
-    const v = await h.request<VerifyResult>('atmosDeployments/verify', { deployments: 'x' });
+  test('malformed params are refused with InvalidParams naming the field; the server stays up', async () => {
+    await assert.rejects(
+      h.request<VerifyResult>('atmosDeployments/verify', { deployments: 'x' }),
+      (err: { code?: number; message?: string }) =>
+        err.code === -32602 && /deployments/.test(String(err.message)),
+    );
+    const v = await h.request<VerifyResult>('atmosDeployments/verify', {});
     assert.ok(Array.isArray(v.findings));
   });
 });

@@ -118,6 +118,18 @@ test(
                 timeout: 60000,
               });
               t.diagnostic(`problems: ${rows.join(' | ')}`);
+              // The panel must show the file's one mistake as VS Code lays it out: the message,
+              // our source with the code, and the position (line 14, column 9, one-based).
+              const ours = rows.filter((r) => r.includes('atmos-deployments'));
+              assert.equal(ours.length, 1, `one row of ours in Problems: ${rows.join(' | ')}`);
+              assert.match(
+                ours[0],
+                /Target 'prod': cannot specify both 'from' and 'allowed_from'.* atmos-deployments\W*promotion-exclusive\W*\[Ln 14, Col 9\]$/,
+              );
+              assert.ok(
+                rows.some((r) => /^broken\.yaml.*\b1$/.test(r)),
+                `a file row for broken.yaml with one problem: ${rows.join(' | ')}`,
+              );
               await d.screenshot(page, path.join(OUT_DIR, 'broken-problems.png'));
             }
           } catch (e) {

@@ -8,8 +8,9 @@
 // also shot in the high-contrast theme, with the graph's labels checked for contrast. Finally the in-host
 // suite runs in this git workspace, so its promotion test can check the records.
 // Run: node --test test/vscode/ui-drive.test.mjs    (after `node esbuild.mjs`)
-// Env: ATMOS_EXPECT_ROLLOUT=1 makes a refused or failed promotion from the palette a failure
-//      (until the server can write git records it is reported and the drive goes on).
+// The promotions from the palette must succeed: the success toast and the records git shows in
+// the workspace (refs at the promoted commit, one new tag per component naming its source) are
+// both required, and a refusal or any other toast fails the drive.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,7 +27,6 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '..', '..');
 const OUT_DIR = path.join(REPO_ROOT, 'test-results', 'vscode');
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-const EXPECT_ROLLOUT = process.env.ATMOS_EXPECT_ROLLOUT === '1';
 const THEMES = [
   { name: 'Default Light Modern', kind: 'light' },
   { name: 'Default Dark Modern', kind: 'dark' },
@@ -168,6 +168,25 @@ function makeWorkspace() {
     rollout('--target', 'dev', '--git-sha', git(ws, 'rev-parse', 'HEAD'));
   }
   return { ws, recorded };
+}
+
+/** `<sha> <ref>` of each deployment ref of payment-service at one target. */
+function deploymentRefs(ws, target) {
+  return git(
+    ws,
+    'for-each-ref',
+    '--format=%(objectname) %(refname)',
+    `refs/atmos/deployments/payment-service/${target}/`,
+  )
+    .split('\n')
+    .filter(Boolean);
+}
+
+/** Names of payment-service's deployment tags at one target. */
+function recordTags(ws, target) {
+  return git(ws, 'tag', '-l', `atmos/deployments/payment-service/${target}/*`)
+    .split('\n')
+    .filter(Boolean);
 }
 
 /** Text of the status bar's cursor position item (`Ln 24, Col 5 (4 selected)`). */
@@ -369,48 +388,60 @@ test(
             },
             { timeoutMs: 60000, what: 'the approval modal or a notification' },
           );
-          if (outcome === 'dialog') {
-            const text = await dialog.innerText();
-            t.diagnostic(`modal (${kind}): ${text.replace(/\s+/g, ' ')}`);
-            assert.match(text, new RegExp(`${from} → ${to}`));
-            await shot('approval', kind);
-            const button = to === 'prod' ? 'Approve' : 'Promote';
-            await dialog.locator('.monaco-button', { hasText: button }).first().click();
-            const done = await waitForText(
-              () => d.readNotifications(page),
-              (n) => n.some((m) => /tags? recorded|Atmos Deployments:/.test(m)),
-              'the rollout result notification',
-              60000,
-            );
-            t.diagnostic(`result (${kind}): ${done.join(' | ')}`);
-            await shot('promoted', kind);
-            // The notification counts the tags (their names go to the log and the history) and
-            // offers the history.
-            if (EXPECT_ROLLOUT) {
-              assert.ok(
-                done.some(
-                  (m) =>
-                    /Rolled out payment-service to \w+ from \w+: .*\b\d+ tags? recorded\./.test(
-                      m,
-                    ) && !m.includes('atmos/deployments/'),
-                ),
-                `a short result naming no tags: ${done.join(' | ')}`,
-              );
-              const buttons = await page.evaluate(() =>
-                Array.from(
-                  document.querySelectorAll(
-                    '.notifications-toasts .notification-list-item .monaco-button',
-                  ),
-                ).map((b) => b.innerText.trim()),
-              );
-              assert.ok(buttons.includes('Show History'), `notification buttons: ${buttons}`);
-            }
-          } else {
+          if (outcome !== 'dialog') {
             const n = await d.readNotifications(page);
-            t.diagnostic(`promotion refused (${kind}): ${n.join(' | ')}`);
             await shot('promote-refused', kind);
-            if (EXPECT_ROLLOUT) assert.fail(`the promotion was refused: ${n.join(' | ')}`);
+            assert.fail(`the promotion ${from} → ${to} was refused: ${n.join(' | ')}`);
           }
+          const text = await dialog.innerText();
+          t.diagnostic(`modal (${kind}): ${text.replace(/\s+/g, ' ')}`);
+          assert.match(text, new RegExp(`${from} → ${to}`));
+          await shot('approval', kind);
+          const tagsBefore = recordTags(ws, to);
+          const button = to === 'prod' ? 'Approve' : 'Promote';
+          await dialog.locator('.monaco-button', { hasText: button }).first().click();
+          // Only the success toast ends this wait: an error toast also starts with the
+          // extension's name, so a refusal now times out here with the toasts it showed.
+          const success = new RegExp(
+            `^Rolled out payment-service to ${to} from ${from}: .*\\b(\\d+) tags? recorded\\.`,
+          );
+          const done = await waitForText(
+            () => d.readNotifications(page),
+            (n) => n.some((m) => success.test(m)),
+            `the success toast of ${from} → ${to}`,
+            60000,
+          );
+          t.diagnostic(`result (${kind}): ${done.join(' | ')}`);
+          await shot('promoted', kind);
+          // The notification counts the tags (their names go to the log and the history) and
+          // offers the history.
+          const toast = done.find((m) => success.test(m));
+          assert.ok(
+            !toast.includes('atmos/deployments/'),
+            `a short result naming no tags: ${toast}`,
+          );
+          const buttons = await page.evaluate(() =>
+            Array.from(
+              document.querySelectorAll(
+                '.notifications-toasts .notification-list-item .monaco-button',
+              ),
+            ).map((b) => b.innerText.trim()),
+          );
+          assert.ok(buttons.includes('Show History'), `notification buttons: ${buttons}`);
+          // The records, as plain git sees them: every component of the target at the source's
+          // commit, and one new tag per component that names the source.
+          const head = git(ws, 'rev-parse', 'HEAD');
+          const refs = deploymentRefs(ws, to);
+          assert.equal(refs.length, 3, `three component refs for ${to}: ${refs.join(' | ')}`);
+          for (const line of refs) assert.ok(line.startsWith(`${head} `), `${line} is at ${head}`);
+          const added = recordTags(ws, to).filter((tag) => !tagsBefore.includes(tag));
+          assert.equal(added.length, 3, `three new tags for ${to}: ${added.join(' | ')}`);
+          assert.equal(Number(success.exec(toast)[1]), added.length, toast);
+          for (const tag of added)
+            assert.match(
+              git(ws, 'cat-file', '-p', tag),
+              new RegExp(`^promoted_from: ${from}$`, 'm'),
+            );
           await page.keyboard.press('Escape');
           await d.runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
         }

@@ -3,6 +3,7 @@
  * whatever the caller already knows (a tree item, graph edge or explicit arguments) and asks only
  * for the rest, so one command works from the palette, the tree and the graph alike.
  */
+import { displayName } from '../../../server/src/core/display';
 import * as vscode from 'vscode';
 import type { DeploymentInfo, EdgeInfo, TargetInfo } from '../../../server/src/protocol/requests';
 import type { PromotionsTree } from '../tree/promotionsTree';
@@ -52,7 +53,7 @@ export async function pickDeployment(
   if (status.deployments.length === 1) return status.deployments[0];
   const picked = await vscode.window.showQuickPick(
     status.deployments.map((d) => ({
-      label: d.name,
+      label: displayName(d.name),
       description: vscode.workspace.asRelativePath(vscode.Uri.parse(d.uri)),
       detail: d.targets.map((t) => t.name).join(' · '),
       deployment: d,
@@ -88,7 +89,9 @@ export async function pickTarget(
   }
   const candidates = deployment.targets.filter(filter);
   if (!candidates.length) {
-    void vscode.window.showInformationMessage(`${deployment.name} has no target for this.`);
+    void vscode.window.showInformationMessage(
+      `${displayName(deployment.name)} has no target for this.`,
+    );
     return undefined;
   }
   // Where the next step shows what will happen and asks anyway (Roll Out's commit box and its
@@ -96,8 +99,8 @@ export async function pickTarget(
   if (single === 'pick' && candidates.length === 1) return candidates[0];
   const picked = await vscode.window.showQuickPick(
     candidates.map((t) => ({
-      label: t.name,
-      description: t.entryPoint ? 'entry point' : `from ${t.sources.join(', ')}`,
+      label: displayName(t.name),
+      description: t.entryPoint ? 'entry point' : `from ${t.sources.map(displayName).join(', ')}`,
       detail: incoming(deployment, t.name)
         .map((e) => `${e.from} → ${e.to}: ${e.label}`)
         .join('   '),
@@ -122,8 +125,13 @@ export async function pickSource(
   const edges = incoming(deployment, target.name);
   if (edges.length === 1) return edges[0].from;
   const picked = await vscode.window.showQuickPick(
-    edges.map((e) => ({ label: e.from, description: e.label, detail: e.why, edge: e })),
-    { title: `Promote to ${target.name} from`, placeHolder: 'Which source target?' },
+    edges.map((e) => ({
+      label: displayName(e.from),
+      description: e.label,
+      detail: e.why,
+      edge: e,
+    })),
+    { title: `Promote to ${displayName(target.name)} from`, placeHolder: 'Which source target?' },
   );
   return picked?.edge.from;
 }

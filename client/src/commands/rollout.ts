@@ -4,6 +4,7 @@
  * the target needs it, and only then applies, with a progress notification. The server does the
  * writing; the client never runs git.
  */
+import { displayName } from '../../../server/src/core/display';
 import * as vscode from 'vscode';
 import {
   ApplyRolloutRequest,
@@ -58,23 +59,55 @@ async function planAndApply(
     return undefined;
   }
   let failure: unknown;
+  let cancelRequested = false;
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title, cancellable: false },
-    async (progress) => {
-      progress.report({ message: 'recording in git…' });
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      progress.report({
+        message: 'checking the records… (Cancel stops it before anything is written)',
+      });
+      token.onCancellationRequested(() => (cancelRequested = true));
       try {
-        return await ctx.session.request(ApplyRolloutRequest, {
-          ...params,
-          approve: needsApproval,
-        });
+        return await ctx.session.request(
+          ApplyRolloutRequest,
+          { ...params, approve: needsApproval },
+          token,
+        );
       } catch (err) {
         failure = err;
         return { ok: false, tags: [], message: errorText(err) } satisfies ApplyResult;
       }
     },
   );
-  report(ctx, title, result, { deployment: params.deployment, target: params.target }, failure);
+  const where = { deployment: params.deployment, target: params.target };
+  if (reportCancelled(ctx, title, failure, cancelRequested)) return undefined;
+  report(ctx, title, result, where, failure);
   return result;
+}
+
+/**
+ * Says what a cancelled rollout left untouched. The server stops a rollout only before its first
+ * write and then answers with `data.kind: 'cancelled'`; a rollout that had started writing
+ * finishes, and its result is reported as usual (with a line in the log). True when handled.
+ */
+function reportCancelled(
+  ctx: CommandContext,
+  title: string,
+  failure: unknown,
+  cancelRequested: boolean,
+): boolean {
+  const data = failure instanceof RequestFailed ? (failure.data as RolloutErrorData) : undefined;
+  if (data?.kind === 'cancelled') {
+    const message = errorText(failure);
+    ctx.log.info(`${title}: ${message}`);
+    void vscode.window.showInformationMessage(message);
+    return true;
+  }
+  if (cancelRequested)
+    ctx.log.info(
+      `${title}: cancelled after the rollout had started writing records, so it was finished rather than left halfway.`,
+    );
+  return false;
 }
 
 /**
@@ -189,7 +222,7 @@ export async function rollOut(
   let gitSha = args?.gitSha;
   if (gitSha === undefined) {
     const typed = await vscode.window.showInputBox({
-      title: `Roll out to ${target.name}`,
+      title: `Roll out to ${displayName(target.name)}`,
       prompt: 'Commit to roll out: a SHA, branch, tag or HEAD~n (empty for HEAD)',
       placeHolder: 'HEAD',
       validateInput: revisionProblem,
@@ -298,11 +331,16 @@ export async function rollBack(
       const picked = await vscode.window.showQuickPick(
         groups.slice(1).map((g) => ({
           label: g.timestamp,
-          description: g.entries.map((e) => `${e.component}@${shortSha(e.gitSha)}`).join(' '),
+          description: g.entries
+            .map((e) => `${displayName(e.component)}@${shortSha(e.gitSha)}`)
+            .join(' '),
           detail: `by ${g.entries[0].deployedBy}${g.entries[0].promotedFrom ? ` from ${g.entries[0].promotedFrom}` : ''} · ${g.entries[0].status}`,
           group: g,
         })),
-        { title: `Roll back ${deployment.name}/${target.name} to`, placeHolder: 'Which rollout?' },
+        {
+          title: `Roll back ${displayName(deployment.name)}/${displayName(target.name)} to`,
+          placeHolder: 'Which rollout?',
+        },
       );
       if (!picked) return undefined;
       to = picked.group.timestamp;
@@ -330,24 +368,32 @@ export async function rollBack(
     void vscode.window.showInformationMessage('Cancelled: nothing was written.');
     return undefined;
   }
-  const title = `Rolling back ${deployment.name}/${target.name} to ${rollbackTo}`;
+  const title = `Rolling back ${displayName(deployment.name)}/${displayName(target.name)} to ${displayName(rollbackTo)}`;
   let failure: unknown;
+  let cancelRequested = false;
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title },
-    async () => {
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      progress.report({ message: 'Cancel stops it before anything is written' });
+      token.onCancellationRequested(() => (cancelRequested = true));
       try {
-        return await ctx.session.request(RollbackRequest, {
-          deployment: deployment.name,
-          target: target.name,
-          to: rollbackTo,
-          approve: target.requiresApproval,
-        });
+        return await ctx.session.request(
+          RollbackRequest,
+          {
+            deployment: deployment.name,
+            target: target.name,
+            to: rollbackTo,
+            approve: target.requiresApproval,
+          },
+          token,
+        );
       } catch (err) {
         failure = err;
         return { ok: false, tags: [], message: errorText(err) } satisfies ApplyResult;
       }
     },
   );
+  if (reportCancelled(ctx, title, failure, cancelRequested)) return undefined;
   report(ctx, title, result, { deployment: deployment.name, target: target.name }, failure);
   return result;
 }

@@ -11,7 +11,7 @@ import { GraphRequest, type DeploymentInfo } from '../../../server/src/protocol/
 import { errorText } from '../log';
 import type { Session } from '../session';
 import { directionFor, layoutGraph } from './layout';
-import type { FromWebview, GraphState, GraphView, ToWebview } from './messages';
+import { isFromWebview, type GraphState, type GraphView, type ToWebview } from './messages';
 
 export const GRAPH_VIEW_TYPE = 'atmosDeployments.graph';
 const EDIT_DEBOUNCE_MS = 300;
@@ -60,6 +60,8 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
   readonly onDidPost = this.updated.event;
   /** The last graph posted, for tests and for Show in Graph. */
   lastView: GraphView | undefined;
+  /** How many messages from the page were ignored as malformed or unoffered (tests read it). */
+  ignoredMessages = 0;
   lastError: string | undefined;
 
   constructor(
@@ -139,7 +141,7 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
     panel.iconPath = vscode.Uri.joinPath(this.extension.extensionUri, 'media', 'graph.svg');
     panel.webview.html = this.html(panel.webview);
     const subs = [
-      panel.webview.onDidReceiveMessage((m: FromWebview) => this.handleMessage(m)),
+      panel.webview.onDidReceiveMessage((m: unknown) => this.handleMessage(m)),
       // A hidden webview is torn down (retainContextWhenHidden is off to save memory) and
       // reloads when shown; until its new page says ready, messages would be lost.
       panel.onDidChangeViewState(() => {
@@ -153,8 +155,30 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
     });
   }
 
-  /** Handles a message from the page; public so tests can act as the page. */
-  async handleMessage(m: FromWebview): Promise<void> {
+  /**
+   * Handles a message from the page; public so tests can act as the page. A message that is not
+   * a well-formed `FromWebview`, or that names a target or an edge the graph does not show, is
+   * logged and ignored: the page is not trusted to ask for anything the user could not click.
+   */
+  async handleMessage(m: unknown): Promise<void> {
+    if (!isFromWebview(m)) {
+      this.log.warn(`graph: ignored a malformed message from the page: ${preview(m)}`);
+      this.ignoredMessages++;
+      return;
+    }
+    if (m.type === 'reveal' && !this.deployment?.targets.some((t) => t.name === m.target)) {
+      this.log.warn(`graph: ignored a reveal of a target the graph does not show: ${preview(m)}`);
+      this.ignoredMessages++;
+      return;
+    }
+    if (
+      m.type === 'promote' &&
+      !this.lastView?.edges.some((e) => e.from === m.from && e.to === m.to && e.promotable)
+    ) {
+      this.log.warn(`graph: ignored a promote of an edge the graph does not offer: ${preview(m)}`);
+      this.ignoredMessages++;
+      return;
+    }
     switch (m.type) {
       case 'ready':
         this.log.debug(`graph: the page is ready (${m.width}px wide)`);
@@ -352,4 +376,15 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
     for (const d of this.disposables) d.dispose();
     this.panel?.dispose();
   }
+}
+
+/** A short, escaped rendering of a message for the log. */
+function preview(m: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(m) ?? String(m);
+  } catch {
+    text = String(m);
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

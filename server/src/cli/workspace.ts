@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  displayName,
   DEFAULT_LIMITS,
   parseDeploymentFile,
   WorkspaceIndex,
@@ -63,8 +64,8 @@ export function findDeployment(ws: LoadedWorkspace, name: string): DeploymentFil
   const known = ws.index.deploymentNames();
   throw new CliError(
     known.length
-      ? `Unknown deployment '${name}'. Known deployments: ${known.join(', ')}.`
-      : `Unknown deployment '${name}': no deployment files were found under ${ws.cwd} (looked for deployments/*.yaml with a top-level 'deployment:' key).`,
+      ? `Unknown deployment '${displayName(name)}'. Known deployments: ${known.map(displayName).join(', ')}.`
+      : `Unknown deployment '${displayName(name)}': no deployment files were found under ${ws.cwd} (looked for deployments/*.yaml with a top-level 'deployment:' key).`,
     EXIT.usage,
   );
 }

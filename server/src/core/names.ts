@@ -7,7 +7,10 @@
  * a look-alike such as the Cyrillic `о` in `prоd` would pass for `prod` in every review while
  * being another target with its own records.
  */
+import { hex, isInvisible, displayName } from './display';
 import { describeCharacter } from './unicode';
+
+export { displayName, displayText } from './display';
 
 export type NameKind = 'deployment' | 'target' | 'component';
 
@@ -56,33 +59,6 @@ function segmentProblem(name: string): string | undefined {
   const other = /[^A-Za-z0-9._-]/.exec(name);
   if (other) return `it contains '${other[0]}', which names cannot hold`;
   return undefined;
-}
-
-function isInvisible(cp: number): boolean {
-  return (
-    (cp >= 0x200b && cp <= 0x200f) ||
-    (cp >= 0x202a && cp <= 0x202e) ||
-    (cp >= 0x2060 && cp <= 0x2069) ||
-    cp === 0xfeff ||
-    cp === 0x00ad ||
-    (cp >= 0x80 && cp <= 0x9f)
-  );
-}
-
-function hex(cp: number): string {
-  return cp.toString(16).toUpperCase().padStart(4, '0');
-}
-
-/**
- * A name as it may appear inside a message. JSON escapes C0 controls but not DEL or invisible
- * and direction-changing characters, and those would reorder or hide the very text that tells
- * the user what is wrong, so they are shown as \uXXXX too.
- */
-export function displayName(name: string): string {
-  return Array.from(JSON.stringify(name).slice(1, -1), (ch) => {
-    const cp = ch.codePointAt(0)!;
-    return cp === 0x7f || isInvisible(cp) ? `\\u${hex(cp)}` : ch;
-  }).join('');
 }
 
 /** A message for an invalid name, saying what to change. */

@@ -2,6 +2,7 @@
  * Parses a deployment file into the model. Never throws: every failure becomes a problem
  * with a stable code at the range it concerns.
  */
+import { displayText } from './names';
 import {
   isAlias,
   isMap,
@@ -69,7 +70,7 @@ export function parseDeploymentFile(
         'yaml-syntax',
         file,
         rangeOf(positionAt, 0, 0),
-        `YAML could not be read: ${String(err)}`,
+        `YAML could not be read: ${displayText(String(err))}`,
       ),
     );
     return { ...base, isDeployment: looksLikeDeployment(text) };
@@ -137,8 +138,9 @@ function firstLineEnd(text: string): number {
 }
 
 function cleanYamlMessage(message: string): string {
-  // yaml appends " at line N, column M" and a code excerpt; the range already says where.
-  return message
+  // yaml appends " at line N, column M" and a code excerpt; the range already says where. What
+  // is left may quote the file (an alias name), so its hidden characters are escaped.
+  return displayText(message)
     .split('\n')[0]
     .replace(/ at line \d+, column \d+:?$/, '')
     .trim();

@@ -47,11 +47,11 @@ export function knownTargetsText(deployment: Deployment): string {
   const names = [...new Set(targetNames(deployment))];
   if (!names.length) return 'It has no targets.';
   const more = names.length > MAX_LISTED ? ` and ${names.length - MAX_LISTED} more` : '';
-  return `Known targets: ${names.slice(0, MAX_LISTED).join(', ')}${more}.`;
+  return `Known targets: ${names.slice(0, MAX_LISTED).map(displayName).join(', ')}${more}.`;
 }
 
 export function deploymentLabel(deployment: Deployment): string {
-  return deployment.name?.value ?? '(unnamed deployment)';
+  return deployment.name ? displayName(deployment.name.value) : '(unnamed deployment)';
 }
 
 /**
@@ -65,6 +65,9 @@ export function checkPromotion(
 ): PromotionDecision {
   const target = findTarget(deployment, to);
   const d = deploymentLabel(deployment);
+  // Names as messages show them: plain names are unchanged, so the spec's sentences still match.
+  const toText = displayName(to);
+  const fromText = from === undefined ? '' : displayName(from);
   if (!target) {
     return {
       ok: false,
@@ -78,12 +81,13 @@ export function checkPromotion(
     return {
       ok: false,
       reason: 'not-allowed',
-      message: `Cannot promote to ${to}: its promotion rules name no source target it accepts. Fix 'from' or 'allowed_from' of target ${to}.`,
+      message: `Cannot promote to ${toText}: its promotion rules name no source target it accepts. Fix 'from' or 'allowed_from' of target ${toText}.`,
     };
   }
   if (from === undefined) {
-    const sources = allowedSources(target);
-    if (!sources) return { ok: true, requiresApproval, entryPoint };
+    const found = allowedSources(target);
+    if (!found) return { ok: true, requiresApproval, entryPoint };
+    const sources = found.map(displayName);
     const list =
       sources.length === 1
         ? sources[0]
@@ -93,7 +97,7 @@ export function checkPromotion(
     return {
       ok: false,
       reason: 'needs-source',
-      message: `Cannot deploy a commit directly to ${to}: it only accepts promotions from ${list}. Use ${flag}.`,
+      message: `Cannot deploy a commit directly to ${toText}: it only accepts promotions from ${list}. Use ${flag}.`,
     };
   }
   if (from.includes('/')) {
@@ -111,7 +115,7 @@ export function checkPromotion(
     };
   }
   if (from === to) {
-    return { ok: false, reason: 'self', message: `Cannot promote ${to} from itself.` };
+    return { ok: false, reason: 'self', message: `Cannot promote ${toText} from itself.` };
   }
   const p = target.promotion;
   if (!p) return { ok: true, requiresApproval, entryPoint };
@@ -121,7 +125,7 @@ export function checkPromotion(
     return {
       ok: false,
       reason: 'not-allowed',
-      message: `Cannot promote directly from ${from} to ${to}. Must promote from ${p.from.value}.`,
+      message: `Cannot promote directly from ${fromText} to ${toText}. Must promote from ${displayName(p.from.value)}.`,
     };
   }
   if (p.allowedFrom && p.allowedFrom.items.length > 0) {
@@ -130,7 +134,7 @@ export function checkPromotion(
       return {
         ok: false,
         reason: 'not-allowed',
-        message: `Cannot promote from ${from} to ${to} (allowed: [${allowed.join(', ')}])`,
+        message: `Cannot promote from ${fromText} to ${toText} (allowed: [${allowed.map(displayName).join(', ')}])`,
       };
     }
   }

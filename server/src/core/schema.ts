@@ -116,7 +116,7 @@ function where(path: string[]): string {
     const rest = path.slice(3);
     return `target '${displayName(path[2])}'${rest.length ? ` (${rest.map(displayName).join('.')})` : ''}`;
   }
-  return path.join('.');
+  return path.map(displayName).join('.');
 }
 
 function toFinding(file: DeploymentFile, err: ErrorObject): SchemaFinding | undefined {
@@ -206,7 +206,7 @@ function toFinding(file: DeploymentFile, err: ErrorObject): SchemaFinding | unde
         .replace(',null', '')
         .replace(/,/g, ' or ');
       const got = describe(node);
-      const label = last ?? 'the document';
+      const label = last === undefined ? 'the document' : displayName(last);
       const hint =
         want === 'boolean'
           ? ' (true or false)'
@@ -226,7 +226,7 @@ function toFinding(file: DeploymentFile, err: ErrorObject): SchemaFinding | unde
       return {
         kind: 'schema',
         range: valueRange ?? keyRange,
-        message: `'${last}' must be one of: ${allowed.join(', ')}.`,
+        message: `'${displayName(last ?? '')}' must be one of: ${allowed.join(', ')}.`,
       };
     }
     case 'minimum': {
@@ -234,7 +234,7 @@ function toFinding(file: DeploymentFile, err: ErrorObject): SchemaFinding | unde
       return {
         kind: 'schema',
         range: valueRange ?? keyRange,
-        message: `'${last}' in ${where(path.slice(0, -1))} must be at least ${limit}, not ${describe(node)}.`,
+        message: `'${displayName(last ?? '')}' in ${where(path.slice(0, -1))} must be at least ${limit}, not ${describe(node)}.`,
       };
     }
     default:
@@ -261,7 +261,8 @@ function describe(node: unknown): string {
   if (isScalar(node)) {
     const v = node.value;
     if (v === null) return 'empty';
-    if (typeof v === 'string') return `the text '${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
+    if (typeof v === 'string')
+      return `the text '${displayName(v.length > 40 ? `${v.slice(0, 40)}…` : v)}'`;
     return `${typeof v} ${String(v)}`;
   }
   if (isMap(node)) return 'a mapping';

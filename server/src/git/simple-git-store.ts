@@ -28,6 +28,7 @@ import {
   type TagObjectSpec,
 } from './store';
 import { classifyPushFailure } from './push-failure';
+import { testPause } from './test-pause';
 
 /** How often an approval note is re-appended when other writers keep moving the notes ref. */
 const NOTE_APPEND_ATTEMPTS = 8;
@@ -73,11 +74,17 @@ const ALLOWED_FROM_ENVIRONMENT = {
   allowUnsafeTemplateDir: true,
 } as const;
 
+/** git commands that write; a cancelled request lets a running one finish (see `cancellable`). */
+const WRITES = new Set(['fetch', 'update-ref', 'notes', 'hash-object', 'push', 'commit-tree']);
+
 export class SimpleGitStore implements GitStore {
   private processes = 0;
   private readonly env: Record<string, string>;
 
-  constructor(readonly cwd: string) {
+  constructor(
+    readonly cwd: string,
+    private readonly signal?: AbortSignal,
+  ) {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) {
       // Editors, pagers and external diff programs play no part in the commands run here, and
@@ -93,8 +100,22 @@ export class SimpleGitStore implements GitStore {
     return this.processes;
   }
 
+  cancellable(signal: AbortSignal): GitStore {
+    return new SimpleGitStore(this.cwd, signal);
+  }
+
+  private cancelled(args: string[]): GitStoreError {
+    return new GitStoreError('cancelled', `Cancelled before git ${args[0] ?? ''} finished.`);
+  }
+
   /** Runs one git command; never throws for a non-zero exit, the caller decides. */
   private async run(args: string[], input?: string): Promise<RunResult> {
+    const signal = this.signal;
+    // Tests hold a cancellable request here to cancel it between two git processes (test only).
+    if (signal) await testPause('cancellable-git');
+    if (signal?.aborted) throw this.cancelled(args);
+    const killable = !!signal && !WRITES.has(args[0]);
+    let killed = false;
     let code: number | undefined;
     let spawnError: Error | undefined;
     const out: Buffer[] = [];
@@ -117,6 +138,15 @@ export class SimpleGitStore implements GitStore {
       // A command that reads no input must still see end-of-file, never a stdin left open.
       spawned.stdin?.on('error', () => undefined);
       spawned.stdin?.end(input ?? '');
+      if (killable) {
+        // A cancelled read is stopped at once; its output is thrown away below.
+        const kill = () => {
+          killed = true;
+          spawned.kill('SIGKILL');
+        };
+        signal!.addEventListener('abort', kill, { once: true });
+        spawned.on('exit', () => signal!.removeEventListener('abort', kill));
+      }
     });
     this.processes++;
     try {
@@ -124,6 +154,7 @@ export class SimpleGitStore implements GitStore {
     } catch (e) {
       spawnError ??= e instanceof Error ? e : new Error(String(e));
     }
+    if (killed || (killable && signal!.aborted)) throw this.cancelled(args);
     if (spawnError || code === undefined)
       throw new GitStoreError(
         'git',
@@ -413,6 +444,8 @@ export class SimpleGitStore implements GitStore {
   async appendNote(notesRef: string, commit: string, line: string): Promise<void> {
     for (let attempt = 1; attempt <= NOTE_APPEND_ATTEMPTS; attempt++) {
       const before = await this.resolveCommit(notesRef);
+      // Race tests line concurrent approvals up here, each holding the same tip (test only).
+      if (attempt === 1) await testPause('note-read');
       const scratch = `refs/notes/atmos-scratch/${process.pid}-${Date.now()}-${attempt}`;
       if (before) await this.updateRefs([{ ref: scratch, newSha: before }]);
       let after: string | undefined;

@@ -83,6 +83,8 @@ export type GitFailureKind =
   /** The server's rules refused the push (a hook, a protected ref); retrying gives the same. */
   | 'push-refused'
   | 'no-identity'
+  /** The caller cancelled: the command was not started, or a read was stopped. */
+  | 'cancelled'
   | 'git';
 
 export class GitStoreError extends Error {
@@ -97,6 +99,14 @@ export class GitStoreError extends Error {
 }
 
 export interface GitStore {
+  /**
+   * The same store for one request that can be cancelled: once `signal` aborts, no further git
+   * process starts (each call rejects with a `cancelled` GitStoreError), and a running one that
+   * only reads is killed. A running write (fetch, update-ref, notes, hash-object, push) is let
+   * finish, so a ref or object is never half written; callers that must not stop midway (a
+   * rollout from its first write on) keep using the store they were given.
+   */
+  cancellable(signal: AbortSignal): GitStore;
   /** The folder the store was opened on. */
   readonly cwd: string;
   /** Number of git processes started so far; tests use it to prove reads are batched. */

@@ -4,8 +4,8 @@
  * sees only LiveState and RolloutBackend. No git logic lives here: it finds the deployment,
  * calls the service, and maps results and errors onto the protocol's types.
  */
-import { ResponseError } from 'vscode-languageserver';
-import { validateFile, type DeployedState, type Deployment } from '../core';
+import { LSPErrorCodes, ResponseError } from 'vscode-languageserver';
+import { displayName, validateFile, type DeployedState, type Deployment } from '../core';
 import { AtmosErrorCodes } from '../protocol/requests';
 import type * as P from '../protocol/requests';
 import {
@@ -19,6 +19,7 @@ import {
   rollback,
   RolloutError,
   verifyRecords,
+  GitStoreError,
   type GitStore,
   type PolicySource,
   type RolloutPlan,
@@ -40,6 +41,8 @@ export const ROLLOUT_ERROR_CODES: Record<RolloutError['kind'], number> = {
   usage: AtmosErrorCodes.usage,
   'approval-missing': AtmosErrorCodes.approvalMissing,
   conflict: AtmosErrorCodes.conflict,
+  // LSP's own code for a request the client cancelled, so clients treat it as they do others.
+  cancelled: LSPErrorCodes.RequestCancelled,
 };
 
 export function createGitBackends(
@@ -74,7 +77,7 @@ export function createGitBackends(
       const known = docs.index.deploymentNames();
       throw new ResponseError(
         ROLLOUT_ERROR_CODES.usage,
-        `Unknown deployment '${name}'.${known.length ? ` Known deployments: ${known.join(', ')}.` : ''}`,
+        `Unknown deployment '${displayName(name)}'.${known.length ? ` Known deployments: ${known.map(displayName).join(', ')}.` : ''}`,
       );
     }
     const errors = validateFile(file, { workspace: docs.index }).filter(
@@ -83,19 +86,21 @@ export function createGitBackends(
     if (errors.length)
       throw new ResponseError(
         ROLLOUT_ERROR_CODES.refused,
-        `The deployment file of '${name}' has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix them before recording rollouts. First: ${errors[0].message}`,
+        `The deployment file of '${displayName(name)}' has ${errors.length} error${errors.length === 1 ? '' : 's'}; fix them before recording rollouts. First: ${errors[0].message}`,
       );
     const fsPath = uriToPath(file.file);
     if (!fsPath)
       throw new ResponseError(
         ROLLOUT_ERROR_CODES.usage,
-        `The deployment file of '${name}' is not on disk (${file.file}); rollouts read their rules from the committed file.`,
+        `The deployment file of '${displayName(name)}' is not on disk (${file.file}); rollouts read their rules from the committed file.`,
       );
     const policy = { file: fsPath, text: file.text, rev: settings().policyRev || undefined };
     return { deployment: file.deployment, policy };
   };
 
   const remote = () => settings().remote || undefined;
+  /** The store for a request that only reads: cancelling the request stops its git processes. */
+  const reads = (signal?: AbortSignal): GitStore => (signal ? store.cancellable(signal) : store);
 
   const live: LiveState = {
     async deployed(name: string): Promise<DeployedState> {
@@ -122,10 +127,10 @@ export function createGitBackends(
   };
 
   const rollout: RolloutBackend = {
-    async plan(p) {
+    async plan(p, signal) {
       try {
         const { deployment, policy } = forWrite(p.deployment);
-        const plan = await planRollout(store, deployment, { ...options(p), policy });
+        const plan = await planRollout(reads(signal), deployment, { ...options(p), policy });
         return { plan: toPlan(plan) };
       } catch (err) {
         if (err instanceof RolloutError && err.kind === 'refused' && !err.reason)
@@ -133,12 +138,13 @@ export function createGitBackends(
         throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
     },
-    async apply(p) {
+    async apply(p, signal) {
       try {
         const { deployment, policy } = forWrite(p.deployment);
         const r = await applyRollout(store, deployment, {
           ...options(p),
           policy,
+          signal,
           approve: p.approve,
           approverRole: settings().approvalRole || undefined,
           buildId: p.buildId,
@@ -165,11 +171,11 @@ export function createGitBackends(
         throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
     },
-    async history(p) {
+    async history(p, signal) {
       const deployment = find(p.deployment);
       if (!deployment) return { entries: [] };
       try {
-        const entries = await history(store, deployment, {
+        const entries = await history(reads(signal), deployment, {
           target: p.target,
           component: p.component,
           limit: p.limit,
@@ -193,11 +199,12 @@ export function createGitBackends(
         throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
     },
-    async rollback(p) {
+    async rollback(p, signal) {
       try {
         const { deployment, policy } = forWrite(p.deployment);
         const r = await rollback(store, deployment, {
           policy,
+          signal,
           target: p.target,
           to: p.to,
           approve: p.approve,
@@ -209,9 +216,9 @@ export function createGitBackends(
         throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
     },
-    async verify(p) {
+    async verify(p, signal) {
       try {
-        const r = await verifyRecords(store, {
+        const r = await verifyRecords(reads(signal), {
           deployments: p.deployments?.length ? p.deployments : undefined,
           remote: remote(),
           policyRev: settings().policyRev || undefined,
@@ -280,6 +287,8 @@ function toResponse(
   uri: string | undefined,
 ): ResponseError<P.RolloutErrorData> | unknown {
   if (err instanceof ResponseError) return err;
+  if (err instanceof GitStoreError && err.kind === 'cancelled')
+    return new ResponseError(ROLLOUT_ERROR_CODES.cancelled, err.message, { kind: 'cancelled' });
   if (err instanceof RolloutError) {
     const data: P.RolloutErrorData = { kind: err.kind };
     if (err.reason) data.reason = err.reason;

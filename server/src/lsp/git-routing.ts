@@ -50,19 +50,19 @@ export class GitRouter {
   }
 
   readonly rollout: RolloutBackend = {
-    plan: (p) => this.backend(p?.deployment).plan(p),
-    apply: (p) => this.backend(p?.deployment).apply(p),
+    plan: (p, signal) => this.backend(p?.deployment).plan(p, signal),
+    apply: (p, signal) => this.backend(p?.deployment).apply(p, signal),
     approve: (p) => this.backend(p?.deployment).approve(p),
-    history: (p) => this.backend(p?.deployment).history(p),
-    rollback: (p) => this.backend(p?.deployment).rollback(p),
-    verify: (p) => this.verify(p),
+    history: (p, signal) => this.backend(p?.deployment).history(p, signal),
+    rollback: (p, signal) => this.backend(p?.deployment).rollback(p, signal),
+    verify: (p, signal) => this.verify(p, signal),
   };
 
   /**
    * Verifies each repository once: the named deployments grouped by the folder that holds
    * them, or every folder with git records when none is named, with the results joined.
    */
-  private async verify(p: VerifyParams | undefined): Promise<VerifyResult> {
+  private async verify(p: VerifyParams | undefined, signal?: AbortSignal): Promise<VerifyResult> {
     const named = Array.isArray(p?.deployments)
       ? p.deployments.filter((d): d is string => typeof d === 'string')
       : [];
@@ -78,7 +78,7 @@ export class GitRouter {
     }
     const out: VerifyResult = { findings: [], records: 0, gitProcesses: 0 };
     for (const [backend, deployments] of groups) {
-      const r = await backend.verify({ deployments });
+      const r = await backend.verify({ deployments }, signal);
       out.findings.push(...r.findings);
       out.records += r.records;
       out.gitProcesses += r.gitProcesses;

@@ -20,13 +20,17 @@ import {
   type VerifyResult,
 } from '../protocol/requests';
 
+/**
+ * The rollout requests. `signal` is the request's cancellation: reads stop their git processes
+ * when it aborts, and writes heed it only until their first write (see `ApplyOptions.signal`).
+ */
 export interface RolloutBackend {
-  plan(params: RolloutParams): Promise<PlanResult>;
-  apply(params: ApplyRolloutParams): Promise<ApplyResult>;
+  plan(params: RolloutParams, signal?: AbortSignal): Promise<PlanResult>;
+  apply(params: ApplyRolloutParams, signal?: AbortSignal): Promise<ApplyResult>;
   approve(params: ApproveParams): Promise<ApproveResult>;
-  history(params: HistoryParams): Promise<HistoryResult>;
-  rollback(params: RollbackParams): Promise<ApplyResult>;
-  verify(params: VerifyParams): Promise<VerifyResult>;
+  history(params: HistoryParams, signal?: AbortSignal): Promise<HistoryResult>;
+  rollback(params: RollbackParams, signal?: AbortSignal): Promise<ApplyResult>;
+  verify(params: VerifyParams, signal?: AbortSignal): Promise<VerifyResult>;
 }
 
 /** JSON-RPC error code for "git records are not available" (in the server-defined range). */
@@ -80,23 +84,23 @@ export class TrustGate implements RolloutBackend {
     );
   }
 
-  plan(p: RolloutParams): Promise<PlanResult> {
-    return this.inner().plan(p);
+  plan(p: RolloutParams, signal?: AbortSignal): Promise<PlanResult> {
+    return this.inner().plan(p, signal);
   }
-  history(p: HistoryParams): Promise<HistoryResult> {
-    return this.inner().history(p);
+  history(p: HistoryParams, signal?: AbortSignal): Promise<HistoryResult> {
+    return this.inner().history(p, signal);
   }
-  apply(p: ApplyRolloutParams): Promise<ApplyResult> {
-    return this.trusted() ? this.inner().apply(p) : this.refuse();
+  apply(p: ApplyRolloutParams, signal?: AbortSignal): Promise<ApplyResult> {
+    return this.trusted() ? this.inner().apply(p, signal) : this.refuse();
   }
   approve(p: ApproveParams): Promise<ApproveResult> {
     return this.trusted() ? this.inner().approve(p) : this.refuse();
   }
-  rollback(p: RollbackParams): Promise<ApplyResult> {
-    return this.trusted() ? this.inner().rollback(p) : this.refuse();
+  rollback(p: RollbackParams, signal?: AbortSignal): Promise<ApplyResult> {
+    return this.trusted() ? this.inner().rollback(p, signal) : this.refuse();
   }
   /** Verifying only reads the records, as status and history do. */
-  verify(p: VerifyParams): Promise<VerifyResult> {
-    return this.inner().verify(p);
+  verify(p: VerifyParams, signal?: AbortSignal): Promise<VerifyResult> {
+    return this.inner().verify(p, signal);
   }
 }

@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   CodeLensRefreshRequest,
+  ErrorCodes,
+  type CancellationToken,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   FileChangeType,
@@ -32,6 +34,17 @@ import {
   StatusRequest,
   VerifyRequest,
 } from '../protocol/requests';
+import {
+  isApplyRolloutParams,
+  isApproveParams,
+  isGraphParams,
+  isHistoryParams,
+  isRollbackParams,
+  isVerifyParams,
+  isRolloutParams,
+  isStatusParams,
+  type ParamsGuard,
+} from '../protocol/guards';
 import { clientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
 import type { FeatureContext } from './context';
 import { DeploymentDocuments } from './documents';
@@ -414,17 +427,34 @@ export function startSession(connection: Connection): void {
     };
   }
 
-  function onCustom<P, R>(name: string, fn: (params: P) => Promise<R>): (params: P) => Promise<R> {
-    return async (params: P) => {
+  /**
+   * Wraps a custom request's handler: its params are checked by the request's guard first
+   * (malformed params are answered with InvalidParams and the guard's sentence, and never reach
+   * the handler), and any other failure becomes an InternalError with its message, logged.
+   */
+  function onCustom<P, R>(
+    name: string,
+    guard: ParamsGuard<P>,
+    fn: (params: P, signal: AbortSignal) => Promise<R>,
+  ): (params: P, token: CancellationToken) => Promise<R> {
+    return async (params: P, token: CancellationToken) => {
+      const problem = guard(params);
+      if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `${name}: ${problem}.`);
+      // `$/cancelRequest` reaches the git processes as an AbortSignal (see GitStore.cancellable).
+      const cancel = new AbortController();
+      const listening = token.onCancellationRequested(() => cancel.abort());
+      if (token.isCancellationRequested) cancel.abort();
       try {
-        return await fn(params ?? ({} as P));
+        return await fn(params ?? ({} as P), cancel.signal);
       } catch (err) {
         if (err instanceof ResponseError) throw err;
         logError(`${name} failed: ${(err as Error)?.stack ?? String(err)}`);
         throw new ResponseError(
-          -32603,
+          ErrorCodes.InternalError,
           `${name} failed: ${(err as Error)?.message ?? String(err)}`,
         );
+      } finally {
+        listening.dispose();
       }
     };
   }
@@ -462,16 +492,16 @@ export function startSession(connection: Connection): void {
 
   connection.onRequest(
     GraphRequest,
-    onCustom('atmosDeployments/graph', (p) => {
+    onCustom('atmosDeployments/graph', isGraphParams, (p) => {
       flushPending();
       return graph(ctx(), p);
     }),
   );
   connection.onRequest(
     StatusRequest,
-    onCustom('atmosDeployments/status', () => {
+    onCustom('atmosDeployments/status', isStatusParams, (_p, signal) => {
       flushPending();
-      return status(ctx());
+      return status(ctx(), signal);
     }),
   );
   connection.onNotification(WorkspaceTrustedNotification, () => {
@@ -479,28 +509,28 @@ export function startSession(connection: Connection): void {
   });
   connection.onRequest(
     PlanRolloutRequest,
-    onCustom('atmosDeployments/planRollout', (p) => gate.plan(p)),
+    onCustom('atmosDeployments/planRollout', isRolloutParams, (p, signal) => gate.plan(p, signal)),
   );
   connection.onRequest(
     ApplyRolloutRequest,
-    onCustom('atmosDeployments/applyRollout', async (p) => {
-      const r = await gate.apply(p);
+    onCustom('atmosDeployments/applyRollout', isApplyRolloutParams, async (p, signal) => {
+      const r = await gate.apply(p, signal);
       refsChanged();
       return r;
     }),
   );
   connection.onRequest(
     ApproveRequest,
-    onCustom('atmosDeployments/approve', (p) => gate.approve(p)),
+    onCustom('atmosDeployments/approve', isApproveParams, (p) => gate.approve(p)),
   );
   connection.onRequest(
     HistoryRequest,
-    onCustom('atmosDeployments/history', (p) => gate.history(p)),
+    onCustom('atmosDeployments/history', isHistoryParams, (p, signal) => gate.history(p, signal)),
   );
   connection.onRequest(
     RollbackRequest,
-    onCustom('atmosDeployments/rollback', async (p) => {
-      const r = await gate.rollback(p);
+    onCustom('atmosDeployments/rollback', isRollbackParams, async (p, signal) => {
+      const r = await gate.rollback(p, signal);
       refsChanged();
       return r;
     }),
@@ -508,7 +538,9 @@ export function startSession(connection: Connection): void {
 
   connection.onRequest(
     VerifyRequest,
-    onCustom('atmosDeployments/verify', (p) => gate.verify(p)),
+    onCustom('atmosDeployments/verify', isVerifyParams, (p, signal) =>
+      gate.verify(p ?? {}, signal),
+    ),
   );
 
   connection.onShutdown(() => {

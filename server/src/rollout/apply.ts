@@ -6,8 +6,8 @@
  * that `git gc` removes); a crash after leaves the new ones; a concurrent writer makes the
  * compare-and-swap fail and nothing is written.
  */
-import { existsSync } from 'node:fs';
 import {
+  displayName,
   deploymentRef,
   formatStatusIndex,
   formatTagMessage,
@@ -25,6 +25,7 @@ import {
   type StatusIndex,
 } from '../core';
 import type { GitStore, RefUpdate, TagObjectSpec } from '../git';
+import { testPause } from '../git/test-pause';
 import { appendApproval, newApproval } from './approve';
 import { RolloutError } from './errors';
 import { checkNames, deploymentName } from './names';
@@ -42,6 +43,8 @@ import type { ApplyOptions, ApplyResult, RecordedComponent } from './types';
  * continues once that file exists, which lets race tests line up many rollouts at one point.
  */
 export const PAUSE_STEPS = [
+  // Planned and checked, nothing written yet: the last point a cancelled request stops at.
+  'checked',
   'planned',
   'deployed',
   'tags-written',
@@ -50,18 +53,20 @@ export const PAUSE_STEPS = [
 ] as const;
 export type PauseStep = (typeof PAUSE_STEPS)[number];
 
-async function pauseAt(step: PauseStep): Promise<void> {
-  if (process.env.ATMOS_TEST_PAUSE_AT !== step) return;
-  process.stderr.write(`ATMOS_TEST_PAUSED ${step}\n`);
-  const release = process.env.ATMOS_TEST_RELEASE_FILE;
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      if (release && existsSync(release)) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 10);
-  });
+function pauseAt(step: PauseStep): Promise<void> {
+  return testPause(step);
+}
+
+/**
+ * Throws the `cancelled` error when the caller cancelled before the rollout's first write; after
+ * this point the rollout does not listen any more. The message says what was left untouched.
+ */
+function pointOfNoReturn(signal: AbortSignal | undefined, name: string, target: string): void {
+  if (signal?.aborted)
+    throw new RolloutError(
+      'cancelled',
+      `Cancelled before anything was written: the records of ${displayName(name)}/${displayName(target)} (refs, tags, approvals) are as they were.`,
+    );
 }
 
 /**
@@ -79,11 +84,15 @@ export async function applyRollout(
 }
 
 export async function applyInput(
-  store: GitStore,
+  writer: GitStore,
   deployment: Deployment,
   options: ApplyOptions,
   makeInput: (snap: Snapshot, policy: Policy) => Promise<PlanInput>,
 ): Promise<ApplyResult> {
+  // Everything up to the first write reads through a store the caller can cancel; the writes
+  // use the caller's store, which never stops midway.
+  const signal = options.signal;
+  const store = signal ? writer.cancellable(signal) : writer;
   const name = deploymentName(deployment);
   checkNames({ deployment: name });
   checkMetadata(options.metadata);
@@ -121,6 +130,7 @@ export async function applyInput(
     };
 
   const identity = await gitCall(() => store.identity());
+  await pauseAt('checked');
   let approval = plan.approval;
   let notesBefore: string | undefined;
   let notesAfter: string | undefined;
@@ -146,13 +156,17 @@ export async function applyInput(
       );
     }
     approval = newApproval(identity, options.approver, options.approverRole, options.now, plan);
-    progress(`→ Recording approval as git note`);
     notesBefore = await gitCall(() => store.resolveCommit(notesRef(name)));
-    await appendApproval(store, plan, approval);
-    notesAfter = await gitCall(() => store.resolveCommit(notesRef(name)));
+    pointOfNoReturn(signal, name, plan.target);
+    progress(`→ Recording approval as git note`);
+    await appendApproval(writer, plan, approval);
+    notesAfter = await gitCall(() => writer.resolveCommit(notesRef(name)));
   } else if (approval) {
     progress(`→ Approval received from: ${approval.approved_by} at ${approval.approved_at}`);
   }
+  // The last moment a cancellation is heeded: nothing has been written yet (when an approval
+  // was recorded just above, this passes, since the rollout already started writing).
+  pointOfNoReturn(notesAfter === undefined ? signal : undefined, name, plan.target);
   await pauseAt('planned');
 
   const statuses = new Map<string, RecordStatus>();
@@ -212,7 +226,7 @@ export async function applyInput(
       tagger: identity,
       date: now,
     });
-  const tagShas = await gitCall(() => store.writeTagObjects(objects));
+  const tagShas = await gitCall(() => writer.writeTagObjects(objects));
   await pauseAt('tags-written');
 
   const updates: RefUpdate[] = [];
@@ -231,7 +245,7 @@ export async function applyInput(
       newSha: tagShas[specs.length],
       oldSha: snap.indexes.get(plan.target)?.sha,
     });
-  await gitCall(() => store.updateRefs(updates));
+  await gitCall(() => writer.updateRefs(updates));
   await pauseAt('refs-updated');
 
   if (remote) {
@@ -239,7 +253,7 @@ export async function applyInput(
     if (notesAfter && notesAfter !== notesBefore)
       pushed.push({ ref: notesRef(name), newSha: notesAfter, oldSha: notesBefore });
     progress(`→ Pushing records to ${remote} (one atomic push)`);
-    await pushOrRestore(store, remote, pushed);
+    await pushOrRestore(writer, remote, pushed);
   }
   await pauseAt('pushed');
 

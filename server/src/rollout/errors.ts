@@ -11,13 +11,16 @@ export type RolloutErrorKind =
   /** The target requires an approval that is not recorded (exit 3). */
   | 'approval-missing'
   /** Someone else changed the same records first, locally or on the remote (exit 1). */
-  | 'conflict';
+  | 'conflict'
+  /** The caller (an editor's request) cancelled before anything was written (exit 2). */
+  | 'cancelled';
 
 export const EXIT_CODE: Record<RolloutErrorKind, 1 | 2 | 3> = {
   refused: 1,
   usage: 2,
   'approval-missing': 3,
   conflict: 1,
+  cancelled: 2,
 };
 
 /**

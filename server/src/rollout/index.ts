@@ -30,7 +30,7 @@ export {
   type StatusEdge,
   type StatusComponent,
 } from './status';
-export { openGitStore, type GitStore } from '../git';
+export { openGitStore, GitStoreError, type GitStore } from '../git';
 export * from './types';
 export {
   verifyRecords,

@@ -4,6 +4,7 @@
  * recorded approval covers exactly this plan. Planning writes nothing.
  */
 import {
+  displayName,
   approvalMatches,
   approvalMismatch,
   approvalSpentBy,
@@ -110,7 +111,7 @@ export async function planFrom(
     if (unknown.length)
       throw new RolloutError(
         'usage',
-        `Unknown component${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => `'${c}'`).join(', ')} in deployment ${name}. Known components: ${declared.join(', ')}.`,
+        `Unknown component${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => `'${displayName(c)}'`).join(', ')} in deployment ${displayName(name)}. Known components: ${declared.map(displayName).join(', ')}.`,
       );
   }
   const warnings: string[] = [];

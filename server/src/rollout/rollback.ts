@@ -3,7 +3,7 @@
  * approval. The SHA comes from each tag object, never its message, and only records that
  * followed the rules (no `verify` finding) can be returned to.
  */
-import { parseTagName, type Deployment } from '../core';
+import { displayName, parseTagName, type Deployment } from '../core';
 import type { GitStore } from '../git';
 import { applyInput } from './apply';
 import { RolloutError } from './errors';
@@ -67,7 +67,7 @@ export async function rollback(
       ].slice(0, 5);
       throw new RolloutError(
         'usage',
-        `No successful rollout of ${name} to ${options.target} matches '${options.to}'.${recent.length ? ` Recent rollouts: ${recent.join(', ')}.` : ' Nothing has been rolled out there yet.'}`,
+        `No successful rollout of ${displayName(name)} to ${displayName(options.target)} matches '${displayName(options.to)}'.${recent.length ? ` Recent rollouts: ${recent.join(', ')}.` : ' Nothing has been rolled out there yet.'}`,
       );
     }
     const components: Record<string, { sha: string; tag: string }> = {};

@@ -372,7 +372,9 @@ export async function gitCall<T>(fn: () => Promise<T>): Promise<T> {
           ? 'conflict'
           : err.kind === 'push-refused'
             ? 'refused'
-            : ('usage' as const);
+            : err.kind === 'cancelled'
+              ? 'cancelled'
+              : ('usage' as const);
       throw new RolloutError(kind, err.message, err.detail);
     }
     throw err;

@@ -90,6 +90,13 @@ export interface PlanResult {
 export interface ApplyOptions extends RolloutOptions {
   /** Required for a write: the rules come from the committed file. */
   policy: PolicySource;
+  /**
+   * Cancels the rollout while it only reads (fetch, rules, records, plan): it then throws a
+   * `cancelled` RolloutError and has written nothing. From its first write on (the approval
+   * note, or the tags and the one update-ref transaction) it no longer listens, so a rollout is
+   * never cut off halfway.
+   */
+  signal?: AbortSignal;
   /** The user approved this plan (`--approve`, or the editor's modal): record the note. */
   approve?: boolean;
   /** `approved_by` for an approval recorded here; defaults to the git identity. */

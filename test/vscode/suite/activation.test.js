@@ -50,5 +50,16 @@ suite('activation', () => {
       { timeoutMs: 60000, what: `a diagnostic with source 'atmos-deployments' on ${uri.path}` },
     );
     console.log(`  diagnostics: ${ours.map((d) => `${d.code}: ${d.message}`).join(' | ')}`);
+    // Any diagnostic would prove only that something published: the file's one mistake must be
+    // reported with its code, its words and its place (prod's `allowed_from`, 0-based line 13).
+    assert.strictEqual(ours.length, 1, 'broken.yaml has exactly one mistake');
+    const [d] = ours;
+    assert.strictEqual(
+      String(typeof d.code === 'object' ? d.code.value : d.code),
+      'promotion-exclusive',
+    );
+    assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(d.message, /Target 'prod': cannot specify both 'from' and 'allowed_from'/);
+    assert.strictEqual(d.range.start.line, 13);
   });
 });

@@ -1,7 +1,7 @@
 /** `history <deployment>`: recorded rollouts from the deployment tags, newest first. */
 import type { Command } from 'commander';
 import { fetchRecords, history } from '../../rollout';
-import { componentNames, knownTargetsText, targetNames } from '../../core';
+import { componentNames, displayName, knownTargetsText, targetNames } from '../../core';
 import { CliError, EXIT } from '../errors';
 import type { Output } from '../output';
 import { commonOptions, type CommonOptions } from '../options';
@@ -23,12 +23,12 @@ export async function runHistory(
   // A typo in a filter would otherwise read as "nothing recorded", which is a different fact.
   if (opts.target !== undefined && !targetNames(deployment).includes(opts.target))
     throw new CliError(
-      `Unknown target '${opts.target}' in deployment ${name}. ${knownTargetsText(deployment)}`,
+      `Unknown target '${displayName(opts.target)}' in deployment ${displayName(name)}. ${knownTargetsText(deployment)}`,
     );
   const components = componentNames(deployment);
   if (opts.component !== undefined && components.length && !components.includes(opts.component))
     throw new CliError(
-      `Unknown component '${opts.component}' in deployment ${name}. Known components: ${components.join(', ')}.`,
+      `Unknown component '${displayName(opts.component)}' in deployment ${displayName(name)}. Known components: ${components.map(displayName).join(', ')}.`,
     );
   if (opts.limit !== undefined && !/^[1-9]\d*$/.test(opts.limit))
     throw new CliError(`--limit ${JSON.stringify(opts.limit)}: expected a whole number above 0.`);

@@ -3,6 +3,7 @@
  * cannot both exist under refs/atmos/deployments/<d>/<t>/ (one would be a file and a folder),
  * and one name under two component types would share a ref.
  */
+import { displayName } from '../names';
 import type { Component } from '../model';
 import { problem, type Problem } from '../problem';
 import type { Rule } from './rule';
@@ -19,13 +20,13 @@ export const componentPathConflict: Rule = ({ file, deployment }) => {
           'component-path-conflict',
           file.file,
           c.keyRange,
-          `Component '${c.name}' is declared under both ${same.type} and ${c.type}; both would record to the same ref. Rename one.`,
+          `Component '${displayName(c.name)}' is declared under both ${displayName(same.type)} and ${displayName(c.type)}; both would record to the same ref. Rename one.`,
           {
             related: [
               {
                 file: file.file,
                 range: same.keyRange,
-                message: `${same.type} component '${c.name}'`,
+                message: `${displayName(same.type)} component '${displayName(c.name)}'`,
               },
             ],
             data: { component: c.name },
@@ -47,10 +48,14 @@ export const componentPathConflict: Rule = ({ file, deployment }) => {
           'component-path-conflict',
           file.file,
           c.keyRange,
-          `Components '${prefix}' and '${c.name}' would collide: the ref for '${prefix}' would also have to be the folder holding '${c.name}'. Rename one of them.`,
+          `Components '${displayName(prefix)}' and '${displayName(c.name)}' would collide: the ref for '${displayName(prefix)}' would also have to be the folder holding '${displayName(c.name)}'. Rename one of them.`,
           {
             related: [
-              { file: file.file, range: parent.keyRange, message: `component '${prefix}'` },
+              {
+                file: file.file,
+                range: parent.keyRange,
+                message: `component '${displayName(prefix)}'`,
+              },
             ],
             data: { component: c.name },
           },

@@ -16,12 +16,12 @@ export const duplicateDeployment: Rule = ({ file, deployment, workspace }) => {
       'duplicate-deployment',
       file.file,
       name.range,
-      `Deployment '${displayName(name.value)}' is also declared in ${others.map((o) => o.file).join(', ')}. Deployment names must be unique: rename one of them.`,
+      `Deployment '${displayName(name.value)}' is also declared in ${others.map((o) => displayName(o.file)).join(', ')}. Deployment names must be unique: rename one of them.`,
       {
         related: others.map((o) => ({
           file: o.file,
           range: o.deployment!.name!.range,
-          message: `also declares '${name.value}'`,
+          message: `also declares '${displayName(name.value)}'`,
         })),
         data: { deployment: name.value },
       },

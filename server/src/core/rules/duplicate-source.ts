@@ -1,4 +1,5 @@
 /** `duplicate-source` (warning): `allowed_from` repeats a target. */
+import { displayName } from '../names';
 import type { SourceRange } from '../model';
 import { problem, type Problem } from '../problem';
 import type { Rule } from './rule';
@@ -18,9 +19,11 @@ export const duplicateSource: Rule = ({ file, deployment }) => {
           'duplicate-source',
           file.file,
           item.range,
-          `Target '${t.name}': '${item.value}' is listed more than once in 'allowed_from'. Remove the repeat.`,
+          `Target '${displayName(t.name)}': '${displayName(item.value)}' is listed more than once in 'allowed_from'. Remove the repeat.`,
           {
-            related: [{ file: file.file, range: prev.range, message: `first '${item.value}'` }],
+            related: [
+              { file: file.file, range: prev.range, message: `first '${displayName(item.value)}'` },
+            ],
             data: { target: t.name, source: item.value, index: String(item.index) },
           },
         ),

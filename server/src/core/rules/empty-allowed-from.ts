@@ -1,4 +1,5 @@
 /** `empty-allowed-from`: `allowed_from: []` would make a target nothing can reach. */
+import { displayName } from '../names';
 import { problem, type Problem } from '../problem';
 import type { Rule } from './rule';
 
@@ -12,7 +13,7 @@ export const emptyAllowedFrom: Rule = ({ file, deployment }) => {
         'empty-allowed-from',
         file.file,
         a.range,
-        `Target '${t.name}': 'allowed_from' is empty, so nothing could ever be promoted to it. List at least one source target, or remove 'promotion' to make it an entry point.`,
+        `Target '${displayName(t.name)}': 'allowed_from' is empty, so nothing could ever be promoted to it. List at least one source target, or remove 'promotion' to make it an entry point.`,
         { data: { target: t.name } },
       ),
     );

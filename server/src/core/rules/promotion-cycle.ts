@@ -6,6 +6,7 @@
  * other edge and the whole path), so long cycles list only the edges that follow this one
  * and name the cycle from this edge on, shortened in the middle.
  */
+import { displayName } from '../names';
 import { problem, type Problem } from '../problem';
 import type { Rule } from './rule';
 
@@ -17,11 +18,13 @@ export const promotionCycle: Rule = ({ file, graph }) => {
   for (const cycle of graph?.cycles ?? []) {
     const n = cycle.edges.length;
     const long = n > MAX_SHOWN;
-    const whole = cycle.path.join(' → ');
+    /** The cycle's names as messages show them. */
+    const shown = cycle.path.map(displayName);
+    const whole = shown.join(' → ');
     cycle.edges.forEach((edge, i) => {
       const closing = i === n - 1;
       const text = long
-        ? `${[0, 1, 2].map((k) => cycle.path[(i + k) % n]).join(' → ')} → … → ${cycle.path[(i + n - 1) % n]} → ${cycle.path[i]} (${n} targets)`
+        ? `${[0, 1, 2].map((k) => shown[(i + k) % n]).join(' → ')} → … → ${shown[(i + n - 1) % n]} → ${shown[i]} (${n} targets)`
         : whole;
       const others = long
         ? Array.from({ length: MAX_SHOWN - 1 }, (_, k) => cycle.edges[(i + k + 1) % n])
@@ -36,7 +39,7 @@ export const promotionCycle: Rule = ({ file, graph }) => {
             related: others.map((e) => ({
               file: file.file,
               range: e.ref.range,
-              message: `${e.from} → ${e.to}`,
+              message: `${displayName(e.from)} → ${displayName(e.to)}`,
             })),
             data: {
               target: edge.to,

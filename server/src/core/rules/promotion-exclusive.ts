@@ -1,4 +1,5 @@
 /** `promotion-exclusive`: a target sets both `from` and `allowed_from` (spec rule 4). */
+import { displayName } from '../names';
 import { problem, type Problem } from '../problem';
 import type { Rule } from './rule';
 
@@ -12,13 +13,13 @@ export const promotionExclusive: Rule = ({ file, deployment }) => {
         'promotion-exclusive',
         file.file,
         p.fromKeyRange,
-        `Target '${t.name}': cannot specify both 'from' and 'allowed_from'. Keep 'from' for a single source, or 'allowed_from' for several.`,
+        `Target '${displayName(t.name)}': cannot specify both 'from' and 'allowed_from'. Keep 'from' for a single source, or 'allowed_from' for several.`,
         {
           related: [
             {
               file: file.file,
               range: p.allowedFrom.keyRange,
-              message: `'allowed_from' of target '${t.name}'`,
+              message: `'allowed_from' of target '${displayName(t.name)}'`,
             },
           ],
           data: { target: t.name },

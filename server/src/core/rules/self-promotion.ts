@@ -1,4 +1,5 @@
 /** `self-promotion`: a target lists itself as a source. */
+import { displayName } from '../names';
 import { sourcesOf } from '../model';
 import { problem, type Problem } from '../problem';
 import type { Rule } from './rule';
@@ -13,7 +14,7 @@ export const selfPromotion: Rule = ({ file, deployment }) => {
           'self-promotion',
           file.file,
           ref.range,
-          `Target '${t.name}' lists itself as a promotion source. Remove it: a target cannot promote from itself.`,
+          `Target '${displayName(t.name)}' lists itself as a promotion source. Remove it: a target cannot promote from itself.`,
           {
             data: { target: t.name, source: ref.value },
           },

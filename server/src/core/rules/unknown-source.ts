@@ -35,7 +35,7 @@ export const unknownSource: Rule = ({ file, deployment }) => {
           'unknown-source',
           file.file,
           ref.range,
-          `Target '${displayName(t.name)}': promotion source '${displayName(ref.value)}' does not exist in deployment ${deploymentLabel(deployment)}.${cross}${guess ? ` Did you mean '${guess}'?` : ''} ${knownText}`,
+          `Target '${displayName(t.name)}': promotion source '${displayName(ref.value)}' does not exist in deployment ${deploymentLabel(deployment)}.${cross}${guess ? ` Did you mean '${displayName(guess)}'?` : ''} ${knownText}`,
           {
             data: guess
               ? { target: t.name, source: ref.value, suggestion: guess }

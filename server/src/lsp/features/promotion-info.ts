@@ -2,6 +2,7 @@
  * The read-only custom requests, `atmosDeployments/graph` and `atmosDeployments/status`: a
  * deployment's targets, edges and live state, built from core's graph and promotionStatus.
  */
+import { LSPErrorCodes, ResponseError } from 'vscode-languageserver';
 import {
   allowedSources,
   buildGraph,
@@ -102,9 +103,19 @@ export async function graph(ctx: FeatureContext, params: GraphParams): Promise<G
   return { deployment, gitProblem: ctx.live.problem(deployment?.name) };
 }
 
-export async function status(ctx: FeatureContext): Promise<StatusResult> {
+/**
+ * Every deployment's info. A cancelled request stops before it reads the next deployment's live
+ * state; a read already running is shared with the other views through the live-state cache, so
+ * it is let finish.
+ */
+export async function status(ctx: FeatureContext, signal?: AbortSignal): Promise<StatusResult> {
   const deployments: DeploymentInfo[] = [];
   for (const name of ctx.docs.index.deploymentNames()) {
+    if (signal?.aborted)
+      throw new ResponseError(
+        LSPErrorCodes.RequestCancelled,
+        'Cancelled: the status was not read.',
+      );
     const uri = ctx.docs.filesOf(name)[0];
     const file = uri ? ctx.docs.deployment(uri) : undefined;
     const info = file && (await deploymentInfo(ctx, file));

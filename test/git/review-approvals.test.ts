@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { git } from './helpers';
+import { assertClean, assertFinding, handRecord, tagRef, verify } from './verify-helpers';
 import { forgeApproval, person, reviewRepo, run, type Person } from './review-helpers';
 
 const PAY = `deployment:
@@ -163,7 +164,41 @@ describe('approval_method: review', () => {
   });
 
   it('verify passes on the trail the tool wrote', () => {
-    const r = run(dir, carol, ['verify', 'pay']);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assertClean(verify(dir, ['pay']));
+  });
+
+  it('verify flags each forged approval a hand-made prod record carries', () => {
+    const forged = (second: number, by: string, deployedBy = 'carol@example.com') =>
+      tagRef(
+        handRecord(dir, {
+          target: 'prod',
+          component: 'api',
+          sha,
+          timestamp: `2030-01-01T00:00:0${second}Z`,
+          promoted_from: 'staging',
+          deployed_by: deployedBy,
+          metadata: { approver: by, approval_timestamp: `2026-01-01T00:00:0${second}Z` },
+        }),
+      );
+    const unsigned = forged(1, 'alice@example.com');
+    const untrusted = forged(2, 'alice@example.com');
+    const wrongSigner = forged(3, 'alice@example.com');
+    const unlisted = forged(4, 'dave@example.com');
+    const v = verify(dir, ['pay']);
+    assert.match(assertFinding(v, 'approval-unsigned', unsigned).message, /it is not signed/);
+    assert.match(
+      assertFinding(v, 'approval-unsigned', untrusted).message,
+      /signed with a key that \.atmos\/allowed_signers does not list/,
+    );
+    assert.match(
+      assertFinding(v, 'approval-unsigned', wrongSigner).message,
+      /signed by bob@example\.com, not by alice@example\.com/,
+    );
+    assert.match(
+      assertFinding(v, 'approval-insufficient', unlisted).message,
+      /needs 1 signed approval from .*0 of 1 approval\. The approval by dave@example\.com does not count: dave@example\.com is not a listed approver/,
+    );
+    for (const ref of [unsigned, untrusted, wrongSigner])
+      assertFinding(v, 'approval-insufficient', ref);
   });
 });

@@ -8,7 +8,7 @@
 import { ALLOWED_SIGNERS_PATH } from './allowed-signers';
 import { requiredApprovals, type Promotion } from './model';
 import { displayName } from './names';
-import type { Approval } from './records';
+import { formatApprovalLine, parseApprovalNote, type Approval } from './records';
 
 /** What git reported for one notes commit that added an approval line. */
 export interface LineSignature {
@@ -130,4 +130,28 @@ export function approvalRequirement(promotion: Promotion | undefined): string | 
   if (!rule) return 'requires approval (manual: the person rolling out confirms the plan)';
   const n = rule.minApprovals;
   return `requires ${n} signed approval${n === 1 ? '' : 's'} (review) from ${rule.approvers.map(displayName).join(', ') || 'nobody: no approvers are listed'}; the deployer's own never counts`;
+}
+
+/** One line a notes commit added, with git's verdict on that commit (the store's report). */
+export interface AddedLine {
+  status: string;
+  signer: string;
+  line: string;
+}
+
+/**
+ * The signatures of the notes commits that added each approval line, keyed by the approval's
+ * canonical line (`formatApprovalLine`), so a candidate finds its evidence by what it says.
+ */
+export function signaturesByLine(origins: AddedLine[]): Map<string, LineSignature[]> {
+  const out = new Map<string, LineSignature[]>();
+  for (const o of origins) {
+    const parsed = parseApprovalNote(o.line).approvals[0];
+    if (!parsed) continue;
+    const key = formatApprovalLine(parsed);
+    const list = out.get(key) ?? [];
+    list.push({ status: o.status, signer: o.signer });
+    out.set(key, list);
+  }
+  return out;
 }

@@ -102,17 +102,17 @@ export async function appendSignedNote(
 const MARK = '\u0001atmos-notes-commit ';
 
 /**
- * Every line each commit in the history of `notesRef` added, with git's `%G?` and `%GS` for
+ * Every line each commit in the history of `revs` (existing notes refs or commits) added, with git's `%G?` and `%GS` for
  * that commit as verified through `allowedSigners` (the committed file's text, written to a
  * temporary file for `-c gpg.ssh.allowedSignersFile`). One git process. Merges show no diff,
  * so a line that only a merge brought in has no origin and counts as unsigned.
  */
 export async function readNoteOrigins(
   git: GitOps,
-  notesRef: string,
+  revs: string[],
   allowedSigners: string | undefined,
 ): Promise<NoteLineOrigin[]> {
-  if (!(await git.resolveCommit(notesRef))) return [];
+  if (revs.length === 0) return [];
   const dir = mkdtempSync(path.join(tmpdir(), 'atmos-signers-'));
   try {
     const file = path.join(dir, 'allowed_signers');
@@ -134,11 +134,15 @@ export async function readNoteOrigins(
       '--src-prefix=a/',
       '--dst-prefix=b/',
       '--end-of-options',
-      notesRef,
+      ...revs,
       '--',
     ]);
     if (r.code !== 0)
-      throw new GitStoreError('git', `git log of ${notesRef} failed: ${r.stderr.trim()}`, r.stderr);
+      throw new GitStoreError(
+        'git',
+        `git log of the approval notes failed: ${r.stderr.trim()}`,
+        r.stderr,
+      );
     return parseNoteLog(r.stdout);
   } finally {
     rmSync(dir, { recursive: true, force: true });

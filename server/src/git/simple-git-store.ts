@@ -470,8 +470,8 @@ export class SimpleGitStore implements GitStore {
     return appendSignedNote(this.ops(), notesRef, commits, line, message);
   }
 
-  readNoteOrigins(notesRef: string, allowedSigners: string | undefined): Promise<NoteLineOrigin[]> {
-    return readNoteOrigins(this.ops(), notesRef, allowedSigners);
+  readNoteOrigins(revs: string[], allowedSigners: string | undefined): Promise<NoteLineOrigin[]> {
+    return readNoteOrigins(this.ops(), revs, allowedSigners);
   }
 
   async identity(): Promise<Identity> {

@@ -196,11 +196,11 @@ export interface GitStore {
   ): Promise<string>;
 
   /**
-   * Every line each commit in the history of `notesRef` added, with git's verdict on that
-   * commit's signature checked through `allowedSigners` (the text of an allowed-signers file;
-   * undefined trusts no key), in one `git log -p` (plus one rev-parse).
+   * Every line each commit in the history of `revs` (notes refs or commits that exist) added,
+   * with git's verdict on that commit's signature checked through `allowedSigners` (the text of
+   * an allowed-signers file; undefined trusts no key), in one `git log -p`.
    */
-  readNoteOrigins(notesRef: string, allowedSigners: string | undefined): Promise<NoteLineOrigin[]>;
+  readNoteOrigins(revs: string[], allowedSigners: string | undefined): Promise<NoteLineOrigin[]>;
 
   /** The identity git would record for a commit made now. Throws `no-identity`. */
   identity(): Promise<Identity>;

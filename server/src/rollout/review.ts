@@ -12,16 +12,15 @@ import {
   findTarget,
   formatApprovalLine,
   notesRef,
-  parseApprovalNote,
   reviewRuleOf,
+  signaturesByLine,
   type Approval,
   type ApprovalScope,
   type Deployment,
   type DeploymentRecord,
-  type LineSignature,
   type ReviewRule,
 } from '../core';
-import type { GitStore, NoteLineOrigin } from '../git';
+import type { GitStore } from '../git';
 import { gitCall, readRecords, readSnapshot, type Snapshot } from './snapshot';
 import type { ReviewState } from './types';
 
@@ -85,20 +84,6 @@ export function spentMessage(a: Approval, timestamp: string): string {
   return `The approval by ${a.approved_by} at ${a.approved_at} was already used by the rollout of ${timestamp}; an approval authorizes one rollout, so this one needs a new approval.`;
 }
 
-/** Signatures of the notes commits that added each approval line, keyed by the line's content. */
-export function signaturesByLine(origins: NoteLineOrigin[]): Map<string, LineSignature[]> {
-  const out = new Map<string, LineSignature[]>();
-  for (const o of origins) {
-    const parsed = parseApprovalNote(o.line).approvals[0];
-    if (!parsed) continue;
-    const key = formatApprovalLine(parsed);
-    const list = out.get(key) ?? [];
-    list.push({ status: o.status, signer: o.signer });
-    out.set(key, list);
-  }
-  return out;
-}
-
 export async function reviewApprovals(
   store: GitStore,
   scope: ApprovalScope,
@@ -117,7 +102,9 @@ export async function reviewApprovals(
     else unspent.push(a);
   }
   const origins = unspent.length
-    ? await gitCall(() => store.readNoteOrigins(notesRef(scope.deployment), review.allowedSigners))
+    ? await gitCall(() =>
+        store.readNoteOrigins([notesRef(scope.deployment)], review.allowedSigners),
+      )
     : [];
   const signatures = signaturesByLine(origins);
   const count = countReviewApprovals(

@@ -9,11 +9,18 @@ import { ALLOWED_SIGNERS_PATH, parseAllowedSigners, type AllowedSigners } from '
 
 const cache = new Map<string, { stamp: string; value: AllowedSigners }>();
 
-/** The repository top above a file or folder: the nearest folder holding `.git`. */
+/**
+ * The repository top above a file or folder: the nearest folder holding `.git`, or holding the
+ * allowed-signers file itself (a checkout exported without `.git`, as CI artifacts often are).
+ */
 export function repositoryTop(start: string): string | undefined {
   let dir = path.resolve(start);
   for (;;) {
-    if (existsSync(path.join(dir, '.git'))) return dir;
+    if (
+      existsSync(path.join(dir, '.git')) ||
+      existsSync(path.join(dir, ...ALLOWED_SIGNERS_PATH.split('/')))
+    )
+      return dir;
     const up = path.dirname(dir);
     if (up === dir) return undefined;
     dir = up;

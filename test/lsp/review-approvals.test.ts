@@ -4,10 +4,12 @@
  * and how many approvals.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Hover } from 'vscode-languageserver-protocol';
+import type { ApplyResult } from '../../server/src/protocol/requests';
 import { cursor, Harness } from './harness';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE65xeCbegNGAizweSXoNbcofCYiE2fAwTdHuxCb5vlq';
@@ -67,5 +69,84 @@ describe('review approvals in the language server', () => {
       md,
       /requires 2 signed approvals \(review\) from alice@example\.com, bob@example\.com; the deployer's own never counts/,
     );
+  });
+});
+
+describe('the editor cannot approve a review target for the deployer', () => {
+  let h: Harness;
+  const SERVICE = `deployment:
+  name: pay
+  components:
+    terraform:
+      api: {}
+  targets:
+    staging: {}
+    prod:
+      promotion:
+        from: staging
+        requires_approval: true
+        approval_method: review
+        approvers: [alice@example.com, bob@example.com]
+`;
+  before(async () => {
+    h = await Harness.start({
+      files: { 'deployments/pay.yaml': SERVICE },
+      prepare: (root) => {
+        const git = (...args: string[]) => execFileSync('git', args, { cwd: root });
+        git('init', '-q', '-b', 'main');
+        git('config', 'user.email', 'carol@example.com');
+        git('config', 'user.name', 'Carol');
+        git('add', '.');
+        git('commit', '-q', '-m', 'init');
+      },
+    });
+    await h.open('deployments/pay.yaml', SERVICE);
+  });
+  after(() => h.stop());
+
+  test('applyRollout with approve (the modal) is refused naming the approvers; nothing is written to prod', async () => {
+    // The server sets up its git backends once it has the workspace's settings; until then
+    // it answers that git records are not available yet.
+    let staging: ApplyResult | undefined;
+    for (let i = 0; i < 50 && !staging; i++) {
+      staging = await h
+        .request<ApplyResult>('atmosDeployments/applyRollout', {
+          deployment: 'pay',
+          target: 'staging',
+        })
+        .catch(async (err: Error) => {
+          if (!/not available yet/.test(err.message)) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+          return undefined;
+        });
+    }
+    assert.ok(staging);
+    assert.equal(staging.ok, true, staging.message);
+    await assert.rejects(
+      h.request('atmosDeployments/applyRollout', {
+        deployment: 'pay',
+        target: 'prod',
+        promoteFrom: 'staging',
+        approve: true,
+      }),
+      /--approve \(your own approval\) does not count: it needs 1 signed approval from alice@example\.com, bob@example\.com/,
+    );
+    await assert.rejects(
+      h.request('atmosDeployments/applyRollout', {
+        deployment: 'pay',
+        target: 'prod',
+        promoteFrom: 'staging',
+      }),
+      /requires review approval from alice@example\.com, bob@example\.com \(0 of 1 approval\)/,
+    );
+    const refs = execFileSync(
+      'git',
+      ['for-each-ref', 'refs/atmos/deployments/pay/prod/', 'refs/notes/'],
+      {
+        cwd: h.root,
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(refs, '');
   });
 });

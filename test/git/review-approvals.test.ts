@@ -150,6 +150,9 @@ describe('approval_method: review', () => {
       carol.env,
     );
     assert.match(msg, /approver: alice@example\.com, bob@example\.com/);
+    // history names both approvers, each backed by its note.
+    const hist = run(dir, carol, ['history', 'pay', '--target', 'dr']);
+    assert.match(hist.stdout, /approved by alice@example\.com, bob@example\.com/);
   });
 
   it('a signed approval by a listed approver counts, once', () => {
@@ -200,5 +203,37 @@ describe('approval_method: review', () => {
     );
     for (const ref of [unsigned, untrusted, wrongSigner])
       assertFinding(v, 'approval-insufficient', ref);
+    // The deployer's own signed approval, carried by a record carol wrote by hand.
+    const notes = git(
+      dir,
+      ['notes', '--ref=refs/notes/atmos/pay/approvals', 'show', sha],
+      carol.env,
+    );
+    const own = notes
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { approved_by: string; approved_at: string; target: string })
+      .find((a) => a.approved_by === 'carol@example.com' && a.target === 'prod')!;
+    const self = tagRef(
+      handRecord(dir, {
+        target: 'prod',
+        component: 'api',
+        sha,
+        timestamp: '2030-01-01T00:00:09Z',
+        promoted_from: 'staging',
+        deployed_by: 'carol@example.com',
+        metadata: { approver: own.approved_by, approval_timestamp: own.approved_at },
+      }),
+    );
+    const v2 = verify(dir, ['pay']);
+    assert.match(
+      assertFinding(v2, 'approval-insufficient', self).message,
+      /carol@example\.com rolls it out, and a deployer never approves their own rollout/,
+    );
+    assert.equal(
+      v2.findings.some((f) => f.ref === self && f.code === 'approval-unsigned'),
+      false,
+      'carol signed it herself: the signature is good, the approval still does not count',
+    );
   });
 });

@@ -22,6 +22,10 @@ export function person(name: string, signing = true): Person {
   const dir = mkdtempSync(path.join(tmpdir(), `atmos-${name}-`));
   const key = path.join(dir, 'id_ed25519');
   const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
+  if (r.error)
+    throw new Error(
+      `ssh-keygen is not installed (${r.error.message}): run \`apt-get install -y openssh-client\` or \`node test/vscode/setup.mjs\`, which installs it.`,
+    );
   if (r.status !== 0) throw new Error(`ssh-keygen failed: ${String(r.stderr)}`);
   const email = `${name}@example.com`;
   const config = path.join(dir, 'gitconfig');

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { git } from './helpers';
+import { spawnSync } from 'node:child_process';
+import { CLI, git } from './helpers';
 import { assertClean, assertFinding, handRecord, tagRef, verify } from './verify-helpers';
 import { forgeApproval, person, reviewRepo, run, type Person } from './review-helpers';
 
@@ -77,6 +78,38 @@ describe('approval_method: review', () => {
     assert.match(r.stderr, /--approve \(your own approval\) does not count/);
     assert.match(r.stderr, /alice@example\.com, bob@example\.com, carol@example\.com/);
     assert.equal(git(dir, ['for-each-ref'], carol.env), refs);
+  });
+
+  it('on a terminal the deployer is not asked to approve: exit 3 naming the approvers', (t) => {
+    if (spawnSync('script', ['--version']).status !== 0)
+      return t.skip('util-linux script is missing');
+    const quote = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+    const command = [
+      process.execPath,
+      CLI,
+      'rollout',
+      'pay',
+      '--target',
+      'prod',
+      '--promote-from',
+      'staging',
+    ]
+      .map(quote)
+      .join(' ');
+    // `script` gives the CLI a real pseudo-terminal, where a manual target would prompt.
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+      cwd: dir,
+      env: carol.env,
+      encoding: 'utf8',
+      input: 'y\r',
+      timeout: 30_000,
+    });
+    assert.doesNotMatch(r.stdout, /Approve deployment\? \[y\/N\]/);
+    assert.match(
+      r.stdout,
+      /requires review approval from alice@example\.com, bob@example\.com, carol@example\.com/,
+    );
+    assert.equal(r.status, 3, r.stdout);
   });
 
   it('approve without a signing setup fails and names the two git config lines', () => {

@@ -17,8 +17,11 @@ export interface Person {
   env: NodeJS.ProcessEnv;
 }
 
-/** Makes a person with an ssh key and a git config that signs with it (unless `signing` is false). */
-export function person(name: string, signing = true): Person {
+/**
+ * Makes a person with an ssh key and a git config that signs with it (unless `signing` is
+ * false). `extraConfig` is appended to that config file.
+ */
+export function person(name: string, signing = true, extraConfig = ''): Person {
   const dir = mkdtempSync(path.join(tmpdir(), `atmos-${name}-`));
   const key = path.join(dir, 'id_ed25519');
   const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
@@ -31,7 +34,7 @@ export function person(name: string, signing = true): Person {
   const config = path.join(dir, 'gitconfig');
   writeFileSync(
     config,
-    `[user]\n\tname = ${name}\n\temail = ${email}\n${signing ? `\tsigningkey = ${key}.pub\n[gpg]\n\tformat = ssh\n` : ''}`,
+    `[user]\n\tname = ${name}\n\temail = ${email}\n${signing ? `\tsigningkey = ${key}.pub\n[gpg]\n\tformat = ssh\n` : ''}${extraConfig}`,
   );
   const env = testEnv({
     GIT_CONFIG_GLOBAL: config,

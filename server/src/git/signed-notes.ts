@@ -124,6 +124,9 @@ export async function readNoteOrigins(
       // The user's own log settings must not add text to what is parsed below.
       '-c',
       'log.showSignature=false',
+      // The first notes commit has no parent; its lines must be listed too.
+      '-c',
+      'log.showRoot=true',
       'log',
       `--format=${MARK.replace('\u0001', '%x01')}%H %G?%x09%GS`,
       '-p',

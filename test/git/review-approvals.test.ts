@@ -273,3 +273,25 @@ describe('approval_method: review', () => {
     );
   });
 });
+
+describe('approval_method: review, the first approval of a repository', () => {
+  it('counts when it is the notes ref’s root commit, whatever the deployer’s log.showRoot', () => {
+    const alice = person('alice');
+    const carol = person('carol', true, '[log]\n\tshowRoot = false\n');
+    const dir = reviewRepo(PAY, [alice, carol], carol);
+    assert.equal(run(dir, carol, ['rollout', 'pay', '--target', 'dev']).code, 0);
+    assert.equal(
+      run(dir, carol, ['rollout', 'pay', '--target', 'staging', '--promote-from', 'dev']).code,
+      0,
+    );
+    const a = run(dir, alice, ['approve', 'pay', '--target', 'prod', '--promote-from', 'staging']);
+    assert.equal(a.code, 0, a.stderr);
+    // The approval is in the notes ref's first (root) commit.
+    assert.equal(
+      git(dir, ['rev-list', '--count', 'refs/notes/atmos/pay/approvals'], carol.env).trim(),
+      '1',
+    );
+    const r = run(dir, carol, ['rollout', 'pay', '--target', 'prod', '--promote-from', 'staging']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+});

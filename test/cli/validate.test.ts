@@ -24,7 +24,7 @@ describe('validate', () => {
     const r = runCli(['validate', '--format', 'json', '--cwd', broken]);
     assert.equal(r.code, 1, r.stderr);
     const json = JSON.parse(r.stdout) as { files: number; diagnostics: JsonDiag[] };
-    assert.equal(json.files, 14);
+    assert.equal(json.files, 15);
     const at = (d: JsonDiag) =>
       `${d.file}:${d.line}:${d.column}-${d.endLine}:${d.endColumn} ${d.severity} ${d.code}`;
     assert.deepEqual(json.diagnostics.map(at), [
@@ -38,6 +38,8 @@ describe('validate', () => {
       'deployments/empty.yaml:7:23-7:25 error empty-allowed-from',
       'deployments/exclusive.yaml:8:9-8:13 error promotion-exclusive',
       'deployments/pathconflict.yaml:6:7-6:14 error component-path-conflict',
+      'deployments/review.yaml:10:40-10:55 warning approver-no-key',
+      'deployments/review.yaml:11:24-11:25 error review-approvers',
       'deployments/schema.yaml:8:28-8:33 error schema',
       'deployments/self.yaml:6:15-6:19 error self-promotion',
       'deployments/syntax.yaml:5:1-5:1 error yaml-syntax',

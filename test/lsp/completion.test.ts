@@ -115,7 +115,10 @@ describe('completion', () => {
   });
 
   test('enum and boolean values', async () => {
-    assert.deepEqual(labels(await complete(`${HEAD}        approval_method: |\n`)), ['manual']);
+    assert.deepEqual(labels(await complete(`${HEAD}        approval_method: |\n`)), [
+      'manual',
+      'review',
+    ]);
     assert.deepEqual(labels(await complete(`${HEAD}        requires_approval: |\n`)), [
       'false',
       'true',

@@ -19,11 +19,11 @@ import { rangeOf } from '../../server/src/core/text';
 import type { DeploymentFile } from '../../server/src/core';
 import { brief, check, dedent, expectAt, expectClean, fixture, span, withCode } from './helpers';
 
-test('design section 3: thirteen codes, one rule each, with the documented severities', () => {
-  assert.equal(CODES.length, 13);
+test('design section 3: fifteen codes, one rule each, with the documented severities', () => {
+  assert.equal(CODES.length, 15);
   assert.deepEqual(Object.keys(RULES).sort(), [...CODES].sort());
   const warnings = CODES.filter((c) => SEVERITY[c] === 'warning').sort();
-  assert.deepEqual(warnings, ['duplicate-source', 'unknown-key']);
+  assert.deepEqual(warnings, ['approver-no-key', 'duplicate-source', 'unknown-key']);
 });
 
 describe('yaml-syntax', () => {
@@ -247,7 +247,7 @@ describe('schema', () => {
     );
   });
 
-  test('an approval method other than manual is refused with the allowed values', () => {
+  test('an approval method other than manual or review is refused with the allowed values', () => {
     const [p] = expectAt(
       'schema',
       `
@@ -259,7 +259,7 @@ describe('schema', () => {
               approval_method: ⟦slack⟧
       `,
     );
-    assert.equal(p.message, "'approval_method' must be one of: manual.");
+    assert.equal(p.message, "'approval_method' must be one of: manual, review.");
   });
 
   test('near-miss: requires_approval: false and approval_method: manual are fine', () => {

@@ -303,7 +303,7 @@ deployment:
         approval_method: auto
 `,
     expect: ['enum@/deployment/targets/prod/promotion/approval_method'],
-    param: ['allowedValues', ['manual']],
+    param: ['allowedValues', ['manual', 'review']],
   },
 ];
 
@@ -389,7 +389,7 @@ test('promotion keys carry markdown hover help and defaults', () => {
     assert.equal(typeof promotion[key].markdownDescription, 'string', key);
   }
   assert.equal(promotion.approval_method.default, 'manual');
-  assert.deepEqual(promotion.approval_method.enum, ['manual']);
+  assert.deepEqual(promotion.approval_method.enum, ['manual', 'review']);
   assert.equal(promotion.requires_approval.default, false);
 });
 

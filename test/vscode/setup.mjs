@@ -34,6 +34,8 @@ export const APT_PACKAGES = [
   'libx11-dev',
   'libxkbfile-dev',
   'libsecret-1-dev',
+  // ssh-keygen, for the review-approval tests' real signing keys (test/git/review-helpers.ts).
+  'openssh-client',
 ];
 
 class SetupError extends Error {}

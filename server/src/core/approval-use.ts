@@ -30,10 +30,35 @@ export function approvalUseKey(
 
 /** The approval a record says it used, as a key; undefined when it claims none. */
 export function recordApprovalKey(record: DeploymentRecord): string | undefined {
+  return recordApprovalKeys(record)[0];
+}
+
+/**
+ * Every approval a record says it used. A review rollout that needed several approvals lists
+ * them in the same order in both fields, joined by `, ` (`approver: a@x, b@x`,
+ * `approval_timestamp: t1, t2`). A timestamp never holds `, `, so a manual approver named
+ * `Doe, John` with one timestamp stays one approval.
+ */
+export function recordApprovalKeys(record: DeploymentRecord): string[] {
   const by = record.metadata.approver;
   const at = record.metadata.approval_timestamp;
-  if (!by || !at) return undefined;
-  return approvalUseKey(record.deployment, record.target, by, at);
+  if (!by || !at) return [];
+  const times = at.split(', ');
+  const names = by.split(', ');
+  if (times.length > 1 && names.length === times.length)
+    return names.map((n, i) => approvalUseKey(record.deployment, record.target, n, times[i]));
+  return [approvalUseKey(record.deployment, record.target, by, at)];
+}
+
+/** The metadata fields that record these approvals as used, in the format read above. */
+export function approvalMetadata(approvals: Approval[]): {
+  approver: string;
+  approval_timestamp: string;
+} {
+  return {
+    approver: approvals.map((a) => a.approved_by).join(', '),
+    approval_timestamp: approvals.map((a) => a.approved_at).join(', '),
+  };
 }
 
 /** The key of a recorded approval note line. */
@@ -50,7 +75,7 @@ export function approvalSpentBy(
   records: Iterable<DeploymentRecord>,
 ): DeploymentRecord | undefined {
   const key = approvalKey(a);
-  for (const r of records) if (recordApprovalKey(r) === key) return r;
+  for (const r of records) if (recordApprovalKeys(r).includes(key)) return r;
   return undefined;
 }
 

@@ -16,4 +16,6 @@ export { positionFinder } from './text';
 export { deploymentSchema } from './schema';
 export * from './graph-format';
 export * from './approval-use';
+export * from './allowed-signers';
+export * from './approval-count';
 export * from './verify';

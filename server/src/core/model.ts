@@ -47,7 +47,24 @@ export interface Promotion {
   allowedFrom?: AllowedFrom;
   requiresApproval: boolean;
   requiresApprovalRange?: SourceRange;
-  approvalMethod: 'manual';
+  /** `review` asks listed approvers for signed approvals (design section 11). */
+  approvalMethod: 'manual' | 'review';
+  approvalMethodRange?: SourceRange;
+  /** `approvers:` when it is a list; its items are the string entries only. */
+  approvers?: Approvers;
+  /** `min_approvals:` when it is a whole number; absent means the default, 1. */
+  minApprovals?: { value: number; range: SourceRange };
+}
+
+export interface Approvers {
+  keyRange: SourceRange;
+  range: SourceRange;
+  items: NameNode[];
+}
+
+/** How many different listed approvers a review target needs (`min_approvals`, default 1). */
+export function requiredApprovals(promotion: Promotion): number {
+  return promotion.minApprovals?.value ?? 1;
 }
 
 export interface Target {

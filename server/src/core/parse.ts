@@ -16,6 +16,7 @@ import {
 } from 'yaml';
 import type {
   AllowedFrom,
+  Approvers,
   Component,
   Deployment,
   DeploymentFile,
@@ -284,6 +285,11 @@ class ModelReader {
     const approvalPair = this.get(pair.value, 'requires_approval');
     const fromName = fromPair ? this.nameNode(fromPair.value) : undefined;
     const approval = approvalPair ? this.resolve(approvalPair.value) : undefined;
+    const methodPair = this.get(pair.value, 'approval_method');
+    const method = methodPair ? this.resolve(methodPair.value) : undefined;
+    const minPair = this.get(pair.value, 'min_approvals');
+    const min = minPair ? this.resolve(minPair.value) : undefined;
+    const approversPair = this.get(pair.value, 'approvers');
     return {
       keyRange,
       range: this.range(pair.value, keyRange),
@@ -294,8 +300,27 @@ class ModelReader {
       requiresApprovalRange: approvalPair
         ? this.range(approvalPair.value ?? approvalPair.key)
         : undefined,
-      approvalMethod: 'manual',
+      approvalMethod: isScalar(method) && method.value === 'review' ? 'review' : 'manual',
+      approvalMethodRange: methodPair ? this.range(methodPair.value ?? methodPair.key) : undefined,
+      approvers: approversPair ? this.approvers(approversPair) : undefined,
+      minApprovals:
+        minPair && isScalar(min) && typeof min.value === 'number' && Number.isInteger(min.value)
+          ? { value: min.value, range: this.range(minPair.value ?? minPair.key) }
+          : undefined,
     };
+  }
+
+  approvers(pair: Pair): Approvers | undefined {
+    const keyRange = this.range(pair.key);
+    const value = this.resolve(pair.value);
+    // Anything but a list is the schema rule's to report; here it simply names nobody.
+    if (!isSeq(value)) return undefined;
+    const items: NameNode[] = [];
+    for (const item of value.items) {
+      const n = this.nameNode(item);
+      if (n) items.push(n);
+    }
+    return { keyRange, range: this.range(pair.value, keyRange), items };
   }
 
   allowedFrom(pair: Pair): AllowedFrom {

@@ -18,6 +18,8 @@ export const CODES = [
   'invalid-name',
   'component-path-conflict',
   'duplicate-deployment',
+  'review-approvers',
+  'approver-no-key',
 ] as const;
 
 export type Code = (typeof CODES)[number];
@@ -37,6 +39,8 @@ export const SEVERITY: Record<Code, Severity> = {
   'invalid-name': 'error',
   'component-path-conflict': 'error',
   'duplicate-deployment': 'error',
+  'review-approvers': 'error',
+  'approver-no-key': 'warning',
 };
 
 export interface RelatedLocation {

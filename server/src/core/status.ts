@@ -40,6 +40,8 @@ export interface EdgeStatus {
   /** Why the edge is blocked, in words a user can act on. */
   why?: string;
   requiresApproval: boolean;
+  /** For a review target: `1 of 2 approvals: alice@example.com` (see withApprovalCount). */
+  approvals?: string;
   changes: ComponentChange[];
   /** The text the CLI prints and the lens shows: `ready`, `blocked (nothing deployed in staging)`. */
   label: string;
@@ -77,6 +79,16 @@ export function edgeStatus(
     s = requiresApproval ? 'ready, requires approval' : 'ready';
   }
   return { from, to, state: s, why, requiresApproval, changes, label: why ? `${s} (${why})` : s };
+}
+
+/**
+ * The edge with how many review approvals it has (`ready, requires approval (1 of 2
+ * approvals: alice@example.com)`), from the count the rollout service made with
+ * `countReviewApprovals`. Only a ready edge that needs approval says it.
+ */
+export function withApprovalCount(edge: EdgeStatus, summary: string): EdgeStatus {
+  if (edge.state !== 'ready, requires approval') return edge;
+  return { ...edge, approvals: summary, label: `${edge.state} (${summary})` };
 }
 
 /** Every edge of the deployment's graph, in promotion order. */

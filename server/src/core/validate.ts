@@ -10,10 +10,16 @@ import { RULES } from './rules';
 import { rangeOf } from './text';
 import type { WorkspaceIndex } from './workspace';
 import type { ParseLimits } from './limits';
+import type { AllowedSigners } from './allowed-signers';
 
 export interface ValidateOptions {
   /** The workspace, for the cross-file rule; without it `duplicate-deployment` is not checked. */
   workspace?: WorkspaceIndex;
+  /**
+   * What `.atmos/allowed_signers` says, read by the caller (the core reads no files); without
+   * it `approver-no-key` is not checked.
+   */
+  allowedSigners?: AllowedSigners;
 }
 
 export function validateFile(file: DeploymentFile, options: ValidateOptions = {}): Problem[] {
@@ -23,6 +29,7 @@ export function validateFile(file: DeploymentFile, options: ValidateOptions = {}
     deployment: file.deployment,
     graph: file.deployment ? buildGraph(file.deployment) : undefined,
     workspace: options.workspace,
+    allowedSigners: options.allowedSigners,
   };
   const out: Problem[] = [];
   for (const [code, rule] of Object.entries(RULES)) {

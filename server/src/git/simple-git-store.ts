@@ -26,7 +26,10 @@ import {
   type GitObject,
   type TagObject,
   type TagObjectSpec,
+  type NoteLineOrigin,
+  type SigningSetup,
 } from './store';
+import { appendSignedNote, readNoteOrigins, signingSetup, type GitOps } from './signed-notes';
 import { classifyPushFailure } from './push-failure';
 import { testPause } from './test-pause';
 
@@ -476,6 +479,32 @@ export class SimpleGitStore implements GitStore {
       'conflict',
       'Other approvals kept being recorded at the same moment; yours was not written. Run the command again.',
     );
+  }
+
+  /** The adapter's own runner, for the signed-notes functions (server/src/git/signed-notes.ts). */
+  private ops(): GitOps {
+    return {
+      run: (args, input) => this.run(args, input),
+      resolveCommit: (rev) => this.resolveCommit(rev),
+      updateRefs: (updates) => this.updateRefs(updates),
+    };
+  }
+
+  signingSetup(): Promise<SigningSetup> {
+    return signingSetup(this.ops());
+  }
+
+  appendSignedNote(
+    notesRef: string,
+    commits: string[],
+    line: string,
+    message: string,
+  ): Promise<string> {
+    return appendSignedNote(this.ops(), notesRef, commits, line, message);
+  }
+
+  readNoteOrigins(revs: string[], allowedSigners: string | undefined): Promise<NoteLineOrigin[]> {
+    return readNoteOrigins(this.ops(), revs, allowedSigners);
   }
 
   async identity(): Promise<Identity> {

@@ -71,6 +71,24 @@ export interface RefUpdate {
   oldSha?: string;
 }
 
+/** What git is set up to sign with (`gpg.format`, `user.signingkey`); absent when unset. */
+export interface SigningSetup {
+  format?: string;
+  key?: string;
+}
+
+/** One line a notes commit added, and git's verdict on that commit's signature. */
+export interface NoteLineOrigin {
+  notesCommit: string;
+  /** git's `%G?` for the notes commit (`G`, `B`, `U`, `N`, ...). */
+  status: string;
+  /** git's `%GS`: the principal the allowed-signers file names for the signing key. */
+  signer: string;
+  /** The commit the note is attached to. */
+  annotated: string;
+  line: string;
+}
+
 /** The kinds of failure a store reports; the rollout layer turns them into exit codes. */
 export type GitFailureKind =
   | 'not-a-repo'
@@ -172,6 +190,27 @@ export interface GitStore {
 
   /** Appends one line to the note on `commit` under `notesRef`, never replacing what is there. */
   appendNote(notesRef: string, commit: string, line: string): Promise<void>;
+
+  /** `gpg.format` and `user.signingkey` as git resolves them (one process). */
+  signingSetup(): Promise<SigningSetup>;
+
+  /**
+   * Appends one line to the note of each commit under `notesRef` in one notes commit signed by
+   * git (`commit-tree -S`), moved by compare-and-swap. Returns the notes commit.
+   */
+  appendSignedNote(
+    notesRef: string,
+    commits: string[],
+    line: string,
+    message: string,
+  ): Promise<string>;
+
+  /**
+   * Every line each commit in the history of `revs` (notes refs or commits that exist) added,
+   * with git's verdict on that commit's signature checked through `allowedSigners` (the text of
+   * an allowed-signers file; undefined trusts no key), in one `git log -p`.
+   */
+  readNoteOrigins(revs: string[], allowedSigners: string | undefined): Promise<NoteLineOrigin[]>;
 
   /** The identity git would record for a commit made now. Throws `no-identity`. */
   identity(): Promise<Identity>;

@@ -18,6 +18,7 @@ import { DEFAULT_SETTINGS, type Settings } from '../protocol/requests';
 import { matchesGlob } from './glob';
 import { collectSoon, LARGE_TEXT } from './memory';
 import { canonicalUri, pathToUri, uriToPath } from './uris';
+import { allowedSignersFor } from '../rollout/signers-file';
 
 const SKIP_FOLDERS = new Set(['node_modules', '.git']);
 
@@ -219,7 +220,12 @@ export class DeploymentDocuments {
   problems(uri: string): Problem[] {
     const file = this.get(uri);
     if (!file || !file.isDeployment || !this.index.get(file.file)) return [];
-    const problems = validateFile(file, { workspace: this.index });
+    const p = uriToPath(file.file);
+    const problems = validateFile(file, {
+      workspace: this.index,
+      // Read from disk: the committed file is what git verifies signatures with.
+      allowedSigners: p === undefined ? undefined : allowedSignersFor(p),
+    });
     // The plain-data value is only read by the schema check, whose findings are kept per parse;
     // after the first validation it is dead weight.
     file.value = undefined;

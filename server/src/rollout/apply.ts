@@ -7,8 +7,9 @@
  * compare-and-swap fail and nothing is written.
  */
 import {
-  displayName,
+  approvalMetadata,
   deploymentRef,
+  displayName,
   formatStatusIndex,
   formatTagMessage,
   isoSeconds,
@@ -34,7 +35,7 @@ import { approveCommand, describeComponents, planLines, shortSha } from './plan-
 import { loadPolicy, type Policy } from './policy';
 import { fetchRecords, pushOrRestore } from './remote';
 import { gitCall, readSnapshot, type Snapshot } from './snapshot';
-import type { ApplyOptions, ApplyResult, RecordedComponent } from './types';
+import type { ApplyOptions, ApplyResult, RecordedComponent, RolloutPlan } from './types';
 
 /**
  * The steps at which `ATMOS_TEST_PAUSE_AT` can stop a rollout. TEST ONLY: the hardening tests
@@ -105,9 +106,19 @@ export async function applyInput(
   const policy = await loadPolicy(store, name, options.policy, remote);
   const snap = await readSnapshot(store, name);
   const input = await makeInput(snap, policy);
-  const plan = await planFrom(store, policy.deployment, { ...input, repo: policy.repo }, snap);
+  const plan = await planFrom(
+    store,
+    policy.deployment,
+    { ...input, repo: policy.repo, signers: { text: policy.allowedSigners } },
+    snap,
+  );
   plan.policySha = policy.sha;
-  const willAsk = plan.requiresApproval && !plan.approved && !options.approve && !!options.confirm;
+  const willAsk =
+    plan.requiresApproval &&
+    !plan.approved &&
+    !plan.review &&
+    !options.approve &&
+    !!options.confirm;
   if (options.dryRun || willAsk) await withCommitsAhead(store, plan);
   const isRollback = !!input.restore;
   progress(`→ Validating promotion path: ${plan.promotedFrom ?? 'commit'} → ${plan.target} ✓`);
@@ -134,6 +145,7 @@ export async function applyInput(
   let approval = plan.approval;
   let notesBefore: string | undefined;
   let notesAfter: string | undefined;
+  if (plan.review && !plan.approved) refuseReview(plan, !!options.approve);
   if (plan.requiresApproval && !plan.approved) {
     progress(`→ Manual approval required for ${plan.target} deployment`);
     let yes = !!options.approve;
@@ -161,8 +173,9 @@ export async function applyInput(
     progress(`→ Recording approval as git note`);
     await appendApproval(writer, plan, approval);
     notesAfter = await gitCall(() => writer.resolveCommit(notesRef(name)));
-  } else if (approval) {
-    progress(`→ Approval received from: ${approval.approved_by} at ${approval.approved_at}`);
+  } else {
+    for (const a of plan.approvals ?? (approval ? [approval] : []))
+      progress(`→ Approval received from: ${a.approved_by} at ${a.approved_at}`);
   }
   // The last moment a cancellation is heeded: nothing has been written yet (when an approval
   // was recorded just above, this passes, since the rollout already started writing).
@@ -185,7 +198,10 @@ export async function applyInput(
   const stamp = tagTimestamp(now);
   const taken = new Set(snap.tags.map((t) => t.name));
   const metadata: Record<string, string> = { ...(options.metadata ?? {}) };
-  if (approval) {
+  // A review rollout carries every approval it used, so each is spent (approval-use.ts).
+  if (plan.approvals && plan.approvals.length > 1)
+    Object.assign(metadata, approvalMetadata(plan.approvals));
+  else if (approval) {
     metadata.approver = approval.approved_by;
     metadata.approval_timestamp = approval.approved_at;
   }
@@ -333,4 +349,22 @@ function checkMetadata(metadata: Record<string, string> | undefined): void {
       'usage',
       `--metadata ${reserved.join(', ')}: ${reserved.length > 1 ? 'these keys are' : 'this key is'} written only from a recorded approval (approve, --approve or the approval prompt), never typed in.`,
     );
+}
+
+/**
+ * A review target never takes the deployer's own approval (design section 11): neither
+ * `--approve` nor the prompt or the editor's modal is offered. Says who may approve and what
+ * is missing, and never returns.
+ */
+function refuseReview(plan: RolloutPlan, approveFlag: boolean): never {
+  const review = plan.review!;
+  const who = review.approvers.map(displayName).join(', ');
+  const head = approveFlag
+    ? `${plan.deployment}/${plan.target} uses approval_method: review, so --approve (your own approval) does not count: it needs ${review.needed} signed approval${review.needed === 1 ? '' : 's'} from ${who}, never from the person rolling out.`
+    : `Rolling out ${plan.deployment} to ${plan.target} requires review approval from ${who} (${review.summary}).`;
+  const why = plan.approvalProblem ? ` ${plan.approvalProblem}` : '';
+  throw new RolloutError(
+    approveFlag ? 'refused' : 'approval-missing',
+    `${head}${approveFlag ? '' : why} An approver records a signed approval with:\n  ${approveCommand(plan)}\nthen run the rollout again.`,
+  );
 }

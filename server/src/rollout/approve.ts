@@ -2,7 +2,16 @@
  * Approvals: the note line a rollout's own approval or the `approve` command records, bound to
  * the deployment, target, source and component SHAs of one plan, and who recorded it.
  */
-import { formatApprovalLine, isoSeconds, notesRef, type Approval, type Deployment } from '../core';
+import {
+  ALLOWED_SIGNERS_PATH,
+  displayName,
+  formatApprovalLine,
+  isoSeconds,
+  notesRef,
+  type Approval,
+  type Deployment,
+} from '../core';
+import { RolloutError } from './errors';
 import type { GitStore } from '../git';
 import { checkNames, deploymentName } from './names';
 import { approvalScope, planFrom } from './plan';
@@ -75,14 +84,33 @@ export async function approve(
   const plan = await planFrom(
     store,
     policy.deployment,
-    { target: options.target, promoteFrom: options.promoteFrom, components: options.components },
+    {
+      target: options.target,
+      promoteFrom: options.promoteFrom,
+      components: options.components,
+      signers: { text: policy.allowedSigners },
+    },
     snap,
   );
   const identity = await gitCall(() => store.identity());
   const approval = newApproval(identity, options.approver, options.role, options.now, plan);
   const ref = notesRef(name);
   const before = await gitCall(() => store.resolveCommit(ref));
-  const commits = await appendApproval(store, plan, approval);
+  let commits: string[];
+  if (plan.review) {
+    await checkReviewer(store, plan, identity.email || identity.name, approval.approved_by);
+    commits = [...new Set(plan.components.map((c) => c.sha))];
+    await gitCall(() =>
+      store.appendSignedNote(
+        ref,
+        commits,
+        formatApprovalLine(approval),
+        `Approve ${name} ${plan.promotedFrom ?? 'commit'} -> ${plan.target} (${approval.approved_by})`,
+      ),
+    );
+  } else {
+    commits = await appendApproval(store, plan, approval);
+  }
   if (remote) {
     const after = await gitCall(() => store.resolveCommit(ref));
     await pushOrRestore(store, remote, [{ ref, newSha: after, oldSha: before }]);
@@ -97,4 +125,35 @@ export async function approve(
     approval,
     message: `Recorded approval by ${approval.approved_by} for ${name} ${options.promoteFrom} → ${options.target} (${describeComponents(plan)}) under ${ref}${note}.`,
   };
+}
+
+/**
+ * A review approval is signed by the approver in person (design section 11): the signer must
+ * be a listed approver, writing in their own name, with git's ssh signing set up. Each failure
+ * says what to do; nothing is written.
+ */
+async function checkReviewer(
+  store: GitStore,
+  plan: RolloutPlan,
+  self: string,
+  approvedBy: string,
+): Promise<void> {
+  const approvers = plan.review!.approvers;
+  const listed = approvers.map(displayName).join(', ');
+  if (approvedBy !== self)
+    throw new RolloutError(
+      'usage',
+      `${plan.deployment}/${plan.target} uses approval_method: review: an approval is signed by the approver in person, so --approver cannot name someone else (${displayName(approvedBy)}). ${displayName(approvedBy)} runs \`atmos-deployments approve\` with their own git identity.`,
+    );
+  if (!approvers.some((a) => a.toLowerCase() === self.toLowerCase()))
+    throw new RolloutError(
+      'refused',
+      `${displayName(self)} is not an approver of ${plan.deployment}/${plan.target}; only ${listed} may approve it (approval_method: review).`,
+    );
+  const setup = await gitCall(() => store.signingSetup());
+  if (setup.format?.toLowerCase() !== 'ssh' || !setup.key)
+    throw new RolloutError(
+      'usage',
+      `${plan.deployment}/${plan.target} uses approval_method: review, so your approval must be signed with git's ssh signing, and git has ${setup.key ? 'gpg.format ' + (setup.format ?? 'openpgp (the default)') : 'no user.signingkey'}. Set it up with:\n  git config gpg.format ssh\n  git config user.signingkey <key>\nwhere <key> is your ssh public key file (for example ~/.ssh/id_ed25519.pub), listed for ${displayName(self)} in ${ALLOWED_SIGNERS_PATH}.`,
+    );
 }

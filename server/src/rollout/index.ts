@@ -20,6 +20,7 @@ export { readDeployedState, history } from './snapshot';
 export { planRollout, findApproval, approvalScope } from './plan';
 export { applyRollout, PAUSE_STEPS, type PauseStep } from './apply';
 export { approve } from './approve';
+export { allowedSignersFor } from './signers-file';
 export { rollback } from './rollback';
 export { approveCommand, commitsAheadText, describeComponents, planLines } from './plan-text';
 export { remoteRefspecs, fetchRecords } from './remote';

@@ -8,7 +8,6 @@ import {
   approvalMatches,
   approvalMismatch,
   approvalSpentBy,
-  approvalStamp,
   checkPromotion,
   componentNames,
   notesRef,
@@ -19,10 +18,18 @@ import {
 } from '../core';
 import type { GitStore, RepoInfo } from '../git';
 import { RolloutError } from './errors';
+import {
+  recordsAfter,
+  reviewApprovals,
+  reviewContext,
+  spentMessage,
+  type FoundApproval,
+  type ReviewContext,
+} from './review';
 import { checkNames, deploymentName } from './names';
 import { loadPolicy } from './policy';
 import { checkSourceBacking, sourceTagsToRead } from './source-backing';
-import { fillIndex, gitCall, readRecords, readSnapshot, type Snapshot } from './snapshot';
+import { fillIndex, gitCall, readSnapshot, type Snapshot } from './snapshot';
 import {
   COMMITS_AHEAD_LIMIT,
   type PlannedComponent,
@@ -35,6 +42,11 @@ export interface PlanInput extends RolloutOptions {
   restore?: { from?: string; components: Record<string, { sha: string; tag: string }> };
   /** The repository as already described (loading the policy asks), to save a git process. */
   repo?: RepoInfo;
+  /**
+   * The committed `.atmos/allowed_signers` the policy was read with (`text` absent when there
+   * is none); without it a review target reads the file at HEAD.
+   */
+  signers?: { text?: string };
 }
 
 /** The word used as `promoted_from` in the approval of a commit rolled onto a target directly. */
@@ -222,9 +234,12 @@ export async function planFrom(
     warnings,
   };
   if (plan.requiresApproval) {
-    const found = await findApproval(store, approvalScope(plan), snap);
+    const review = await reviewContext(store, deployment, target, input.signers);
+    const found = await findApproval(store, approvalScope(plan), snap, review);
     plan.approved = !!found.approval;
     plan.approval = found.approval;
+    if (found.approvals) plan.approvals = found.approvals;
+    if (found.review) plan.review = found.review;
     plan.approvalProblem = found.problem;
     warnings.push(...found.warnings);
   }
@@ -271,7 +286,8 @@ export async function findApproval(
   store: GitStore,
   scope: ApprovalScope,
   snapshot?: Snapshot,
-): Promise<{ approval?: Approval; problem?: string; warnings: string[] }> {
+  review?: ReviewContext,
+): Promise<FoundApproval> {
   const commits = [...new Set(Object.values(scope.components))];
   const notes = await gitCall(() => store.readNotes(notesRef(scope.deployment), commits));
   const warnings: string[] = [];
@@ -298,22 +314,14 @@ export async function findApproval(
       }
     }
   }
+  if (review) return reviewApprovals(store, scope, review, matching, problem, warnings, snapshot);
   if (matching.length === 0) return { problem, warnings };
-  // Only rollouts tagged at or after the earliest matching approval can have spent one, so
-  // those records are the only ones read, in one `cat-file --batch`.
-  const snap = snapshot ?? (await readSnapshot(store, scope.deployment));
-  const earliest = matching
-    .map((a) => approvalStamp(a.approved_at) ?? '')
-    .reduce((a, b) => (a < b ? a : b));
-  const later = snap.tags.filter(
-    (t) => t.parsed.target === scope.target && t.parsed.timestamp >= earliest,
-  );
-  const records = [...(await readRecords(store, later)).values()].map((r) => r.record);
+  const records = await recordsAfter(store, scope, matching, snapshot);
   let spent: string | undefined;
   for (const a of matching) {
     const by = approvalSpentBy(a, records);
-    if (!by) return { approval: a, warnings };
-    spent ??= `The approval by ${a.approved_by} at ${a.approved_at} was already used by the rollout of ${by.timestamp}; an approval authorizes one rollout, so this one needs a new approval.`;
+    if (!by) return { approval: a, approvals: [a], warnings };
+    spent ??= spentMessage(a, by.timestamp);
   }
   return { problem: spent ?? problem, warnings };
 }

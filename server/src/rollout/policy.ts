@@ -8,7 +8,7 @@
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { parseDeploymentFile, type Deployment } from '../core';
+import { ALLOWED_SIGNERS_PATH, parseDeploymentFile, type Deployment } from '../core';
 import type { GitStore, RepoInfo } from '../git';
 import { RolloutError } from './errors';
 import { checkRemoteName, deploymentName } from './names';
@@ -24,6 +24,11 @@ export interface Policy {
   path: string;
   /** What the store said of the repository, so the plan need not ask again. */
   repo: RepoInfo;
+  /**
+   * `.atmos/allowed_signers` at the same commit: review approvals are verified against the
+   * committed keys, never against a file someone edited in their clone. Absent when there is none.
+   */
+  allowedSigners?: string;
 }
 
 /**
@@ -70,9 +75,14 @@ export async function loadPolicy(
         ? `This repository has no commits yet; promotion rules are read from committed config (HEAD). Commit ${rel} first.`
         : `The policy revision '${JSON.stringify(rev).slice(1, -1)}' is not a commit in this repository; promotion rules are read from it.`,
     );
-  const committed = (await gitCall(() => store.readFilesAt([{ rev: sha, path: rel }]))).get(
-    `${sha}:${rel}`,
+  // The allowed-signers file comes in the same `cat-file --batch`, so it costs no process.
+  const files = await gitCall(() =>
+    store.readFilesAt([
+      { rev: sha, path: rel },
+      { rev: sha, path: ALLOWED_SIGNERS_PATH },
+    ]),
   );
+  const committed = files.get(`${sha}:${rel}`);
   if (committed === undefined)
     throw new RolloutError(
       'refused',
@@ -94,7 +104,13 @@ export async function loadPolicy(
       'refused',
       `${rel} at ${label} does not define deployment ${expectedName}; promotion rules are read from committed config. Commit${push} it first.`,
     );
-  return { deployment, sha, path: rel, repo: info };
+  return {
+    deployment,
+    sha,
+    path: rel,
+    repo: info,
+    allowedSigners: files.get(`${sha}:${ALLOWED_SIGNERS_PATH}`),
+  };
 }
 
 /**

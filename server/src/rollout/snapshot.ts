@@ -5,6 +5,8 @@
  * thousand.
  */
 import {
+  approvalKey,
+  recordApprovalKeys,
   deploymentRefPrefix,
   notesRef,
   parseApprovalNote,
@@ -348,17 +350,19 @@ async function recordedApprovals(
   );
   const byCommit = new Map<string, Approval[]>();
   for (const [commit, text] of notes) byCommit.set(commit, parseApprovalNote(text).approvals);
-  return (r) =>
-    byCommit
-      .get(r.git_sha)
-      ?.find(
-        (a) =>
-          a.approved_by === r.metadata.approver &&
-          a.approved_at === r.metadata.approval_timestamp &&
-          a.deployment === r.deployment &&
-          a.target === r.target &&
-          a.components[r.component] === r.git_sha,
-      );
+  // A review rollout may carry several approvals (approval-use.ts); history names them all
+  // only when every one has its note.
+  return (r) => {
+    const notes = byCommit.get(r.git_sha) ?? [];
+    const found = recordApprovalKeys(r).map((key) =>
+      notes.find((a) => approvalKey(a) === key && a.components[r.component] === r.git_sha),
+    );
+    if (found.length === 0 || found.some((a) => !a)) return undefined;
+    const all = found as Approval[];
+    return all.length === 1
+      ? all[0]
+      : { ...all[0], approved_by: all.map((a) => a.approved_by).join(', ') };
+  };
 }
 
 /** Runs a store call, turning git failures into rollout errors with exit codes. */

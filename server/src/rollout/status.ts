@@ -2,7 +2,15 @@
  * Promotion status with live state: the core's `promotionStatus` over the deployed state read
  * from git, with ages, as `promotion-status` prints it and the editor's views show it.
  */
-import { formatAge, promotionStatus, type Deployment, type EdgeStatus } from '../core';
+import {
+  formatAge,
+  promotionStatus,
+  withApprovalCount,
+  type Deployment,
+  type EdgeStatus,
+} from '../core';
+import { findApproval } from './plan';
+import { reviewContext } from './review';
 import type { GitStore } from '../git';
 import { deploymentName } from './names';
 import { readDeployedState } from './snapshot';
@@ -39,7 +47,10 @@ export async function readPromotionStatus(
 ): Promise<StatusReport> {
   const name = deploymentName(deployment);
   const state = await readDeployedState(store, deployment);
-  const edges = promotionStatus(deployment, state).map((e) => ({
+  const counted = await Promise.all(
+    promotionStatus(deployment, state).map((e) => reviewEdge(store, deployment, name, e)),
+  );
+  const edges = counted.map((e) => ({
     ...e,
     source: e.changes
       .filter((c) => c.sourceSha)
@@ -57,6 +68,27 @@ export async function readPromotionStatus(
       }),
   }));
   return { deployment: name, edges, state };
+}
+
+/**
+ * A ready edge into a review target, with how many valid approvals the plan it would roll out
+ * has, counted by the same code a rollout uses (`findApproval`). Manual targets cost nothing.
+ */
+async function reviewEdge(
+  store: GitStore,
+  deployment: Deployment,
+  name: string,
+  e: EdgeStatus,
+): Promise<EdgeStatus> {
+  if (e.state !== 'ready, requires approval') return e;
+  const review = await reviewContext(store, deployment, e.to, undefined);
+  if (!review) return e;
+  const components = Object.fromEntries(
+    e.changes.filter((c) => c.sourceSha).map((c) => [c.component, c.sourceSha!]),
+  );
+  const scope = { deployment: name, target: e.to, promotedFrom: e.from, components };
+  const found = await findApproval(store, scope, undefined, review);
+  return found.review ? withApprovalCount(e, found.review.summary) : e;
 }
 
 /** The spec's text: `payment-service promotion status:`, then each edge and its components. */

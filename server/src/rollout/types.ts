@@ -48,6 +48,13 @@ export interface PlannedComponent {
   rollbackOf?: string;
 }
 
+export interface ReviewState {
+  approvers: string[];
+  needed: number;
+  /** `1 of 2 approvals: alice@example.com` */
+  summary: string;
+}
+
 export interface RolloutPlan {
   deployment: string;
   target: string;
@@ -59,8 +66,12 @@ export interface RolloutPlan {
   requiresApproval: boolean;
   /** True when a recorded approval matches this exact plan. */
   approved: boolean;
-  /** The matching approval, when there is one. */
+  /** The matching approval, when there is one (for review, the first that counts). */
   approval?: Approval;
+  /** Every approval the rollout uses: one for manual, `min_approvals` or more for review. */
+  approvals?: Approval[];
+  /** For an `approval_method: review` target: who may approve, how many must, how many do. */
+  review?: ReviewState;
   /** The commit the rules were read from, when they came from committed config. */
   policySha?: string;
   /** Why recorded approvals do not count, when there are some for this target. */

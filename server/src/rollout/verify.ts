@@ -7,6 +7,7 @@
  * are the core's `verifyTrail`; this file only gathers its input.
  */
 import {
+  ALLOWED_SIGNERS_PATH,
   findingsFor,
   parseDeploymentRef,
   parseStatusIndexRef,
@@ -177,7 +178,7 @@ export async function verifyRecords(
         [],
       ),
     ),
-    gitCall(() => store.readTreesAt(policyRevs, ['*.yaml', '*.yml'])),
+    gitCall(() => store.readTreesAt(policyRevs, ['*.yaml', '*.yml', ALLOWED_SIGNERS_PATH])),
     policyTip && commits.length
       ? gitCall(() => store.reachableFrom(policyTip, commits))
       : Promise.resolve(new Set<string>()),
@@ -199,10 +200,28 @@ export async function verifyRecords(
         .map(([path, text]) => ({ path, text })),
     });
 
+  // Review approvals count only with a signature git verifies, so the notes' history is read
+  // (one more git process) when some rule uses `approval_method: review`, with the policy
+  // branch's committed allowed-signers file.
+  const usesReview = [...policies.values()].some((p) =>
+    p.files.some((f) => /approval_method:\s*["']?review/.test(f.text)),
+  );
+  const signers = policyTip ? policyTrees.get(policyTip)?.get(ALLOWED_SIGNERS_PATH) : undefined;
+  const noteOrigins =
+    usesReview && notesRefs.length
+      ? await gitCall(() =>
+          store.readNoteOrigins(
+            notesRefs.map((n) => n.sha),
+            signers,
+          ),
+        )
+      : undefined;
+
   const input: TrailInput = {
     refs: mine,
     objects: trailObjects,
     notes,
+    ...(noteOrigins ? { noteOrigins } : {}),
     policies,
     policyTip,
     policyName,

@@ -1,6 +1,8 @@
 /** `validate [paths...]`: every problem, as the editor shows it, in text, JSON or SARIF. */
 import type { Command } from 'commander';
+import path from 'node:path';
 import { validateFile, type Problem } from '../../core';
+import { allowedSignersFor } from '../../rollout/signers-file';
 import { expandPaths } from '../discover';
 import { CliError, EXIT } from '../errors';
 import type { Output } from '../output';
@@ -47,7 +49,13 @@ export function runValidate(
     }
     files = files.filter((f) => f.isDeployment);
   }
-  const problems: Problem[] = files.flatMap((f) => validateFile(f, { workspace: ws.index }));
+  // Each file is judged with the allowed-signers file of the repository it is in.
+  const problems: Problem[] = files.flatMap((f) =>
+    validateFile(f, {
+      workspace: ws.index,
+      allowedSigners: allowedSignersFor(path.resolve(cwd, f.file)),
+    }),
+  );
   if (opts.format === 'json') {
     const json: ValidateJson = {
       files: files.length,

@@ -1,5 +1,6 @@
 /** Every rule, one file per diagnostic code (design section 3). */
 import type { Code } from '../problem';
+import { approverNoKey } from './approver-no-key';
 import { componentPathConflict } from './component-path-conflict';
 import { duplicateDeployment } from './duplicate-deployment';
 import { duplicateKey } from './duplicate-key';
@@ -9,6 +10,7 @@ import { invalidName } from './invalid-name';
 import { promotionCycle } from './promotion-cycle';
 import { promotionExclusive } from './promotion-exclusive';
 import type { Rule } from './rule';
+import { reviewApprovers } from './review-approvers';
 import { schema } from './schema';
 import { selfPromotion } from './self-promotion';
 import { unknownKey } from './unknown-key';
@@ -29,6 +31,8 @@ export const RULES: Record<Code, Rule> = {
   'invalid-name': invalidName,
   'component-path-conflict': componentPathConflict,
   'duplicate-deployment': duplicateDeployment,
+  'review-approvers': reviewApprovers,
+  'approver-no-key': approverNoKey,
 };
 
 export type { Rule, RuleContext } from './rule';

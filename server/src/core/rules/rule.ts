@@ -1,4 +1,5 @@
 /** The shape every rule has: a pure function from a parsed file to its problems. */
+import type { AllowedSigners } from '../allowed-signers';
 import type { PromotionGraph } from '../graph';
 import type { Deployment, DeploymentFile } from '../model';
 import type { Problem } from '../problem';
@@ -10,6 +11,8 @@ export interface RuleContext {
   deployment?: Deployment;
   graph?: PromotionGraph;
   workspace?: WorkspaceIndex;
+  /** The committed `.atmos/allowed_signers`, when the caller read it; see `approver-no-key`. */
+  allowedSigners?: AllowedSigners;
 }
 
 export type Rule = (ctx: RuleContext) => Problem[];

@@ -3,7 +3,14 @@
  * from a source the rules allowed, of SHAs that source had recorded before, each gated rollout
  * with its own unspent approval, each rollback to a record that itself holds up.
  */
-import { approvalKey, recordApprovalKey } from '../approval-use';
+import {
+  countReviewApprovals,
+  reviewRuleOf,
+  signaturesByLine,
+  type LineSignature,
+  type ReviewRule,
+} from '../approval-count';
+import { approvalKey, recordApprovalKey, recordApprovalKeys } from '../approval-use';
 import { findTarget } from '../model';
 import { displayName } from '../names';
 import { checkPromotion } from '../promotion';
@@ -12,6 +19,7 @@ import {
   approvalMismatch,
   notesRef,
   parseApprovalNote,
+  formatApprovalLine,
   type Approval,
 } from '../records';
 import { currentRulesNote, type Policies, type RulesFor } from './policies';
@@ -91,18 +99,27 @@ export function checkRollouts(
   /** Approval key → the first rollout that carried it (its first tag). */
   const spent = new Map<string, TrailRecord>();
   const rollouts = groupRollouts(records);
+  // Built once: which notes commits added each approval line, and what git said of them.
+  const signatures = signaturesByLine(input.noteOrigins ?? []);
   for (const g of rollouts) {
     let gated = false;
     let note = '';
+    let review: ReviewRule | undefined;
     for (const r of g.records) {
       const rules = policies.rulesFor(r);
       findings.push(...ruleFindings(r, rules, recordedIn, input.policyName));
       if (rules.deployment && !rules.finding) {
-        gated ||= !!findTarget(rules.deployment, r.record.target)?.promotion?.requiresApproval;
+        const promotion = findTarget(rules.deployment, r.record.target)?.promotion;
+        gated ||= !!promotion?.requiresApproval;
+        review ??= reviewRuleOf(promotion);
         if (rules.current) note = currentRulesNote(input.policyName);
       }
     }
-    findings.push(...approvalFindings(input, g, gated, note, spent));
+    findings.push(
+      ...(review
+        ? reviewFindings(input, g, review, note, spent, signatures)
+        : approvalFindings(input, g, gated, note, spent)),
+    );
   }
   return { findings, rollouts: rollouts.length };
 }
@@ -200,6 +217,90 @@ function approvalFindings(
     );
   else spent.set(spentKey, first);
   return out;
+}
+
+/**
+ * A rollout into a review target (design section 11): every approval it carries must be a
+ * recorded line of this plan, unspent, and `countReviewApprovals` (the rollout service's own
+ * decision) must find enough of them valid, with `deployed_by` as the deployer. A carried
+ * approval whose signature git does not verify as its approver's is `approval-unsigned`; too
+ * few valid approvals is `approval-insufficient`, with each reason.
+ */
+function reviewFindings(
+  input: TrailInput,
+  g: Rollout,
+  rule: ReviewRule,
+  note: string,
+  spent: Map<string, TrailRecord>,
+  signatures: Map<string, LineSignature[]>,
+): VerifyFinding[] {
+  const first = g.records[0];
+  const each = (code: VerifyFinding['code'], message: string) =>
+    g.records.map((r) => ({ code, message, ...about(r) }));
+  const keys = recordApprovalKeys(first.record);
+  const scope = {
+    deployment: first.record.deployment,
+    target: first.record.target,
+    promotedFrom: first.record.promoted_from ?? DIRECT_SOURCE,
+    components: Object.fromEntries(g.records.map((r) => [r.record.component, r.commit])),
+  };
+  const lines = approvalsOn(
+    input,
+    first.record.deployment,
+    g.records.map((r) => r.commit),
+  ).filter((a) => approvalMatches(a, scope));
+  const out: VerifyFinding[] = [];
+  const candidates: Approval[] = [];
+  for (const key of keys) {
+    const a = lines.find((l) => approvalKey(l) === key);
+    if (!a) {
+      out.push(
+        ...each(
+          'approval-missing',
+          `It names an approval (${displayName(JSON.parse(key)[2] as string)}) that no approval note of this plan records.${note}`,
+        ),
+      );
+      continue;
+    }
+    const spentKey = JSON.stringify([key, a.promoted_from, Object.entries(a.components).sort()]);
+    const earlier = spent.get(spentKey);
+    if (earlier)
+      out.push(
+        ...each(
+          'approval-reused',
+          `It carries the approval by ${displayName(a.approved_by)} at ${displayName(a.approved_at)}, which ${earlier.tag} already used; an approval authorizes one rollout.`,
+        ),
+      );
+    else {
+      spent.set(spentKey, first);
+      candidates.push(a);
+    }
+  }
+  const count = countReviewApprovals(
+    candidates.map((approval) => ({
+      approval,
+      signatures: signatures.get(formatApprovalLine(approval)) ?? [],
+    })),
+    rule,
+    first.record.deployed_by,
+  );
+  for (const r of count.rejected)
+    if (/not signed|signature|signed with a key|signed by/.test(r.reason))
+      out.push(...each('approval-unsigned', `${capital(r.reason)}.${note}`));
+  if (!count.enough) {
+    const reasons = count.rejected.map((r) => ` ${capital(r.reason)}.`).join('');
+    out.push(
+      ...each(
+        'approval-insufficient',
+        `${displayName(first.record.target)} needs ${count.needed} signed approval${count.needed === 1 ? '' : 's'} from ${rule.approvers.map(displayName).join(', ')} other than the deployer ${displayName(first.record.deployed_by)}, and this rollout has ${count.summary}.${reasons}${note}`,
+      ),
+    );
+  }
+  return out;
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /**

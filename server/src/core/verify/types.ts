@@ -5,6 +5,8 @@
  * the language server and the rollback command without a repository.
  */
 
+import type { AddedLine } from '../approval-count';
+
 /** Every finding code, stable: CI, the README table and the tests rely on them. */
 export const VERIFY_CODES = [
   'ref-unbacked',
@@ -19,6 +21,8 @@ export const VERIFY_CODES = [
   'policy-unreadable',
   'approval-missing',
   'approval-reused',
+  'approval-unsigned',
+  'approval-insufficient',
   'rollback-invalid',
   'invalid-name',
   'index-mismatch',
@@ -68,6 +72,12 @@ export interface TrailInput {
   objects: Map<string, TrailObject>;
   /** Notes ref → annotated commit → note text. */
   notes: Map<string, Map<string, string>>;
+  /**
+   * Every line the commits of the approval notes refs added, with git's verdict on each notes
+   * commit's signature (checked through the policy branch's `.atmos/allowed_signers`). Absent
+   * when no rule uses `approval_method: review`; review approvals then count as unsigned.
+   */
+  noteOrigins?: AddedLine[];
   /** Policy commit → its deployment files; a commit that could not be read is absent. */
   policies: Map<string, PolicyFiles>;
   /** The tip of the policy branch (`--policy-rev`, default HEAD); undefined when it is unknown. */

@@ -6,6 +6,7 @@
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import {
   allowedSources,
+  approvalRequirement,
   buildGraph,
   findTarget,
   formatAge,
@@ -48,11 +49,8 @@ export async function hover(
         ? `- Promotes to: ${next.map((s) => `\`${s}\``).join(', ')}`
         : '- Nothing is promoted from it',
     );
-    lines.push(
-      target.promotion?.requiresApproval
-        ? '- Promotion into it requires approval (manual)'
-        : '- No approval needed',
-    );
+    const requirement = approvalRequirement(target.promotion);
+    lines.push(requirement ? `- Promotion into it ${requirement}` : '- No approval needed');
     lines.push('', ...(await liveLines(ctx, dname, at.name, at.deployment)));
     return { contents: markup(ctx, lines), range: toRange(at.range) };
   }

@@ -51,10 +51,19 @@ function q(s: string): string {
 }
 
 /** One deployment file per rule, each making that rule report the hostile name `n`. */
-function cases(n: string): Record<string, { files: string[]; expectName: boolean }> {
+function cases(
+  n: string,
+): Record<string, { files: string[]; expectName: boolean; signers?: boolean }> {
   const N = q(n);
   const head = (name = 'pay') => `deployment:\n  name: ${name}\n`;
   return {
+    'approver-no-key': {
+      files: [
+        `${head()}  targets:\n    dev: {}\n    prod:\n      promotion:\n        from: dev\n        requires_approval: true\n        approval_method: review\n        approvers: [${N}]\n`,
+      ],
+      expectName: true,
+      signers: true,
+    },
     'component-path-conflict': {
       files: [
         `${head()}  components:\n    terraform:\n      ${N}: {}\n    helmfile:\n      ${N}: {}\n  targets:\n    dev: {}\n`,
@@ -94,6 +103,12 @@ function cases(n: string): Record<string, { files: string[]; expectName: boolean
     'promotion-exclusive': {
       files: [
         `${head()}  targets:\n    dev: {}\n    ${N}:\n      promotion:\n        from: dev\n        allowed_from: [dev]\n`,
+      ],
+      expectName: true,
+    },
+    'review-approvers': {
+      files: [
+        `${head()}  targets:\n    dev: {}\n    ${N}:\n      promotion:\n        from: dev\n        requires_approval: true\n        approval_method: review\n`,
       ],
       expectName: true,
     },
@@ -146,7 +161,10 @@ describe('every rule shows hostile names escaped', () => {
         const index = new WorkspaceIndex();
         const files = c.files.map((text, i) => parseDeploymentFile(text, `deployments/f${i}.yaml`));
         for (const f of files) index.set(f);
-        const problems = validateFile(files[0], { workspace: index });
+        const problems = validateFile(files[0], {
+          workspace: index,
+          ...(c.signers ? { allowedSigners: { found: true, principals: [] } } : {}),
+        });
         const ours = problems.filter((p) => p.code === code);
         if (code === 'yaml-syntax' && ch.codePointAt(0)! < 0xa0 && ch !== '\u0085') {
           // A raw control character is refused by the parser before any alias is resolved.

@@ -5,6 +5,7 @@
  * caller passed the file's principals (the CLI and the language server read it from disk).
  */
 import { ALLOWED_SIGNERS_PATH, hasSigningKey } from '../allowed-signers';
+import { displayName } from '../display';
 import { problem, type Problem } from '../problem';
 import type { Rule } from './rule';
 
@@ -24,7 +25,7 @@ export const approverNoKey: Rule = ({ file, deployment, allowedSigners }) => {
           'approver-no-key',
           file.file,
           a.range,
-          `Target '${t.name}': approver '${a.value}' ${why}, so git cannot verify their signed approvals and none of them will count. Add a line '${a.value} <keytype> <public key>' to ${ALLOWED_SIGNERS_PATH} and commit it.`,
+          `Target '${displayName(t.name)}': approver '${displayName(a.value)}' ${why}, so git cannot verify their signed approvals and none of them will count. Add a line '${displayName(a.value)} <keytype> <public key>' to ${ALLOWED_SIGNERS_PATH} and commit it.`,
           { data: { target: t.name, approver: a.value } },
         ),
       );

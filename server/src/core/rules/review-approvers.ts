@@ -4,6 +4,7 @@
  * impossible to roll out, which the author should learn while typing, not at release time.
  */
 import { requiredApprovals } from '../model';
+import { displayName } from '../display';
 import { problem, type Problem } from '../problem';
 import type { Rule } from './rule';
 
@@ -19,7 +20,7 @@ export const reviewApprovers: Rule = ({ file, deployment }) => {
           'review-approvers',
           file.file,
           p.approvers?.range ?? p.approvalMethodRange ?? p.keyRange,
-          `Target '${t.name}': 'approval_method: review' needs 'approvers', the e-mail identities whose signed approval counts (for example [alice@example.com]); without them nobody can approve a promotion here.`,
+          `Target '${displayName(t.name)}': 'approval_method: review' needs 'approvers', the e-mail identities whose signed approval counts (for example [alice@example.com]); without them nobody can approve a promotion here.`,
           { data: { target: t.name } },
         ),
       );
@@ -32,7 +33,7 @@ export const reviewApprovers: Rule = ({ file, deployment }) => {
           'review-approvers',
           file.file,
           p.minApprovals?.range ?? p.keyRange,
-          `Target '${t.name}': 'min_approvals: ${min}' asks for more approvals than there are approvers (${names.size}), so no promotion here could ever be approved. Lower it or list more approvers.`,
+          `Target '${displayName(t.name)}': 'min_approvals: ${min}' asks for more approvals than there are approvers (${names.size}), so no promotion here could ever be approved. Lower it or list more approvers.`,
           { data: { target: t.name } },
         ),
       );

@@ -94,9 +94,11 @@ export async function verifyCase(
   };
   const t0 = nowMs();
   const { repo, name } = makeRepo(GIT.deploymentRefs, GIT.tags);
-  // The rules are read from committed config: commit the deployment file the builder wrote.
+  // The rules are read from committed config: commit the deployment file the builder wrote,
+  // unless the builder committed it already.
   git(repo, ['add', 'deployments']);
-  git(repo, ['commit', '-q', '-m', 'deployment file']);
+  if (git(repo, ['status', '--porcelain', '--', 'deployments']).stdout.trim())
+    git(repo, ['commit', '-q', '-m', 'deployment file']);
   log(`git: verify repo built in ${((nowMs() - t0) / 1000).toFixed(1)} s`);
   try {
     result.baseline = await measure(

@@ -144,11 +144,11 @@ export function evaluateTargets(res: BenchResults): TargetCheck[] {
     out.push({
       target: `rollout of ${g.rollout.components} components: git processes`,
       measured: g.rollout.oursProcesses === undefined ? 'n/a' : String(g.rollout.oursProcesses),
-      // Six processes, plus the one `cat-file` that reads the deployment file at the policy
-      // revision (committed rules, design section 11).
-      limit: '≤ 7',
+      // Six processes, plus the two that read the committed rules (design section 11): the
+      // `rev-parse` that finds the repository and HEAD, and the `cat-file` of the file there.
+      limit: '≤ 8',
       met:
-        g.rollout.oursProcesses === undefined ? 'n/a' : g.rollout.oursProcesses <= 7 ? 'yes' : 'no',
+        g.rollout.oursProcesses === undefined ? 'n/a' : g.rollout.oursProcesses <= 8 ? 'yes' : 'no',
     });
     out.push(
       check(

@@ -21,7 +21,7 @@ import { describePlan, setApprovalPrompt } from './approval';
 import { COMMAND_IDS, commandFailures, registerCommands } from './commands';
 import type { CommandContext } from './commands/context';
 import { registerReports } from './commands/reports';
-import { revisionProblem } from './commands/rollout';
+import { failureNotices, openChanges, revisionProblem } from './commands/rollout';
 import { revealRange } from './commands/views';
 import { GRAPH_VIEW_TYPE, GraphPanels, targetAtLine } from './graph/panel';
 import { createLog, errorText } from './log';
@@ -41,6 +41,10 @@ export interface AtmosDeploymentsApi {
   commands: string[];
   /** Commands that failed (shown to the user and logged), for the in-host tests. */
   commandFailures: ReadonlyArray<{ id: string; message: string }>;
+  /** Failure notifications of the git commands with their buttons, for the in-host tests. */
+  failureNotices: ReadonlyArray<{ message: string; actions: string[]; file?: string }>;
+  /** What the Open Changes button of an uncommitted-rules failure does. */
+  openChanges: typeof openChanges;
   languageServer: LanguageServerControl;
 }
 
@@ -197,6 +201,8 @@ async function start(
     revisionProblem,
     commands: COMMAND_IDS,
     commandFailures,
+    failureNotices,
+    openChanges,
     languageServer: {
       get state() {
         return lsp.state;

@@ -153,27 +153,38 @@ export function uncommittedPolicyFile(err: unknown): vscode.Uri | undefined {
 }
 
 /**
+ * Failure notifications shown, newest last, with the buttons each offered: a notification
+ * cannot be read from the extension host, so the in-host tests read what was shown here.
+ */
+export const failureNotices: Array<{ message: string; actions: string[]; file?: string }> = [];
+
+/**
+ * Opens the changes of a deployment file against HEAD: VS Code's git diff, or the file itself
+ * where the git extension is off.
+ */
+export async function openChanges(file: vscode.Uri): Promise<void> {
+  try {
+    await vscode.commands.executeCommand('git.openChange', file);
+  } catch {
+    await vscode.window.showTextDocument(file);
+  }
+}
+
+/**
  * Shows why a command failed. When the rules were refused because the deployment file differs
- * from the committed one, the notification offers to open the file's changes (VS Code's git
- * diff, or the file itself where the git extension is off), since committing them is the fix.
+ * from the committed one, the notification offers to open the file's changes, since committing
+ * them is the fix.
  */
 async function showFailure(ctx: CommandContext, reason: string, err?: unknown): Promise<void> {
   ctx.log.error(reason);
   const file = uncommittedPolicyFile(err);
-  const openChanges = 'Open Changes';
-  const choice = await vscode.window.showErrorMessage(
-    `Atmos Deployments: ${reason}`,
-    ...(file ? [openChanges] : []),
-    'Open Log',
-  );
+  const openChangesAction = 'Open Changes';
+  const actions = [...(file ? [openChangesAction] : []), 'Open Log'];
+  const message = `Atmos Deployments: ${reason}`;
+  failureNotices.push({ message, actions, file: file?.toString() });
+  const choice = await vscode.window.showErrorMessage(message, ...actions);
   if (choice === 'Open Log') ctx.log.show();
-  if (choice === openChanges && file) {
-    try {
-      await vscode.commands.executeCommand('git.openChange', file);
-    } catch {
-      await vscode.window.showTextDocument(file);
-    }
-  }
+  if (choice === openChangesAction && file) await openChanges(file);
 }
 
 export async function promote(

@@ -708,6 +708,19 @@ suite('client', () => {
         r.message,
         /deployments\/[^ ]+ has uncommitted changes; promotion rules are read from committed config \(HEAD\)\. Commit them first\./,
       );
+      // The notification says the same and offers to open the file's changes.
+      const notice = api.failureNotices[api.failureNotices.length - 1];
+      assert.match(notice.message, /has uncommitted changes/);
+      assert.deepStrictEqual(notice.actions, ['Open Changes', 'Open Log']);
+      assert.strictEqual(vscode.Uri.parse(notice.file).fsPath, doc.uri.fsPath);
+      await api.openChanges(vscode.Uri.parse(notice.file));
+      await waitFor(
+        () =>
+          vscode.window.tabGroups.activeTabGroup.activeTab?.input?.uri?.fsPath === doc.uri.fsPath ||
+          vscode.window.tabGroups.activeTabGroup.activeTab?.input?.modified?.fsPath ===
+            doc.uri.fsPath,
+        { what: "the file's changes (or the file) to open" },
+      );
     } finally {
       const restore = new vscode.WorkspaceEdit();
       restore.replace(

@@ -28,9 +28,9 @@ export class GitRouter {
   }
 
   readonly live: LiveState = {
-    deployed: async (name: string): Promise<DeployedState> => {
+    deployed: async (name: string, signal?: AbortSignal): Promise<DeployedState> => {
       const b = this.pick(name);
-      return typeof b === 'string' ? {} : b.live.deployed(name);
+      return typeof b === 'string' ? {} : b.live.deployed(name, signal);
     },
     problem: (name?: string): string | undefined => {
       const b = this.pick(name);

@@ -159,11 +159,12 @@ export function createGitBackends(
         throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
     },
-    async approve(p) {
+    async approve(p, signal) {
       try {
         const { deployment, policy } = forWrite(p.deployment);
         const r = await approve(store, deployment, {
           policy,
+          signal,
           target: p.target,
           promoteFrom: p.promoteFrom,
           role: p.role ?? (settings().approvalRole || undefined),

@@ -52,7 +52,7 @@ export class GitRouter {
   readonly rollout: RolloutBackend = {
     plan: (p, signal) => this.backend(p?.deployment).plan(p, signal),
     apply: (p, signal) => this.backend(p?.deployment).apply(p, signal),
-    approve: (p) => this.backend(p?.deployment).approve(p),
+    approve: (p, signal) => this.backend(p?.deployment).approve(p, signal),
     history: (p, signal) => this.backend(p?.deployment).history(p, signal),
     rollback: (p, signal) => this.backend(p?.deployment).rollback(p, signal),
     verify: (p, signal) => this.verify(p, signal),

@@ -3,7 +3,10 @@
  * repository. A rollout is held at the test-only `checked` pause (planned, nothing written) and
  * cancelled there: the answer is RequestCancelled and git shows no new record. Cancelled after
  * its first write (held at `tags-written`), the same rollout finishes and records everything.
- * Plan and history, held between two git processes (`cancellable-git`), stop there.
+ * Plan and history, held between two git processes (`cancellable-git`), stop there. So does
+ * status, and the live-state cache it shares with hovers and lenses keeps no trace of the
+ * cancelled read: the next status shows what is deployed. An approval held at `checked` (checked,
+ * nothing written) and cancelled there writes no note.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -171,5 +174,80 @@ describe('cancelling requests over LSP', () => {
       });
     }
     assert.equal(records(h.root), '');
+  });
+
+  test('a status cancelled during its git reads answers RequestCancelled and leaves the cache whole', async () => {
+    const s = await pausedServer('cancellable-git', { released: true });
+    h = s.h;
+    // Something deployed, so an empty state left in the cache would show.
+    const ok = await h.request<{ ok: boolean }>('atmosDeployments/applyRollout', {
+      deployment: 'payment-service',
+      target: 'dev',
+    });
+    assert.equal(ok.ok, true);
+    // The refs watcher drops the cached state after a rollout; give it time to notice.
+    await new Promise((r) => setTimeout(r, 1000));
+    rmSync(s.release);
+    const seen = pauses(h);
+    const cancel = new CancellationTokenSource();
+    const asked = h.conn.sendRequest('atmosDeployments/status', {}, cancel.token);
+    await pausedAt(h, 'cancellable-git', seen + 1);
+    cancel.cancel();
+    await new Promise((r) => setTimeout(r, 200));
+    writeFileSync(s.release, '');
+    await assert.rejects(asked, (err: ResponseError<unknown>) => {
+      assert.equal(err.code, REQUEST_CANCELLED, err.message);
+      assert.match(err.message, /^Cancelled: the status was not read\. Cancelled before git /);
+      return true;
+    });
+    type Status = {
+      deployments: { targets: { name: string; components: { sha?: string }[] }[] }[];
+      gitProblem?: string;
+    };
+    const again = await h.request<Status>('atmosDeployments/status', {});
+    assert.equal(again.gitProblem, undefined);
+    const dev = again.deployments[0]?.targets.find((t) => t.name === 'dev');
+    assert.ok(
+      dev?.components.length && dev.components.every((c) => c.sha),
+      `dev shows its deployed components after the cancelled read: ${JSON.stringify(again)}`,
+    );
+  });
+
+  test('an approval cancelled before its write answers RequestCancelled and writes no note', async () => {
+    const s = await pausedServer('checked', { released: true });
+    h = s.h;
+    const ok = await h.request<{ ok: boolean }>('atmosDeployments/applyRollout', {
+      deployment: 'payment-service',
+      target: 'dev',
+    });
+    assert.equal(ok.ok, true);
+    rmSync(s.release);
+    const seen = h.stderr.split('ATMOS_TEST_PAUSED checked').length - 1;
+    const cancel = new CancellationTokenSource();
+    const approving = h.conn.sendRequest(
+      'atmosDeployments/approve',
+      { deployment: 'payment-service', target: 'staging', promoteFrom: 'dev' },
+      cancel.token,
+    );
+    await pausedAt(h, 'checked', seen + 1);
+    cancel.cancel();
+    await new Promise((r) => setTimeout(r, 200));
+    writeFileSync(s.release, '');
+    await assert.rejects(approving, (err: ResponseError<unknown>) => {
+      assert.equal(err.code, REQUEST_CANCELLED, err.message);
+      assert.match(err.message, /Cancelled before anything was written/);
+      assert.match(err.message, /payment-service\/staging/);
+      return true;
+    });
+    const notes = git(h.root, 'for-each-ref', '--format=%(refname)', 'refs/notes/');
+    assert.equal(notes, '', 'no approval note was written');
+    // The same approval, not cancelled, records its note.
+    const r = await h.request<{ notesRef: string }>('atmosDeployments/approve', {
+      deployment: 'payment-service',
+      target: 'staging',
+      promoteFrom: 'dev',
+    });
+    assert.match(git(h.root, 'for-each-ref', '--format=%(refname)', 'refs/notes/'), /approvals/);
+    assert.ok(r.notesRef);
   });
 });

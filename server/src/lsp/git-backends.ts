@@ -103,14 +103,17 @@ export function createGitBackends(
   const reads = (signal?: AbortSignal): GitStore => (signal ? store.cancellable(signal) : store);
 
   const live: LiveState = {
-    async deployed(name: string): Promise<DeployedState> {
+    async deployed(name: string, signal?: AbortSignal): Promise<DeployedState> {
       const deployment = find(name);
       if (!deployment) return {};
       try {
-        const state = await readDeployedState(store, deployment);
+        const state = await readDeployedState(reads(signal), deployment);
         problem = undefined;
         return state;
       } catch (err) {
+        // A cancelled read says nothing about git: it is no problem to show, and no empty state
+        // may stand for it (the cache drops a read that rejects).
+        if (signal?.aborted) throw err;
         problem = String((err as Error)?.message ?? err);
         return {};
       }
@@ -156,11 +159,12 @@ export function createGitBackends(
         throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
     },
-    async approve(p) {
+    async approve(p, signal) {
       try {
         const { deployment, policy } = forWrite(p.deployment);
         const r = await approve(store, deployment, {
           policy,
+          signal,
           target: p.target,
           promoteFrom: p.promoteFrom,
           role: p.role ?? (settings().approvalRole || undefined),

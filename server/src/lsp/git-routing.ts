@@ -28,9 +28,9 @@ export class GitRouter {
   }
 
   readonly live: LiveState = {
-    deployed: async (name: string): Promise<DeployedState> => {
+    deployed: async (name: string, signal?: AbortSignal): Promise<DeployedState> => {
       const b = this.pick(name);
-      return typeof b === 'string' ? {} : b.live.deployed(name);
+      return typeof b === 'string' ? {} : b.live.deployed(name, signal);
     },
     problem: (name?: string): string | undefined => {
       const b = this.pick(name);
@@ -52,7 +52,7 @@ export class GitRouter {
   readonly rollout: RolloutBackend = {
     plan: (p, signal) => this.backend(p?.deployment).plan(p, signal),
     apply: (p, signal) => this.backend(p?.deployment).apply(p, signal),
-    approve: (p) => this.backend(p?.deployment).approve(p),
+    approve: (p, signal) => this.backend(p?.deployment).approve(p, signal),
     history: (p, signal) => this.backend(p?.deployment).history(p, signal),
     rollback: (p, signal) => this.backend(p?.deployment).rollback(p, signal),
     verify: (p, signal) => this.verify(p, signal),

@@ -6,8 +6,12 @@
 import type { DeployedState } from '../core';
 
 export interface LiveState {
-  /** The deployed state of one deployment; empty when nothing is recorded or git is missing. */
-  deployed(deploymentName: string): Promise<DeployedState>;
+  /**
+   * The deployed state of one deployment; empty when nothing is recorded or git is missing. With
+   * a signal the read stops its git processes once the signal aborts and rejects; it never
+   * answers an empty state for a cancelled read.
+   */
+  deployed(deploymentName: string, signal?: AbortSignal): Promise<DeployedState>;
   /** Why live state is missing (no repository, git not installed), for one deployment or overall. */
   problem(deploymentName?: string): string | undefined;
   /**
@@ -34,12 +38,23 @@ export class EmptyLiveState implements LiveState {
   }
 }
 
+/** A cached read and the signal of the request that started it, if it can be cancelled. */
+interface CachedRead {
+  state: Promise<DeployedState>;
+  signal?: AbortSignal;
+}
+
 /**
  * Caches another LiveState per deployment until the refs change, so hovers and lenses on every
  * keystroke do not each read git. invalidate() is called by the refs watcher.
+ *
+ * A read started by a cancellable request (status) runs under that request's signal, so
+ * cancelling it kills its git processes. Such a read rejects when cancelled and is then dropped
+ * from the cache, so no caller ever sees a cancelled read as an empty state; a caller that was
+ * waiting on it without being cancelled itself reads again.
  */
 export class CachedLiveState implements LiveState {
-  private readonly cache = new Map<string, Promise<DeployedState>>();
+  private readonly cache = new Map<string, CachedRead>();
   private readonly counts = new Map<string, Promise<number | undefined>>();
 
   constructor(private inner: LiveState) {}
@@ -49,15 +64,31 @@ export class CachedLiveState implements LiveState {
     this.invalidate();
   }
 
-  deployed(deploymentName: string): Promise<DeployedState> {
-    let p = this.cache.get(deploymentName);
-    if (!p) {
-      p = this.inner.deployed(deploymentName);
-      this.cache.set(deploymentName, p);
-      // A failed read is not cached: the next request tries again.
-      p.catch(() => this.cache.delete(deploymentName));
+  async deployed(deploymentName: string, signal?: AbortSignal): Promise<DeployedState> {
+    for (;;) {
+      let read = this.cache.get(deploymentName);
+      if (!read) {
+        const entry: CachedRead = { state: this.inner.deployed(deploymentName, signal), signal };
+        this.cache.set(deploymentName, entry);
+        // A failed or cancelled read is not cached: the next request tries again. Only this
+        // entry is dropped, not one a refs change has put in its place since.
+        entry.state.catch(() => {
+          if (this.cache.get(deploymentName) === entry) this.cache.delete(deploymentName);
+        });
+        read = entry;
+      }
+      try {
+        return await read.state;
+      } catch (err) {
+        // Another request's read was cancelled under this caller: read again, on its own terms.
+        // The cancelled entry is dropped here too, so the loop never meets it twice.
+        if (read.signal?.aborted && read.signal !== signal && !signal?.aborted) {
+          if (this.cache.get(deploymentName) === read) this.cache.delete(deploymentName);
+          continue;
+        }
+        throw err;
+      }
     }
-    return p;
   }
 
   problem(deploymentName?: string): string | undefined {

@@ -27,7 +27,7 @@ import {
 export interface RolloutBackend {
   plan(params: RolloutParams, signal?: AbortSignal): Promise<PlanResult>;
   apply(params: ApplyRolloutParams, signal?: AbortSignal): Promise<ApplyResult>;
-  approve(params: ApproveParams): Promise<ApproveResult>;
+  approve(params: ApproveParams, signal?: AbortSignal): Promise<ApproveResult>;
   history(params: HistoryParams, signal?: AbortSignal): Promise<HistoryResult>;
   rollback(params: RollbackParams, signal?: AbortSignal): Promise<ApplyResult>;
   verify(params: VerifyParams, signal?: AbortSignal): Promise<VerifyResult>;
@@ -93,8 +93,8 @@ export class TrustGate implements RolloutBackend {
   apply(p: ApplyRolloutParams, signal?: AbortSignal): Promise<ApplyResult> {
     return this.trusted() ? this.inner().apply(p, signal) : this.refuse();
   }
-  approve(p: ApproveParams): Promise<ApproveResult> {
-    return this.trusted() ? this.inner().approve(p) : this.refuse();
+  approve(p: ApproveParams, signal?: AbortSignal): Promise<ApproveResult> {
+    return this.trusted() ? this.inner().approve(p, signal) : this.refuse();
   }
   rollback(p: RollbackParams, signal?: AbortSignal): Promise<ApplyResult> {
     return this.trusted() ? this.inner().rollback(p, signal) : this.refuse();

@@ -521,7 +521,7 @@ export function startSession(connection: Connection): void {
   );
   connection.onRequest(
     ApproveRequest,
-    onCustom('atmosDeployments/approve', isApproveParams, (p) => gate.approve(p)),
+    onCustom('atmosDeployments/approve', isApproveParams, (p, signal) => gate.approve(p, signal)),
   );
   connection.onRequest(
     HistoryRequest,

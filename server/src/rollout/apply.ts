@@ -62,7 +62,11 @@ function pauseAt(step: PauseStep): Promise<void> {
  * Throws the `cancelled` error when the caller cancelled before the rollout's first write; after
  * this point the rollout does not listen any more. The message says what was left untouched.
  */
-function pointOfNoReturn(signal: AbortSignal | undefined, name: string, target: string): void {
+export function pointOfNoReturn(
+  signal: AbortSignal | undefined,
+  name: string,
+  target: string,
+): void {
   if (signal?.aborted)
     throw new RolloutError(
       'cancelled',
@@ -88,7 +92,8 @@ export async function applyInput(
   writer: GitStore,
   deployment: Deployment,
   options: ApplyOptions,
-  makeInput: (snap: Snapshot, policy: Policy) => Promise<PlanInput>,
+  /** `reads` is the store to read through before the first write (cancellable with the signal). */
+  makeInput: (snap: Snapshot, policy: Policy, reads: GitStore) => Promise<PlanInput>,
 ): Promise<ApplyResult> {
   // Everything up to the first write reads through a store the caller can cancel; the writes
   // use the caller's store, which never stops midway.
@@ -105,7 +110,7 @@ export async function applyInput(
   }
   const policy = await loadPolicy(store, name, options.policy, remote);
   const snap = await readSnapshot(store, name);
-  const input = await makeInput(snap, policy);
+  const input = await makeInput(snap, policy, store);
   const plan = await planFrom(
     store,
     policy.deployment,

@@ -13,6 +13,8 @@ import {
 } from '../core';
 import { RolloutError } from './errors';
 import type { GitStore } from '../git';
+import { testPause } from '../git/test-pause';
+import { pointOfNoReturn } from './apply';
 import { checkNames, deploymentName } from './names';
 import { approvalScope, planFrom } from './plan';
 import { describeComponents } from './plan-text';
@@ -71,10 +73,14 @@ export async function appendApproval(
  * commit of the plan, bound to the deployment, target, source and component SHAs.
  */
 export async function approve(
-  store: GitStore,
+  writer: GitStore,
   deployment: Deployment,
   options: ApproveOptions,
 ): Promise<ApproveResult> {
+  // As in a rollout: reads go through a store the caller can cancel until the first write, and
+  // the writes use the caller's store, which never stops midway.
+  const signal = options.signal;
+  let store = signal ? writer.cancellable(signal) : writer;
   const name = deploymentName(deployment);
   checkNames({ deployment: name });
   const remote = options.remote || undefined;
@@ -96,9 +102,15 @@ export async function approve(
   const approval = newApproval(identity, options.approver, options.role, options.now, plan);
   const ref = notesRef(name);
   const before = await gitCall(() => store.resolveCommit(ref));
+  if (plan.review)
+    await checkReviewer(store, plan, identity.email || identity.name, approval.approved_by);
+  // Checked, nothing written: tests hold the approval here to cancel it (test only).
+  await testPause('checked');
+  // The last moment a cancellation is heeded; from here on the note is written in full.
+  pointOfNoReturn(signal, name, plan.target);
+  store = writer;
   let commits: string[];
   if (plan.review) {
-    await checkReviewer(store, plan, identity.email || identity.name, approval.approved_by);
     commits = [...new Set(plan.components.map((c) => c.sha))];
     await gitCall(() =>
       store.appendSignedNote(

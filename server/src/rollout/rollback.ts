@@ -23,7 +23,9 @@ export async function rollback(
   options: RollbackOptions,
 ): Promise<ApplyResult> {
   const name = deploymentName(deployment);
-  return applyInput(store, deployment, options, async (snap, policy) => {
+  // The record lookup reads through the store applyInput hands over, so a cancelled rollback
+  // stops its git reads here too, before anything is written.
+  return applyInput(store, deployment, options, async (snap, policy, reads) => {
     const to = options.to.trim().replace(/^refs\/tags\//, '');
     const asTag = parseTagName(to);
     let timestamp: string;
@@ -52,7 +54,7 @@ export async function rollback(
         t.parsed.timestamp === timestamp &&
         (seq === undefined || t.parsed.seq === seq),
     );
-    const records = await readRecords(store, group);
+    const records = await readRecords(reads, group);
     const usable = group.filter(
       (t) => records.get(t.name) && records.get(t.name)!.record.status !== 'failed',
     );

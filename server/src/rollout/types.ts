@@ -167,6 +167,11 @@ export interface ApproveOptions {
   role?: string;
   remote?: string;
   now?: Date;
+  /**
+   * Cancels the approval up to its first write (the note, or the fetch with a remote): it reads
+   * through a cancellable store until then and checks the signal once more before writing.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ApproveResult {

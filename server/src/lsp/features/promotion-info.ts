@@ -28,14 +28,17 @@ export async function deploymentInfo(
   ctx: FeatureContext,
   file: DeploymentFile,
   now = new Date(),
+  signal?: AbortSignal,
 ): Promise<DeploymentInfo | undefined> {
   const d = file.deployment;
   const name = d?.name;
   if (!d || !name) return undefined;
   let state: DeployedState = {};
   try {
-    state = await ctx.live.deployed(name.value);
-  } catch {
+    state = await ctx.live.deployed(name.value, signal);
+  } catch (err) {
+    // A cancelled request answers that it was cancelled, never an empty state.
+    if (signal?.aborted) throw cancelled(err);
     state = {};
   }
   const graph = buildGraph(d);
@@ -103,22 +106,28 @@ export async function graph(ctx: FeatureContext, params: GraphParams): Promise<G
   return { deployment, gitProblem: ctx.live.problem(deployment?.name) };
 }
 
+/** The answer to a cancelled status request, with git's step when a read was stopped. */
+function cancelled(err?: unknown): ResponseError<void> {
+  const why = err instanceof Error && /^Cancelled before git /.test(err.message) ? err.message : '';
+  return new ResponseError(
+    LSPErrorCodes.RequestCancelled,
+    `Cancelled: the status was not read.${why ? ` ${why}` : ''}`,
+  );
+}
+
 /**
  * Every deployment's info. A cancelled request stops before it reads the next deployment's live
- * state; a read already running is shared with the other views through the live-state cache, so
- * it is let finish.
+ * state, and a read it started itself is stopped at once (its git process killed). A read that
+ * another view started first is shared through the live-state cache and let finish; a cancelled
+ * read is never cached (see `CachedLiveState`).
  */
 export async function status(ctx: FeatureContext, signal?: AbortSignal): Promise<StatusResult> {
   const deployments: DeploymentInfo[] = [];
   for (const name of ctx.docs.index.deploymentNames()) {
-    if (signal?.aborted)
-      throw new ResponseError(
-        LSPErrorCodes.RequestCancelled,
-        'Cancelled: the status was not read.',
-      );
+    if (signal?.aborted) throw cancelled();
     const uri = ctx.docs.filesOf(name)[0];
     const file = uri ? ctx.docs.deployment(uri) : undefined;
-    const info = file && (await deploymentInfo(ctx, file));
+    const info = file && (await deploymentInfo(ctx, file, new Date(), signal));
     if (info) deployments.push(info);
   }
   return { deployments, gitProblem: ctx.live.problem() };

@@ -3,19 +3,13 @@
 // unsaved `prod: {}` must not open prod; the refusal names the file and carries its URI, so
 // the VS Code client can offer to open its changes.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import {
   AtmosErrorCodes,
   type ApplyResult,
-  type PlanResult,
   type RolloutErrorData,
 } from '../../server/src/protocol/requests';
-import { Harness, PAYMENT } from './harness';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8' });
-}
+import { gitIn as git, Harness, PAYMENT, startInGitRepo } from './harness';
 
 /** prod with its gate removed, as someone might type it and never save or commit it. */
 const OPEN = PAYMENT.replace(/( {4}prod:\n)(?: {6}.*\n)+/, '    prod: {}\n');
@@ -24,29 +18,11 @@ describe('committed rules in the editor', () => {
   let h: Harness;
   let uri: string;
   before(async () => {
-    const setup = await Harness.start({ files: { 'deployments/payment.yaml': PAYMENT } });
-    git(setup.root, 'init', '-q', '-b', 'main');
-    git(setup.root, 'config', 'user.email', 'dev@example.com');
-    git(setup.root, 'config', 'user.name', 'Dev');
-    git(setup.root, 'add', '.');
-    git(setup.root, 'commit', '-q', '-m', 'init');
-    const root = setup.root;
-    await setup.stop(true);
-    h = await Harness.startIn(root);
-    uri = await h.open('deployments/payment.yaml', PAYMENT);
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      try {
-        await h.request<PlanResult>('atmosDeployments/planRollout', {
-          deployment: 'payment-service',
-          target: 'dev',
-        });
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setImmediate(r));
-      }
-    }
+    h = await startInGitRepo(
+      { 'deployments/payment.yaml': PAYMENT },
+      { deployment: 'payment-service', target: 'dev' },
+    );
+    uri = h.uri('deployments/payment.yaml');
   });
   after(() => h.stop());
 

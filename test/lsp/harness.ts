@@ -3,7 +3,7 @@
  * would: a temp workspace folder, open/change/close, and waits for publishDiagnostics with a
  * deadline (never fixed sleeps). `cursor()` reads a `|` marker out of inline YAML.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -353,3 +353,40 @@ export const PAYMENT = `deployment:
         from: staging
         requires_approval: true
 `;
+
+/** git in a test workspace, for setting it up and reading the records a request left. */
+export function gitIn(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8' });
+}
+
+/**
+ * A server started in a git repository whose one commit holds `files`, once its rollout
+ * service answers: git opens after initialization, so a plan for `deployment`/`target` is
+ * retried until it is answered (a refusal by the trust gate counts as an answer too).
+ */
+export async function startInGitRepo(
+  files: Record<string, string>,
+  ready: { deployment: string; target: string },
+  o: StartOptions = {},
+): Promise<Harness> {
+  const setup = await Harness.start({ files });
+  const root = setup.root;
+  gitIn(root, 'init', '-q', '-b', 'main');
+  gitIn(root, 'config', 'user.email', 'dev@example.com');
+  gitIn(root, 'config', 'user.name', 'Dev');
+  gitIn(root, 'add', '.');
+  gitIn(root, 'commit', '-q', '-m', 'init');
+  await setup.stop(true);
+  const h = await Harness.startIn(root, o);
+  for (const [rel, text] of Object.entries(files)) await h.open(rel, text);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      await h.request('atmosDeployments/planRollout', ready);
+      return h;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+}

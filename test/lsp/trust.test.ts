@@ -2,47 +2,22 @@
 // workspace gets read requests answered and every git write refused, until it says the
 // workspace is trusted. The client disables those commands too; this is the second lock.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import {
   AtmosErrorCodes,
   type ApplyResult,
   type PlanResult,
 } from '../../server/src/protocol/requests';
-import { Harness, PAYMENT } from './harness';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8' });
-}
+import { gitIn as git, Harness, PAYMENT, startInGitRepo } from './harness';
 
 describe('restricted mode (initializationOptions.workspaceTrusted: false)', () => {
   let h: Harness;
   before(async () => {
-    const setup = await Harness.start({ files: { 'deployments/payment.yaml': PAYMENT } });
-    git(setup.root, 'init', '-q', '-b', 'main');
-    git(setup.root, 'config', 'user.email', 'dev@example.com');
-    git(setup.root, 'config', 'user.name', 'Dev');
-    git(setup.root, 'add', '.');
-    git(setup.root, 'commit', '-q', '-m', 'init');
-    const root = setup.root;
-    await setup.stop(true);
-    h = await Harness.startIn(root, { initializationOptions: { workspaceTrusted: false } });
-    await h.open('deployments/payment.yaml', PAYMENT);
-    // Git opens after initialization; a plan that answers shows the rollout service is there,
-    // so the refusals below are the trust gate's and not "git not available yet".
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      try {
-        await h.request<PlanResult>('atmosDeployments/planRollout', {
-          deployment: 'payment-service',
-          target: 'dev',
-        });
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setImmediate(r));
-      }
-    }
+    h = await startInGitRepo(
+      { 'deployments/payment.yaml': PAYMENT },
+      { deployment: 'payment-service', target: 'dev' },
+      { initializationOptions: { workspaceTrusted: false } },
+    );
   });
   after(() => h.stop());
 

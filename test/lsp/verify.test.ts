@@ -2,42 +2,19 @@
 // with each finding placed at the target it concerns in the deployment file, so an editor can
 // show it in its problems list.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import type { ApplyResult, PlanResult, VerifyResult } from '../../server/src/protocol/requests';
-import { Harness, PAYMENT } from './harness';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8' });
-}
+import type { ApplyResult, VerifyResult } from '../../server/src/protocol/requests';
+import { gitIn as git, Harness, PAYMENT, startInGitRepo } from './harness';
 
 describe('atmosDeployments/verify', () => {
   let h: Harness;
   let uri: string;
   before(async () => {
-    const setup = await Harness.start({ files: { 'deployments/payment.yaml': PAYMENT } });
-    git(setup.root, 'init', '-q', '-b', 'main');
-    git(setup.root, 'config', 'user.email', 'dev@example.com');
-    git(setup.root, 'config', 'user.name', 'Dev');
-    git(setup.root, 'add', '.');
-    git(setup.root, 'commit', '-q', '-m', 'init');
-    const root = setup.root;
-    await setup.stop(true);
-    h = await Harness.startIn(root);
-    uri = await h.open('deployments/payment.yaml', PAYMENT);
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      try {
-        await h.request<PlanResult>('atmosDeployments/planRollout', {
-          deployment: 'payment-service',
-          target: 'dev',
-        });
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setImmediate(r));
-      }
-    }
+    h = await startInGitRepo(
+      { 'deployments/payment.yaml': PAYMENT },
+      { deployment: 'payment-service', target: 'dev' },
+    );
+    uri = h.uri('deployments/payment.yaml');
   });
   after(() => h.stop());
 

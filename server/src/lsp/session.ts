@@ -7,8 +7,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   CodeLensRefreshRequest,
-  ErrorCodes,
-  type CancellationToken,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   FileChangeType,
@@ -22,29 +20,7 @@ import {
   type WorkspaceFolder,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import {
-  ApplyRolloutRequest,
-  ApproveRequest,
-  GraphRequest,
-  HistoryRequest,
-  PlanRolloutRequest,
-  RollbackRequest,
-  StateChangedNotification,
-  WorkspaceTrustedNotification,
-  StatusRequest,
-  VerifyRequest,
-} from '../protocol/requests';
-import {
-  isApplyRolloutParams,
-  isApproveParams,
-  isGraphParams,
-  isHistoryParams,
-  isRollbackParams,
-  isVerifyParams,
-  isRolloutParams,
-  isStatusParams,
-  type ParamsGuard,
-} from '../protocol/guards';
+import { StateChangedNotification, WorkspaceTrustedNotification } from '../protocol/requests';
 import { clientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
 import type { FeatureContext } from './context';
 import { DeploymentDocuments } from './documents';
@@ -54,11 +30,11 @@ import { completion, resolveCompletion } from './features/completion';
 import { diagnostics } from './features/diagnostics';
 import { hover } from './features/hover';
 import { definition, prepareRename, references, rename } from './features/navigation';
-import { graph, status } from './features/promotion-info';
 import { documentSymbols, foldingRanges } from './features/symbols';
 import { createGitBackends } from './git-backends';
 import { GitRouter, type FolderBackends } from './git-routing';
 import { CachedLiveState, EmptyLiveState } from './live-state';
+import { registerCustomRequests } from './custom-requests';
 import { collectPending } from './memory';
 import { findGitDir, watchRefs } from './refs-watch';
 import { TrustGate, UnavailableRollout, type RolloutBackend } from './rollout-backend';
@@ -427,38 +403,6 @@ export function startSession(connection: Connection): void {
     };
   }
 
-  /**
-   * Wraps a custom request's handler: its params are checked by the request's guard first
-   * (malformed params are answered with InvalidParams and the guard's sentence, and never reach
-   * the handler), and any other failure becomes an InternalError with its message, logged.
-   */
-  function onCustom<P, R>(
-    name: string,
-    guard: ParamsGuard<P>,
-    fn: (params: P, signal: AbortSignal) => Promise<R>,
-  ): (params: P, token: CancellationToken) => Promise<R> {
-    return async (params: P, token: CancellationToken) => {
-      const problem = guard(params);
-      if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `${name}: ${problem}.`);
-      // `$/cancelRequest` reaches the git processes as an AbortSignal (see GitStore.cancellable).
-      const cancel = new AbortController();
-      const listening = token.onCancellationRequested(() => cancel.abort());
-      if (token.isCancellationRequested) cancel.abort();
-      try {
-        return await fn(params ?? ({} as P), cancel.signal);
-      } catch (err) {
-        if (err instanceof ResponseError) throw err;
-        logError(`${name} failed: ${(err as Error)?.stack ?? String(err)}`);
-        throw new ResponseError(
-          ErrorCodes.InternalError,
-          `${name} failed: ${(err as Error)?.message ?? String(err)}`,
-        );
-      } finally {
-        listening.dispose();
-      }
-    };
-  }
-
   connection.onCompletion(
     onDoc('completion', null, (uri, p) => completion(ctx(), uri, p.position)),
   );
@@ -490,58 +434,10 @@ export function startSession(connection: Connection): void {
   );
   connection.onCodeLens(onDoc('codeLens', [], (uri) => codeLenses(ctx(), uri)));
 
-  connection.onRequest(
-    GraphRequest,
-    onCustom('atmosDeployments/graph', isGraphParams, (p) => {
-      flushPending();
-      return graph(ctx(), p);
-    }),
-  );
-  connection.onRequest(
-    StatusRequest,
-    onCustom('atmosDeployments/status', isStatusParams, (_p, signal) => {
-      flushPending();
-      return status(ctx(), signal);
-    }),
-  );
   connection.onNotification(WorkspaceTrustedNotification, () => {
     trusted = true;
   });
-  connection.onRequest(
-    PlanRolloutRequest,
-    onCustom('atmosDeployments/planRollout', isRolloutParams, (p, signal) => gate.plan(p, signal)),
-  );
-  connection.onRequest(
-    ApplyRolloutRequest,
-    onCustom('atmosDeployments/applyRollout', isApplyRolloutParams, async (p, signal) => {
-      const r = await gate.apply(p, signal);
-      refsChanged();
-      return r;
-    }),
-  );
-  connection.onRequest(
-    ApproveRequest,
-    onCustom('atmosDeployments/approve', isApproveParams, (p, signal) => gate.approve(p, signal)),
-  );
-  connection.onRequest(
-    HistoryRequest,
-    onCustom('atmosDeployments/history', isHistoryParams, (p, signal) => gate.history(p, signal)),
-  );
-  connection.onRequest(
-    RollbackRequest,
-    onCustom('atmosDeployments/rollback', isRollbackParams, async (p, signal) => {
-      const r = await gate.rollback(p, signal);
-      refsChanged();
-      return r;
-    }),
-  );
-
-  connection.onRequest(
-    VerifyRequest,
-    onCustom('atmosDeployments/verify', isVerifyParams, (p, signal) =>
-      gate.verify(p ?? {}, signal),
-    ),
-  );
+  registerCustomRequests({ connection, logError, ctx, flushPending, gate, refsChanged });
 
   connection.onShutdown(() => {
     for (const t of timers.values()) clearTimeout(t);

@@ -3,19 +3,12 @@
  * always passed as an array (simple-git spawns git without a shell), revisions from users are
  * preceded by `--end-of-options`, and the names that make up refs were checked by the core's
  * `nameProblem` before they get here.
- *
- * simple-git has no public way to write to a command's standard input, which `update-ref
- * --stdin`, `cat-file --batch` and `hash-object --stdin-paths` need. It does run every spawned
- * process through its plugin store, so each call here uses a fresh instance with one extra
- * `spawn.after` plugin that writes the input, closes stdin and records the exit code. The
- * plugin store is reached through the instance's `_plugins` field of the pinned simple-git
- * 3.36.0; `openGitStore` checks it is there and fails loudly if a future version moves it.
+ * Each git process is started by `GitRunner` (git-runner.ts): environment, standard input
+ * through simple-git's plugin store, exit code, process count and cancellation.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import {
   GitStoreError,
   type GitStore,
@@ -30,169 +23,41 @@ import {
   type SigningSetup,
 } from './store';
 import { appendSignedNote, readNoteOrigins, signingSetup, type GitOps } from './signed-notes';
-import { classifyPushFailure } from './push-failure';
+import { fetchRefs, pushRefs } from './remote-git';
+import { GitRunner, type RunResult } from './git-runner';
 import { testPause } from './test-pause';
 
 /** How often an approval note is re-appended when other writers keep moving the notes ref. */
 const NOTE_APPEND_ATTEMPTS = 8;
 
-interface RunResult {
-  stdout: string;
-  /** The same output as bytes, for formats that count bytes (`cat-file --batch`). */
-  stdoutBytes: Buffer;
-  stderr: string;
-  code: number;
-}
-
-interface SpawnAfterContext {
-  spawned: ChildProcess;
-}
-
-interface PluginStoreLike {
-  append(type: 'spawn.after', action: (data: unknown, context: SpawnAfterContext) => void): void;
-}
-
-const ZERO_SHA = /^0+$/;
-
-const DROPPED_ENV = new Set([
-  'EDITOR',
-  'GIT_EDITOR',
-  'GIT_SEQUENCE_EDITOR',
-  'PAGER',
-  'GIT_PAGER',
-  'GIT_EXTERNAL_DIFF',
-]);
-
-/**
- * simple-git refuses these variables unless told otherwise. They come from the user's own
- * environment (an ssh key for CI, an isolated config for tests), never from the repository,
- * and fetch and push need them to reach a remote, so they are allowed.
- */
-const ALLOWED_FROM_ENVIRONMENT = {
-  allowUnsafeSshCommand: true,
-  allowUnsafeAskPass: true,
-  allowUnsafeConfigPaths: true,
-  allowUnsafeConfigEnvCount: true,
-  allowUnsafeGitProxy: true,
-  allowUnsafeTemplateDir: true,
-} as const;
-
-/** git commands that write; a cancelled request lets a running one finish (see `cancellable`). */
-const WRITES = new Set(['fetch', 'update-ref', 'notes', 'hash-object', 'push', 'commit-tree']);
-
 export class SimpleGitStore implements GitStore {
-  private processes = 0;
-  private readonly env: Record<string, string>;
+  private readonly runner: GitRunner;
 
   constructor(
     readonly cwd: string,
-    private readonly signal?: AbortSignal,
+    signal?: AbortSignal,
   ) {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) {
-      // Editors, pagers and external diff programs play no part in the commands run here, and
-      // simple-git refuses to start git while they are set, so they are left out.
-      if (v !== undefined && !DROPPED_ENV.has(k.toUpperCase())) env[k] = v;
-    }
-    // Messages are parsed in English and nothing may prompt for credentials in a pipeline.
-    Object.assign(env, { LC_ALL: 'C', LANGUAGE: 'C', GIT_TERMINAL_PROMPT: '0' });
-    this.env = env;
+    this.runner = new GitRunner(cwd, signal);
   }
 
   get processCount(): number {
-    return this.processes;
+    return this.runner.processCount;
   }
 
   cancellable(signal: AbortSignal): GitStore {
     return new SimpleGitStore(this.cwd, signal);
   }
 
-  private cancelled(args: string[]): GitStoreError {
-    return new GitStoreError('cancelled', `Cancelled before git ${args[0] ?? ''} finished.`);
+  private run(args: string[], input?: string): Promise<RunResult> {
+    return this.runner.run(args, input);
   }
 
-  /** Runs one git command; never throws for a non-zero exit, the caller decides. */
-  private async run(args: string[], input?: string): Promise<RunResult> {
-    const signal = this.signal;
-    // Tests hold a cancellable request here to cancel it between two git processes (test only).
-    if (signal) await testPause('cancellable-git');
-    if (signal?.aborted) throw this.cancelled(args);
-    const killable = !!signal && !WRITES.has(args[0]);
-    let killed = false;
-    let code: number | undefined;
-    let spawnError: Error | undefined;
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const git: SimpleGit = simpleGit({
-      baseDir: this.cwd,
-      maxConcurrentProcesses: 1,
-      trimmed: false,
-      // Returning nothing tells simple-git that no exit is an error: the exit code recorded by
-      // the plugin below is what counts.
-      errors: () => undefined,
-      unsafe: ALLOWED_FROM_ENVIRONMENT,
-    });
-    git.env(this.env);
-    pluginStore(git).append('spawn.after', (_data, { spawned }) => {
-      spawned.stdout?.on('data', (c: Buffer) => out.push(c));
-      spawned.stderr?.on('data', (c: Buffer) => err.push(c));
-      spawned.on('exit', (c) => (code = c ?? -1));
-      spawned.on('error', (e) => (spawnError = e));
-      // A command that reads no input must still see end-of-file, never a stdin left open.
-      spawned.stdin?.on('error', () => undefined);
-      spawned.stdin?.end(input ?? '');
-      if (killable) {
-        // A cancelled read is stopped at once; its output is thrown away below.
-        const kill = () => {
-          killed = true;
-          spawned.kill('SIGKILL');
-        };
-        signal!.addEventListener('abort', kill, { once: true });
-        spawned.on('exit', () => signal!.removeEventListener('abort', kill));
-      }
-    });
-    this.processes++;
-    try {
-      await git.raw(args);
-    } catch (e) {
-      spawnError ??= e instanceof Error ? e : new Error(String(e));
-    }
-    if (killed || (killable && signal!.aborted)) throw this.cancelled(args);
-    if (spawnError || code === undefined)
-      throw new GitStoreError(
-        'git',
-        `Cannot run git: ${spawnError?.message ?? 'it did not start'}`,
-        spawnError?.message,
-      );
-    // Ref listings of a large repository run to megabytes: the bytes are joined once, and
-    // decoded only by callers that read text (cat-file counts bytes and never needs the text).
-    const stdoutBytes = Buffer.concat(out);
-    let text: string | undefined;
-    return {
-      get stdout() {
-        return (text ??= stdoutBytes.toString('utf8'));
-      },
-      stdoutBytes,
-      stderr: Buffer.concat(err).toString('utf8'),
-      code,
-    };
-  }
-
-  private async ok(args: string[], input?: string): Promise<string> {
-    const r = await this.run(args, input);
-    if (r.code !== 0) throw this.failure(args, r);
-    return r.stdout;
+  private ok(args: string[], input?: string): Promise<string> {
+    return this.runner.ok(args, input);
   }
 
   private failure(args: string[], r: RunResult): GitStoreError {
-    const text = r.stderr.trim();
-    if (/not a git repository/i.test(text))
-      return new GitStoreError(
-        'not-a-repo',
-        `${this.cwd} is not inside a git repository. Deployment records live in git: run \`git init\` (and commit) first, or pass --cwd.`,
-        text,
-      );
-    return new GitStoreError('git', `git ${args[0]} failed: ${firstLines(text)}`, text);
+    return this.runner.failure(args, r);
   }
 
   async repoInfo(): Promise<RepoInfo> {
@@ -565,72 +430,12 @@ export class SimpleGitStore implements GitStore {
     throw this.failure(['update-ref'], r);
   }
 
-  async fetch(remote: string, refspecs: string[]): Promise<void> {
-    const r = await this.run([
-      'fetch',
-      '--no-tags',
-      // The remote wins outright: local records of this deployment that the remote lacks
-      // (a rollout killed after its local refs but before its push) are removed, or the next
-      // rollout would plan from them ("nothing to do") and push with a lease the remote fails.
-      '--prune',
-      '--quiet',
-      '--end-of-options',
-      remote,
-      ...refspecs,
-    ]);
-    if (r.code !== 0)
-      throw new GitStoreError(
-        'git',
-        `Cannot fetch deployment records from remote '${remote}': ${firstLines(r.stderr)}`,
-        r.stderr,
-      );
+  fetch(remote: string, refspecs: string[]): Promise<void> {
+    return fetchRefs((args) => this.run(args), remote, refspecs);
   }
 
-  async push(remote: string, updates: RefUpdate[]): Promise<void> {
-    if (updates.length === 0) return;
-    const leases = updates.map(
-      (u) => `--force-with-lease=${u.ref}:${u.oldSha && !ZERO_SHA.test(u.oldSha) ? u.oldSha : ''}`,
-    );
-    const specs = updates.map((u) => (u.newSha ? `${u.newSha}:${u.ref}` : `:${u.ref}`));
-    const r = await this.run([
-      'push',
-      '--atomic',
-      '--porcelain',
-      '--no-verify',
-      ...leases,
-      '--end-of-options',
-      remote,
-      ...specs,
-    ]);
-    if (r.code === 0) return;
-    const text = `${r.stdout}\n${r.stderr}`;
-    const failure = classifyPushFailure(r.stdout, r.stderr);
-    if (failure.cause === 'race')
-      throw new GitStoreError(
-        'push-rejected',
-        `Remote '${remote}' refused the push: someone else promoted first. Your local records of this rollout were put back. Run the same command again: it fetches their records and plans from there.`,
-        text.trim(),
-      );
-    // A hook or a protected ref said no: the same push gets the same answer, so the message
-    // quotes the server instead of sending the user round a retry loop.
-    if (failure.cause === 'refused')
-      throw new GitStoreError(
-        'push-refused',
-        [
-          `Remote '${remote}' refused the push (${failure.reason}). The server said:`,
-          ...failure.quote.map((l) => `  ${l}`),
-          failure.applied.length === 0
-            ? 'Nothing was recorded on the remote, and your local records of this rollout were put back.'
-            : `The server did not keep the push atomic: it recorded ${failure.applied.length} of the pushed refs anyway (${failure.applied[0]}${failure.applied.length > 1 ? ', …' : ''}). Your local records of this rollout were put back; the next command with --remote fetches what the server holds.`,
-          `Running the command again will not help until the server's rule is satisfied; ask whoever runs '${remote}' if the reason is unclear.`,
-        ].join('\n'),
-        text.trim(),
-      );
-    throw new GitStoreError(
-      'git',
-      `Cannot push deployment records to remote '${remote}': ${firstLines(r.stderr)}`,
-      text.trim(),
-    );
+  push(remote: string, updates: RefUpdate[]): Promise<void> {
+    return pushRefs((args) => this.run(args), remote, updates);
   }
 }
 
@@ -652,25 +457,6 @@ function tagObjectText(t: TagObjectSpec): string {
   const seconds = Math.floor(t.date.getTime() / 1000);
   const message = t.message.endsWith('\n') ? t.message : `${t.message}\n`;
   return `object ${t.object}\ntype commit\ntag ${t.name}\ntagger ${t.tagger.name} <${t.tagger.email}> ${seconds} +0000\n\n${message}`;
-}
-
-function pluginStore(git: SimpleGit): PluginStoreLike {
-  const store = (git as unknown as { _plugins?: PluginStoreLike })._plugins;
-  if (!store || typeof store.append !== 'function')
-    throw new GitStoreError(
-      'git',
-      'This simple-git version does not expose its plugin store; atmos-deployments needs simple-git 3.36.0.',
-    );
-  return store;
-}
-
-function firstLines(text: string): string {
-  return text
-    .trim()
-    .split('\n')
-    .slice(0, 3)
-    .join(' ')
-    .replace(/^(fatal|error): /, '');
 }
 
 /** Opens the store for a folder. The folder must exist; git itself is checked on first use. */

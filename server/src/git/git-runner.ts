@@ -1,0 +1,188 @@
+/**
+ * Starting one git process through simple-git: the environment, the stdin plugin, the exit code,
+ * the process count and cancellation. The store (simple-git-store.ts) decides what to run.
+ *
+ * simple-git has no public way to write to a command's standard input, which `update-ref
+ * --stdin`, `cat-file --batch` and `hash-object --stdin-paths` need. It does run every spawned
+ * process through its plugin store, so each call here uses a fresh instance with one extra
+ * `spawn.after` plugin that writes the input, closes stdin and records the exit code. The
+ * plugin store is reached through the instance's `_plugins` field of the pinned simple-git
+ * 3.36.0; `pluginStore` checks it is there and fails loudly if a future version moves it.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { GitStoreError } from './store';
+import { testPause } from './test-pause';
+
+export interface RunResult {
+  stdout: string;
+  /** The same output as bytes, for formats that count bytes (`cat-file --batch`). */
+  stdoutBytes: Buffer;
+  stderr: string;
+  code: number;
+}
+
+interface SpawnAfterContext {
+  spawned: ChildProcess;
+}
+
+interface PluginStoreLike {
+  append(type: 'spawn.after', action: (data: unknown, context: SpawnAfterContext) => void): void;
+}
+
+const DROPPED_ENV = new Set([
+  'EDITOR',
+  'GIT_EDITOR',
+  'GIT_SEQUENCE_EDITOR',
+  'PAGER',
+  'GIT_PAGER',
+  'GIT_EXTERNAL_DIFF',
+]);
+
+/**
+ * simple-git refuses these variables unless told otherwise. They come from the user's own
+ * environment (an ssh key for CI, an isolated config for tests), never from the repository,
+ * and fetch and push need them to reach a remote, so they are allowed.
+ */
+const ALLOWED_FROM_ENVIRONMENT = {
+  allowUnsafeSshCommand: true,
+  allowUnsafeAskPass: true,
+  allowUnsafeConfigPaths: true,
+  allowUnsafeConfigEnvCount: true,
+  allowUnsafeGitProxy: true,
+  allowUnsafeTemplateDir: true,
+} as const;
+
+/** git commands that write; a cancelled request lets a running one finish (see `cancellable`). */
+const WRITES = new Set(['fetch', 'update-ref', 'notes', 'hash-object', 'push', 'commit-tree']);
+
+export class GitRunner {
+  private processes = 0;
+  private readonly env: Record<string, string>;
+
+  constructor(
+    readonly cwd: string,
+    private readonly signal?: AbortSignal,
+  ) {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) {
+      // Editors, pagers and external diff programs play no part in the commands run here, and
+      // simple-git refuses to start git while they are set, so they are left out.
+      if (v !== undefined && !DROPPED_ENV.has(k.toUpperCase())) env[k] = v;
+    }
+    // Messages are parsed in English and nothing may prompt for credentials in a pipeline.
+    Object.assign(env, { LC_ALL: 'C', LANGUAGE: 'C', GIT_TERMINAL_PROMPT: '0' });
+    this.env = env;
+  }
+
+  get processCount(): number {
+    return this.processes;
+  }
+
+  private cancelled(args: string[]): GitStoreError {
+    return new GitStoreError('cancelled', `Cancelled before git ${args[0] ?? ''} finished.`);
+  }
+
+  /** Runs one git command; never throws for a non-zero exit, the caller decides. */
+  async run(args: string[], input?: string): Promise<RunResult> {
+    const signal = this.signal;
+    // Tests hold a cancellable request here to cancel it between two git processes (test only).
+    if (signal) await testPause('cancellable-git');
+    if (signal?.aborted) throw this.cancelled(args);
+    const killable = !!signal && !WRITES.has(args[0]);
+    let killed = false;
+    let code: number | undefined;
+    let spawnError: Error | undefined;
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const git: SimpleGit = simpleGit({
+      baseDir: this.cwd,
+      maxConcurrentProcesses: 1,
+      trimmed: false,
+      // Returning nothing tells simple-git that no exit is an error: the exit code recorded by
+      // the plugin below is what counts.
+      errors: () => undefined,
+      unsafe: ALLOWED_FROM_ENVIRONMENT,
+    });
+    git.env(this.env);
+    pluginStore(git).append('spawn.after', (_data, { spawned }) => {
+      spawned.stdout?.on('data', (c: Buffer) => out.push(c));
+      spawned.stderr?.on('data', (c: Buffer) => err.push(c));
+      spawned.on('exit', (c) => (code = c ?? -1));
+      spawned.on('error', (e) => (spawnError = e));
+      // A command that reads no input must still see end-of-file, never a stdin left open.
+      spawned.stdin?.on('error', () => undefined);
+      spawned.stdin?.end(input ?? '');
+      if (killable) {
+        // A cancelled read is stopped at once; its output is thrown away below.
+        const kill = () => {
+          killed = true;
+          spawned.kill('SIGKILL');
+        };
+        signal!.addEventListener('abort', kill, { once: true });
+        spawned.on('exit', () => signal!.removeEventListener('abort', kill));
+      }
+    });
+    this.processes++;
+    try {
+      await git.raw(args);
+    } catch (e) {
+      spawnError ??= e instanceof Error ? e : new Error(String(e));
+    }
+    if (killed || (killable && signal!.aborted)) throw this.cancelled(args);
+    if (spawnError || code === undefined)
+      throw new GitStoreError(
+        'git',
+        `Cannot run git: ${spawnError?.message ?? 'it did not start'}`,
+        spawnError?.message,
+      );
+    // Ref listings of a large repository run to megabytes: the bytes are joined once, and
+    // decoded only by callers that read text (cat-file counts bytes and never needs the text).
+    const stdoutBytes = Buffer.concat(out);
+    let text: string | undefined;
+    return {
+      get stdout() {
+        return (text ??= stdoutBytes.toString('utf8'));
+      },
+      stdoutBytes,
+      stderr: Buffer.concat(err).toString('utf8'),
+      code,
+    };
+  }
+
+  async ok(args: string[], input?: string): Promise<string> {
+    const r = await this.run(args, input);
+    if (r.code !== 0) throw this.failure(args, r);
+    return r.stdout;
+  }
+
+  failure(args: string[], r: RunResult): GitStoreError {
+    const text = r.stderr.trim();
+    if (/not a git repository/i.test(text))
+      return new GitStoreError(
+        'not-a-repo',
+        `${this.cwd} is not inside a git repository. Deployment records live in git: run \`git init\` (and commit) first, or pass --cwd.`,
+        text,
+      );
+    return new GitStoreError('git', `git ${args[0]} failed: ${firstLines(text)}`, text);
+  }
+}
+
+function pluginStore(git: SimpleGit): PluginStoreLike {
+  const store = (git as unknown as { _plugins?: PluginStoreLike })._plugins;
+  if (!store || typeof store.append !== 'function')
+    throw new GitStoreError(
+      'git',
+      'This simple-git version does not expose its plugin store; atmos-deployments needs simple-git 3.36.0.',
+    );
+  return store;
+}
+
+export function firstLines(text: string): string {
+  return text
+    .trim()
+    .split('\n')
+    .slice(0, 3)
+    .join(' ')
+    .replace(/^(fatal|error): /, '');
+}

@@ -5,7 +5,7 @@
  * rollout reused one) both ask these functions, so the two can never disagree on what "spent"
  * means.
  */
-import type { Approval, DeploymentRecord } from './records';
+import { tagTimestamp, type Approval, type DeploymentRecord } from './records';
 
 /** The reserved metadata keys the tool writes from a recorded approval; never typed in. */
 export const RESERVED_METADATA_KEYS = ['approver', 'approval_timestamp'] as const;
@@ -86,9 +86,5 @@ export function approvalSpentBy(
  */
 export function approvalStamp(approvedAt: string): string | undefined {
   const t = Date.parse(approvedAt);
-  if (Number.isNaN(t)) return undefined;
-  return new Date(t)
-    .toISOString()
-    .replace(/\.\d{3}Z$/, 'Z')
-    .replace(/:/g, '-');
+  return Number.isNaN(t) ? undefined : tagTimestamp(new Date(t));
 }

@@ -7,10 +7,10 @@
  * judged by the other checks, not here.
  */
 import { displayName } from '../names';
+import { TAG_REF_ROOT } from './records';
 import type { PushedRewrite, VerifyFinding } from './types';
 
 const ZERO = /^0+$/;
-const TAG_ROOT = 'refs/tags/atmos/deployments/';
 const NOTES_ROOT = 'refs/notes/atmos/';
 
 export function rewrittenHistory(rewrites: PushedRewrite[] | undefined): VerifyFinding[] {
@@ -19,7 +19,7 @@ export function rewrittenHistory(rewrites: PushedRewrite[] | undefined): VerifyF
     if (ZERO.test(r.oldSha)) continue;
     const deleted = ZERO.test(r.newSha);
     const name = displayName(r.ref);
-    if (r.ref.startsWith(TAG_ROOT))
+    if (r.ref.startsWith(TAG_REF_ROOT))
       out.push({
         code: 'record-rewritten',
         ref: r.ref,

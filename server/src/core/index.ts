@@ -19,3 +19,4 @@ export * from './approval-use';
 export * from './allowed-signers';
 export * from './approval-count';
 export * from './verify';
+export * from './requests';

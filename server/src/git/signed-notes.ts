@@ -113,11 +113,7 @@ export async function readNoteOrigins(
   allowedSigners: string | undefined,
 ): Promise<NoteLineOrigin[]> {
   if (revs.length === 0) return [];
-  const dir = mkdtempSync(path.join(tmpdir(), 'atmos-signers-'));
-  try {
-    const file = path.join(dir, 'allowed_signers');
-    // An empty file trusts no key: every signature then reads as `U`, never `G`.
-    writeFileSync(file, allowedSigners ?? '');
+  return withSignersFile(allowedSigners, async (file) => {
     const r = await git.run([
       '-c',
       `gpg.ssh.allowedSignersFile=${file}`,
@@ -147,6 +143,23 @@ export async function readNoteOrigins(
         r.stderr,
       );
     return parseNoteLog(r.stdout);
+  });
+}
+
+/**
+ * Runs `fn` with the path of a temporary file holding `allowedSigners` (the committed file's
+ * text), for `-c gpg.ssh.allowedSignersFile=<path>`, and removes it afterwards.
+ */
+export async function withSignersFile<T>(
+  allowedSigners: string | undefined,
+  fn: (file: string) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'atmos-signers-'));
+  try {
+    const file = path.join(dir, 'allowed_signers');
+    // An empty file trusts no key: every signature then reads as `U`, never `G`.
+    writeFileSync(file, allowedSigners ?? '');
+    return await fn(file);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

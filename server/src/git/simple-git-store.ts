@@ -21,9 +21,11 @@ import {
   type TagObjectSpec,
   type NoteLineOrigin,
   type SigningSetup,
+  type RecordCommit,
 } from './store';
 import { appendSignedNote, readNoteOrigins, signingSetup, type GitOps } from './signed-notes';
 import { fetchRefs, pushRefs } from './remote-git';
+import { readRecordLog, writeRecordCommit } from './record-commits';
 import { GitRunner, type RunResult } from './git-runner';
 import { testPause } from './test-pause';
 
@@ -370,6 +372,14 @@ export class SimpleGitStore implements GitStore {
 
   readNoteOrigins(revs: string[], allowedSigners: string | undefined): Promise<NoteLineOrigin[]> {
     return readNoteOrigins(this.ops(), revs, allowedSigners);
+  }
+
+  writeRecordCommit(message: string, parents: string[], sign: boolean): Promise<string> {
+    return writeRecordCommit(this.ops(), message, parents, sign);
+  }
+
+  readRecordLog(tips: string[], allowedSigners: string | undefined): Promise<RecordCommit[]> {
+    return readRecordLog(this.ops(), tips, allowedSigners);
   }
 
   async identity(): Promise<Identity> {

@@ -89,6 +89,17 @@ export interface NoteLineOrigin {
   line: string;
 }
 
+/** A commit of a record ref (approval requests, declines), with git's verdict on its signature. */
+export interface RecordCommit {
+  sha: string;
+  parents: string[];
+  /** git's `%G?` through the allowed-signers file given (`G`, `B`, `U`, `N`, ...). */
+  status: string;
+  /** git's `%GS`: the principal the allowed-signers file names for the key. */
+  signer: string;
+  message: string;
+}
+
 /** The kinds of failure a store reports; the rollout layer turns them into exit codes. */
 export type GitFailureKind =
   | 'not-a-repo'
@@ -211,6 +222,19 @@ export interface GitStore {
    * an allowed-signers file; undefined trusts no key), in one `git log -p`.
    */
   readNoteOrigins(revs: string[], allowedSigners: string | undefined): Promise<NoteLineOrigin[]>;
+
+  /**
+   * Writes a commit on the empty tree whose message is a record (an approval request, a
+   * decline), with these parents, signed by git (`commit-tree -S`) when `sign` is set. Moves
+   * no ref. Returns the commit.
+   */
+  writeRecordCommit(message: string, parents: string[], sign: boolean): Promise<string>;
+
+  /**
+   * Every commit reachable from `tips` with its parents, message and git's verdict on its
+   * signature through `allowedSigners` (an allowed-signers file's text), in one `git log`.
+   */
+  readRecordLog(tips: string[], allowedSigners: string | undefined): Promise<RecordCommit[]>;
 
   /** The identity git would record for a commit made now. Throws `no-identity`. */
   identity(): Promise<Identity>;

@@ -75,6 +75,36 @@ export function pointOfNoReturn(
 }
 
 /**
+ * What a write plans from: the records fetched from the remote (when there is one), the
+ * committed rules, the snapshot of the deployment's records and the plan they give. Reads only.
+ */
+export async function planForWrite(
+  store: GitStore,
+  deployment: Deployment,
+  options: ApplyOptions,
+  makeInput: (snap: Snapshot, policy: Policy, reads: GitStore) => Promise<PlanInput>,
+): Promise<{ policy: Policy; snap: Snapshot; input: PlanInput; plan: RolloutPlan }> {
+  const name = deploymentName(deployment);
+  checkNames({ deployment: name });
+  const remote = options.remote || undefined;
+  if (remote) {
+    options.onProgress?.(`→ Fetching deployment records from ${remote}`);
+    await fetchRecords(store, name, remote);
+  }
+  const policy = await loadPolicy(store, name, options.policy, remote);
+  const snap = await readSnapshot(store, name);
+  const input = await makeInput(snap, policy, store);
+  const plan = await planFrom(
+    store,
+    policy.deployment,
+    { ...input, repo: policy.repo, signers: { text: policy.allowedSigners } },
+    snap,
+  );
+  plan.policySha = policy.sha;
+  return { policy, snap, input, plan };
+}
+
+/**
  * Plans, checks the approval, runs the deploy step and records the rollout in one transaction.
  * Resolves with what was recorded (`ok: false` when a component's deploy step failed). Throws a
  * RolloutError when the rules refuse (`refused`), an approval is missing (`approval-missing`),
@@ -100,24 +130,10 @@ export async function applyInput(
   const signal = options.signal;
   const store = signal ? writer.cancellable(signal) : writer;
   const name = deploymentName(deployment);
-  checkNames({ deployment: name });
   checkMetadata(options.metadata);
   const progress = options.onProgress ?? (() => undefined);
   const remote = options.remote || undefined;
-  if (remote) {
-    progress(`→ Fetching deployment records from ${remote}`);
-    await fetchRecords(store, name, remote);
-  }
-  const policy = await loadPolicy(store, name, options.policy, remote);
-  const snap = await readSnapshot(store, name);
-  const input = await makeInput(snap, policy, store);
-  const plan = await planFrom(
-    store,
-    policy.deployment,
-    { ...input, repo: policy.repo, signers: { text: policy.allowedSigners } },
-    snap,
-  );
-  plan.policySha = policy.sha;
+  const { policy, snap, input, plan } = await planForWrite(store, deployment, options, makeInput);
   const willAsk =
     plan.requiresApproval &&
     !plan.approved &&
@@ -126,9 +142,13 @@ export async function applyInput(
     !!options.confirm;
   if (options.dryRun || willAsk) await withCommitsAhead(store, plan);
   const isRollback = !!input.restore;
-  progress(`→ Validating promotion path: ${plan.promotedFrom ?? 'commit'} → ${plan.target} ✓`);
-  for (const w of plan.warnings) progress(`! ${w}`);
-  for (const line of planLines(plan)) progress(line);
+  // A rollout that waited for its approvals printed the plan and the approvals already.
+  const waited = !!options.closeRequest;
+  if (!waited) {
+    progress(`→ Validating promotion path: ${plan.promotedFrom ?? 'commit'} → ${plan.target} ✓`);
+    for (const w of plan.warnings) progress(`! ${w}`);
+    for (const line of planLines(plan)) progress(line);
+  }
   const base = { plan, tags: [], recorded: [] };
   if (plan.nothingToDo && !options.redeploy)
     return {
@@ -178,7 +198,7 @@ export async function applyInput(
     progress(`→ Recording approval as git note`);
     await appendApproval(writer, plan, approval);
     notesAfter = await gitCall(() => writer.resolveCommit(notesRef(name)));
-  } else {
+  } else if (!waited) {
     for (const a of plan.approvals ?? (approval ? [approval] : []))
       progress(`→ Approval received from: ${a.approved_by} at ${a.approved_at}`);
   }
@@ -266,6 +286,10 @@ export async function applyInput(
       newSha: tagShas[specs.length],
       oldSha: snap.indexes.get(plan.target)?.sha,
     });
+  // The approval request this rollout waited on closes with it, only if nobody declined it
+  // meanwhile: a decline that lands first makes the whole transaction fail.
+  if (options.closeRequest)
+    updates.push({ ref: options.closeRequest.ref, oldSha: options.closeRequest.tip });
   await gitCall(() => writer.updateRefs(updates));
   await pauseAt('refs-updated');
 

@@ -8,7 +8,9 @@ import {
   formatApprovalLine,
   isoSeconds,
   notesRef,
+  requestMatches,
   type Approval,
+  type ApprovalRequest,
   type Deployment,
 } from '../core';
 import { RolloutError } from './errors';
@@ -20,6 +22,7 @@ import { approvalScope, planFrom } from './plan';
 import { describeComponents } from './plan-text';
 import { loadPolicy, type Policy } from './policy';
 import { fetchRecords, pushOrRestore } from './remote';
+import { readRequestView } from './requests';
 import { gitCall, readSnapshot } from './snapshot';
 import type { ApproveOptions, ApproveResult, RolloutPlan } from './types';
 
@@ -98,6 +101,7 @@ export async function approve(
     },
     snap,
   );
+  const request = await matchingRequest(store, policy, plan);
   const identity = await gitCall(() => store.identity());
   const approval = newApproval(identity, options.approver, options.role, options.now, plan);
   const ref = notesRef(name);
@@ -128,7 +132,9 @@ export async function approve(
     await pushOrRestore(store, remote, [{ ref, newSha: after, oldSha: before }]);
   }
   const note = plan.requiresApproval
-    ? ''
+    ? request
+      ? ` (the open request of ${displayName(request.requested_by)} at ${request.requested_at})`
+      : ''
     : ` (${plan.target} does not require approval; recorded anyway)`;
   return {
     notesRef: ref,
@@ -137,6 +143,32 @@ export async function approve(
     approval,
     message: `Recorded approval by ${approval.approved_by} for ${name} ${options.promoteFrom} → ${options.target} (${describeComponents(plan)}) under ${ref}${note}.`,
   };
+}
+
+/**
+ * The open approval request of the target, when there is one (design section 11): `approve`
+ * approves what it asks for, so a plan that moved on since (the source was promoted again) is
+ * refused rather than approved under the request's name.
+ */
+async function matchingRequest(
+  store: GitStore,
+  policy: Policy,
+  plan: RolloutPlan,
+): Promise<ApprovalRequest | undefined> {
+  const view = await readRequestView(store, plan.deployment, plan.target, {
+    deployment: policy.deployment,
+    allowedSigners: policy.allowedSigners,
+  });
+  if (view?.state !== 'open' || !view.request) return undefined;
+  const request = view.request;
+  if (requestMatches(request, approvalScope(plan))) return request;
+  const asked = Object.entries(request.components)
+    .map(([c, sha]) => `${displayName(c)} ${sha.slice(0, 7)}`)
+    .join(', ');
+  throw new RolloutError(
+    'refused',
+    `The open approval request of ${displayName(request.requested_by)} (${request.requested_at}) asks for ${request.promoted_from} → ${plan.target}: ${asked}, but that plan is now ${plan.promotedFrom ?? 'commit'} → ${plan.target}: ${describeComponents(plan)}. Nothing was approved; ask ${displayName(request.requested_by)} to run the rollout again, which requests the new plan.`,
+  );
 }
 
 /**

@@ -13,6 +13,9 @@
  *   history(store, deployment, options)       recorded rollouts, newest first
  *   rollback(store, deployment, options)      put a recorded SHA set back through the rules
  *   verifyRecords(store, options)             replay the whole trail into findings (verify)
+ *   rolloutWithWait(store, deployment, ...)    request approval, wait for it, then roll out
+ *   listApprovalRequests(store, deployment)   open approval requests (approvals)
+ *   declineRequest(store, d, target, ...)     decline an open request with a reason
  */
 export { RolloutError, EXIT_CODE, type RolloutErrorKind, type RolloutErrorReason } from './errors';
 export { loadPolicy, remotePolicyRef, type Policy } from './policy';
@@ -23,7 +26,7 @@ export { approve } from './approve';
 export { allowedSignersFor } from './signers-file';
 export { rollback } from './rollback';
 export { approveCommand, commitsAheadText, describeComponents, planLines } from './plan-text';
-export { remoteRefspecs, fetchRecords } from './remote';
+export { remoteRefspecs, fetchRecords, fetchAllRequests } from './remote';
 export {
   readPromotionStatus,
   formatStatusText,
@@ -43,3 +46,16 @@ export {
   type VerifyResult,
   type PushedRef,
 } from './verify';
+export { rolloutWithWait, type WaitOptions } from './wait';
+export {
+  readRequestViews,
+  openRequest,
+  declineRequest,
+  withdrawRequest,
+  type RequestRules,
+} from './requests';
+export {
+  listApprovalRequests,
+  type RequestSummary,
+  type ListRequestsOptions,
+} from './request-list';

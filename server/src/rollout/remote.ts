@@ -2,7 +2,7 @@
  * The shared remote (design section 5): every command given `--remote` fetches a deployment's
  * records first, and writes push them back in one atomic push with a lease per ref.
  */
-import { statusIndexPrefix } from '../core';
+import { requestRefPrefix, statusIndexPrefix } from '../core';
 import { GitStoreError, type GitStore, type RefUpdate } from '../git';
 import { RolloutError } from './errors';
 import { checkNames, checkRemoteName } from './names';
@@ -15,11 +15,13 @@ export function remoteRefspecs(deployment: string): string[] {
     `+${statusIndexPrefix(deployment)}*:${statusIndexPrefix(deployment)}*`,
     `+refs/notes/atmos/${deployment}/*:refs/notes/atmos/${deployment}/*`,
     `+${tagPrefix(deployment)}*:${tagPrefix(deployment)}*`,
+    `+${requestRefPrefix(deployment)}*:${requestRefPrefix(deployment)}*`,
   ];
 }
 
 /**
- * Brings one deployment's records (refs, status index, tags, approval notes) from a remote,
+ * Brings one deployment's records (refs, status index, tags, approval notes, approval requests)
+ * from a remote,
  * which wins outright. Every command given `--remote` does this first, reads included, so a
  * status or history in CI shows what the team recorded, not what this clone last saw.
  */
@@ -67,4 +69,14 @@ export async function pushOrRestore(
       err.detail,
     );
   }
+}
+
+/**
+ * Brings every deployment's approval requests from a remote (`approvals` without a
+ * deployment: which deployments have requests is only known after this).
+ */
+export async function fetchAllRequests(store: GitStore, remote: string): Promise<void> {
+  checkRemoteName(remote);
+  const all = requestRefPrefix();
+  await gitCall(() => store.fetch(remote, [`+${all}*:${all}*`]));
 }

@@ -119,14 +119,12 @@ export async function reviewApprovals(
     approvers: review.rule.approvers,
     needed: count.needed,
     summary: count.summary,
+    counted: count.counted,
+    rejected: count.rejected.map((r) => `${r.reason[0].toUpperCase()}${r.reason.slice(1)}.`),
   };
   if (count.enough)
     return { approval: count.counted[0], approvals: count.counted, review: state, warnings };
-  const reasons = [
-    ...count.rejected.map((r) => `${r.reason[0].toUpperCase()}${r.reason.slice(1)}.`),
-    ...spent,
-    ...(mismatch ? [mismatch] : []),
-  ];
+  const reasons = [...state.rejected, ...spent, ...(mismatch ? [mismatch] : [])];
   return {
     review: state,
     problem: `It needs ${count.needed} signed approval${count.needed === 1 ? '' : 's'} from ${review.rule.approvers.join(', ')} (${count.summary}).${reasons.length ? ` ${reasons.join(' ')}` : ''}`,

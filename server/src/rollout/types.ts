@@ -53,6 +53,10 @@ export interface ReviewState {
   needed: number;
   /** `1 of 2 approvals: alice@example.com` */
   summary: string;
+  /** The approvals that count so far, one per approver, oldest first. */
+  counted: Approval[];
+  /** Why each other approval of this plan does not count, one sentence each. */
+  rejected: string[];
 }
 
 export interface RolloutPlan {
@@ -133,6 +137,12 @@ export interface ApplyOptions extends RolloutOptions {
   remote?: string;
   /** Progress lines for the user (`→ Recording approval as git note`). */
   onProgress?: (line: string) => void;
+  /**
+   * The approval request this rollout waited on (`--wait`): deleted in the rollout's own
+   * transaction and push, with its tip as the expected value. The plan and the approvals were
+   * printed while waiting, so they are not printed again.
+   */
+  closeRequest?: { ref: string; tip: string };
 }
 
 export interface RecordedComponent {

@@ -93,6 +93,7 @@ function deploymentOf(ref: string): string | undefined {
     'refs/tags/atmos/deployments/',
     'refs/atmos/deployments/',
     'refs/atmos/index/',
+    'refs/atmos/requests/',
     'refs/notes/atmos/',
   ])
     if (ref.startsWith(root)) return ref.slice(root.length).split('/')[0] || undefined;

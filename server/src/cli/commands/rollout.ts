@@ -12,6 +12,7 @@ import { invalidNameMessage, nameProblem, validateFile, type Deployment } from '
 import {
   applyRollout,
   openGitStore,
+  rolloutWithWait,
   RolloutError,
   type ApplyResult,
   type GitStore,
@@ -23,6 +24,7 @@ import { CliError, EXIT, jsonError } from '../errors';
 import type { Output } from '../output';
 import { commonOptions, type CommonOptions } from '../options';
 import { findDeployment, loadWorkspace } from '../workspace';
+import { waitOptions, whileWaiting } from './wait-options';
 
 export interface GitCommandContext {
   deployment: Deployment;
@@ -244,17 +246,26 @@ export function applyFlags(cmd: Command): Command {
 
 export async function runRollout(
   name: string,
-  opts: ApplyCliOptions & { promoteFrom?: string; gitSha?: string },
+  opts: ApplyCliOptions & {
+    promoteFrom?: string;
+    gitSha?: string;
+    wait?: string | boolean;
+    pollInterval?: string;
+  },
   output: Output,
 ): Promise<number> {
+  const wait = waitOptions(opts);
   const { deployment, store, policy } = openDeployment(name, opts);
-  const result = await service(() =>
-    applyRollout(store, deployment, {
-      ...applyOptions(opts, output, policy),
-      promoteFrom: opts.promoteFrom,
-      gitSha: opts.gitSha,
-    }),
-  );
+  const options = {
+    ...applyOptions(opts, output, policy),
+    promoteFrom: opts.promoteFrom,
+    gitSha: opts.gitSha,
+  };
+  const result = wait
+    ? await whileWaiting((signal) =>
+        service(() => rolloutWithWait(store, deployment, options, { ...wait, signal })),
+      )
+    : await service(() => applyRollout(store, deployment, options));
   return printApplyResult(result, opts, output);
 }
 
@@ -279,6 +290,14 @@ export function registerRollout(
         .option(
           '--git-sha <commit>',
           'commit to deploy (default HEAD); only for targets without promotion rules',
+        )
+        .option(
+          '--wait [duration]',
+          'when approvals are missing, record an approval request (refs/atmos/requests/<d>/<t>) and wait this long (default 1h) for approvers, then roll out; Ctrl+C withdraws the request',
+        )
+        .option(
+          '--poll-interval <duration>',
+          'with --wait, the first pause between looks at the records (default 5s; grows while nothing changes)',
         ),
     ),
   ).action(async (name: string, opts) => setExit(await runRollout(name, opts, output)));

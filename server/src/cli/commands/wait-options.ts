@@ -1,0 +1,52 @@
+/**
+ * `rollout --wait [duration] --poll-interval <duration>`: parsing the durations, and Ctrl+C,
+ * which ends the wait by withdrawing the request instead of killing the process midway.
+ */
+import { parseDuration } from '../../core';
+import { CliError, EXIT } from '../errors';
+
+const DEFAULT_WAIT = '1h';
+const DEFAULT_POLL = '5s';
+
+function duration(flag: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0)
+    throw new CliError(
+      `${flag} ${JSON.stringify(text)}: expected a duration such as 30s, 10m, 1h or 1h30m.`,
+      EXIT.usage,
+    );
+  return ms;
+}
+
+/** The wait asked for, or undefined without `--wait`. */
+export function waitOptions(opts: {
+  wait?: string | boolean;
+  pollInterval?: string;
+  dryRun?: boolean;
+}): { timeoutMs: number; pollMs: number } | undefined {
+  if (opts.wait === undefined || opts.wait === false) {
+    if (opts.pollInterval !== undefined)
+      throw new CliError('--poll-interval only applies with --wait.', EXIT.usage);
+    return undefined;
+  }
+  const timeoutMs = duration('--wait', opts.wait === true ? DEFAULT_WAIT : opts.wait);
+  const pollMs = duration('--poll-interval', opts.pollInterval ?? DEFAULT_POLL);
+  return { timeoutMs, pollMs };
+}
+
+/**
+ * Runs the wait with a signal that Ctrl+C (SIGINT) or SIGTERM aborts; the service then
+ * withdraws the request and says so. A second Ctrl+C is left to node's default (exit now).
+ */
+export async function whileWaiting<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

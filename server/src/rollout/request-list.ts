@@ -1,0 +1,155 @@
+/**
+ * The open approval requests of a deployment, as `approvals`, the editor's Promotions view and
+ * its status bar show them: the plan each asks for, who may approve it, how many approvals
+ * count so far and why others do not, and whether the person asking may approve it.
+ */
+import {
+  displayName,
+  findTarget,
+  reviewRuleOf,
+  type ApprovalScope,
+  type Deployment,
+  type RequestView,
+} from '../core';
+import type { GitStore } from '../git';
+import { deploymentName } from './names';
+import { findApproval } from './plan';
+import { loadPolicy } from './policy';
+import { fetchRecords } from './remote';
+import { readRequestViews } from './requests';
+import { gitCall, readSnapshot } from './snapshot';
+import type { PolicySource } from './types';
+
+export interface RequestSummary {
+  deployment: string;
+  target: string;
+  ref: string;
+  state: RequestView['state'];
+  /** The source target, or `commit`. */
+  promotedFrom: string;
+  /** Component → SHA the request asks to deploy. */
+  components: Record<string, string>;
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  /** Who may approve; empty for a manual target (anyone may). */
+  approvers: string[];
+  needed: number;
+  /** Who approved so far, counting only approvals that count. */
+  approvedBy: string[];
+  /** `1 of 2 approvals: alice@example.com`, or `approved` / `not approved yet` for manual. */
+  summary: string;
+  /** True when the person asking may approve it now (listed, not the requester, not yet). */
+  yours: boolean;
+  /** Why entries and approvals do not count, one sentence each. */
+  problems: string[];
+  /** The decline's reason, for a declined request. */
+  declined?: { by: string; at: string; reason: string };
+}
+
+export interface ListRequestsOptions {
+  policy: PolicySource;
+  remote?: string;
+  /** Include requests that are not open (declined, expired, damaged). */
+  all?: boolean;
+  now?: Date;
+}
+
+function same(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/** The requests of one deployment, open ones only unless `all`; targets in file order. */
+export async function listApprovalRequests(
+  store: GitStore,
+  deployment: Deployment,
+  options: ListRequestsOptions,
+): Promise<RequestSummary[]> {
+  const name = deploymentName(deployment);
+  const remote = options.remote || undefined;
+  if (remote) await fetchRecords(store, name, remote);
+  const policy = await loadPolicy(store, name, options.policy, remote);
+  const now = options.now ?? new Date();
+  const views = await readRequestViews(
+    store,
+    name,
+    { deployment: policy.deployment, allowedSigners: policy.allowedSigners },
+    now,
+  );
+  const shown = views.filter((v) => options.all || v.state === 'open');
+  if (shown.length === 0) return [];
+  const identity = await gitCall(() => store.identity());
+  const me = identity.email || identity.name;
+  const snap = await readSnapshot(store, name);
+  const out: RequestSummary[] = [];
+  for (const v of shown) {
+    const r = v.request;
+    const rule = reviewRuleOf(findTarget(policy.deployment, v.target)?.promotion);
+    const base: RequestSummary = {
+      deployment: name,
+      target: v.target,
+      ref: v.ref,
+      state: v.state,
+      promotedFrom: r?.promoted_from ?? '',
+      components: r?.components ?? {},
+      requestedBy: r?.requested_by ?? '',
+      requestedAt: r?.requested_at ?? '',
+      expiresAt: r?.expires_at ?? '',
+      approvers: rule?.approvers ?? [],
+      needed: rule?.minApprovals ?? 1,
+      approvedBy: [],
+      summary: '',
+      yours: false,
+      problems: [...v.ignored],
+      ...(v.decline
+        ? {
+            declined: {
+              by: v.decline.declined_by,
+              at: v.decline.declined_at,
+              reason: v.decline.reason,
+            },
+          }
+        : {}),
+    };
+    if (!r) {
+      out.push({ ...base, summary: 'damaged' });
+      continue;
+    }
+    const scope: ApprovalScope = {
+      deployment: name,
+      target: v.target,
+      promotedFrom: r.promoted_from,
+      components: r.components,
+    };
+    // The requester is the deployer: their own approval never counts for a review target.
+    const found = await findApproval(
+      store,
+      scope,
+      snap,
+      rule ? { rule, deployer: r.requested_by, allowedSigners: policy.allowedSigners } : undefined,
+    );
+    const approvedBy = found.review
+      ? found.review.counted.map((a) => a.approved_by)
+      : found.approval
+        ? [found.approval.approved_by]
+        : [];
+    const summary = found.review
+      ? found.review.summary
+      : found.approval
+        ? `approved by ${displayName(found.approval.approved_by)}`
+        : 'not approved yet';
+    const mayApprove = rule ? rule.approvers.some((a) => same(a, me)) : true;
+    out.push({
+      ...base,
+      approvedBy,
+      summary,
+      yours:
+        v.state === 'open' &&
+        mayApprove &&
+        !(rule && same(me, r.requested_by)) &&
+        !approvedBy.some((a) => same(a, me)),
+      problems: [...base.problems, ...(found.review?.rejected ?? []), ...found.warnings],
+    });
+  }
+  return out;
+}

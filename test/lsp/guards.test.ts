@@ -99,6 +99,18 @@ const MALFORMED: Array<[string, unknown, RegExp]> = [
     { deployment: 'payment-service', target: 'dev', to: 'x', approve: null, extra: 1 },
     /never/,
   ],
+  ['atmosDeployments/approvalRequests', { fetch: 'yes' }, /params\.fetch must be true or false/],
+  [
+    'atmosDeployments/approvalRequests',
+    { deployments: 'payment-service' },
+    /params\.deployments must be a list, not a string/,
+  ],
+  [
+    'atmosDeployments/decline',
+    { deployment: 'payment-service', target: 'prod' },
+    /params\.reason must be a string/,
+  ],
+  ['atmosDeployments/decline', 'prod', /params must be an object, not a string/],
 ];
 
 describe('custom requests check their params', () => {

@@ -11,7 +11,9 @@ import {
 } from 'vscode-languageserver';
 import {
   isApplyRolloutParams,
+  isApprovalRequestsParams,
   isApproveParams,
+  isDeclineParams,
   isGraphParams,
   isHistoryParams,
   isRollbackParams,
@@ -22,7 +24,9 @@ import {
 } from '../protocol/guards';
 import {
   ApplyRolloutRequest,
+  ApprovalRequestsRequest,
   ApproveRequest,
+  DeclineRequest,
   GraphRequest,
   HistoryRequest,
   PlanRolloutRequest,
@@ -129,6 +133,20 @@ export function registerCustomRequests(d: CustomRequestDeps): void {
     }),
   );
 
+  d.connection.onRequest(
+    ApprovalRequestsRequest,
+    onCustom(d, 'atmosDeployments/approvalRequests', isApprovalRequestsParams, (p, signal) =>
+      d.gate.requests(p ?? {}, signal),
+    ),
+  );
+  d.connection.onRequest(
+    DeclineRequest,
+    onCustom(d, 'atmosDeployments/decline', isDeclineParams, async (p, signal) => {
+      const r = await d.gate.decline(p, signal);
+      d.refsChanged();
+      return r;
+    }),
+  );
   d.connection.onRequest(
     VerifyRequest,
     onCustom(d, 'atmosDeployments/verify', isVerifyParams, (p, signal) =>

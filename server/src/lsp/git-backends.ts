@@ -24,6 +24,7 @@ import {
   type PolicySource,
   type RolloutPlan,
 } from '../rollout';
+import { decline, listRequests, type RequestDeps } from './approval-requests';
 import { toRange } from './conversions';
 import { uriToPath } from './uris';
 import type { DeploymentDocuments } from './documents';
@@ -129,6 +130,14 @@ export function createGitBackends(
     },
   };
 
+  const requestDeps: RequestDeps = {
+    store,
+    reads,
+    forWrite,
+    deploymentNames: () => docs.index.deploymentNames(),
+    remote,
+  };
+
   const rollout: RolloutBackend = {
     async plan(p, signal) {
       try {
@@ -216,6 +225,17 @@ export function createGitBackends(
           remote: remote(),
         });
         return { ok: r.ok, tags: r.tags, message: r.message };
+      } catch (err) {
+        throw toResponse(err, docs.filesOf(p.deployment)[0]);
+      }
+    },
+    requests: (p, signal) =>
+      listRequests(requestDeps, p, signal).catch((err) => {
+        throw toResponse(err, undefined);
+      }),
+    async decline(p) {
+      try {
+        return await decline(requestDeps, p);
       } catch (err) {
         throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }

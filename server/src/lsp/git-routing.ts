@@ -4,7 +4,12 @@
  * the folder that holds its file, so two repositories never mix their records.
  */
 import type { DeployedState } from '../core';
-import type { VerifyParams, VerifyResult } from '../protocol/requests';
+import type {
+  ApprovalRequestsParams,
+  ApprovalRequestsResult,
+  VerifyParams,
+  VerifyResult,
+} from '../protocol/requests';
 import type { DeploymentDocuments } from './documents';
 import type { GitBackends } from './git-backends';
 import type { LiveState } from './live-state';
@@ -56,7 +61,24 @@ export class GitRouter {
     history: (p, signal) => this.backend(p?.deployment).history(p, signal),
     rollback: (p, signal) => this.backend(p?.deployment).rollback(p, signal),
     verify: (p, signal) => this.verify(p, signal),
+    requests: (p, signal) => this.requests(p, signal),
+    decline: (p, signal) => this.backend(p?.deployment).decline(p, signal),
   };
+
+  /** The approval requests of every repository of the workspace, joined. */
+  private async requests(
+    p: ApprovalRequestsParams | undefined,
+    signal?: AbortSignal,
+  ): Promise<ApprovalRequestsResult> {
+    const out: ApprovalRequestsResult = { requests: [], problems: [] };
+    for (const b of this.folders.values()) {
+      if (typeof b === 'string') continue;
+      const r = await b.rollout.requests(p ?? {}, signal);
+      out.requests.push(...r.requests);
+      out.problems.push(...r.problems);
+    }
+    return out;
+  }
 
   /**
    * Verifies each repository once: the named deployments grouped by the folder that holds

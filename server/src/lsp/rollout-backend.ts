@@ -1,6 +1,6 @@
 /**
  * The requests that read or write git records beyond the deployed state (plan, apply, approve,
- * history, rollback). The language server only forwards them: the rollout service in
+ * history, rollback, verify, approval requests and declines). The language server only forwards them: the rollout service in
  * server/src/rollout does the work, and until a workspace has one, each request answers with a
  * clear error instead of guessing.
  */
@@ -9,7 +9,11 @@ import {
   AtmosErrorCodes,
   type ApplyResult,
   type ApplyRolloutParams,
+  type ApprovalRequestsParams,
+  type ApprovalRequestsResult,
   type ApproveParams,
+  type DeclineParams,
+  type DeclineResult,
   type ApproveResult,
   type HistoryParams,
   type HistoryResult,
@@ -31,6 +35,8 @@ export interface RolloutBackend {
   history(params: HistoryParams, signal?: AbortSignal): Promise<HistoryResult>;
   rollback(params: RollbackParams, signal?: AbortSignal): Promise<ApplyResult>;
   verify(params: VerifyParams, signal?: AbortSignal): Promise<VerifyResult>;
+  requests(params: ApprovalRequestsParams, signal?: AbortSignal): Promise<ApprovalRequestsResult>;
+  decline(params: DeclineParams, signal?: AbortSignal): Promise<DeclineResult>;
 }
 
 /** JSON-RPC error code for "git records are not available" (in the server-defined range). */
@@ -60,6 +66,12 @@ export class UnavailableRollout implements RolloutBackend {
     return this.fail();
   }
   verify(): Promise<VerifyResult> {
+    return this.fail();
+  }
+  requests(): Promise<ApprovalRequestsResult> {
+    return this.fail();
+  }
+  decline(): Promise<DeclineResult> {
     return this.fail();
   }
 }
@@ -102,5 +114,12 @@ export class TrustGate implements RolloutBackend {
   /** Verifying only reads the records, as status and history do. */
   verify(p: VerifyParams, signal?: AbortSignal): Promise<VerifyResult> {
     return this.inner().verify(p, signal);
+  }
+  /** Listing requests reads; fetching them from the remote only happens when trusted. */
+  requests(p: ApprovalRequestsParams, signal?: AbortSignal): Promise<ApprovalRequestsResult> {
+    return this.inner().requests({ ...p, fetch: p.fetch && this.trusted() }, signal);
+  }
+  decline(p: DeclineParams, signal?: AbortSignal): Promise<DeclineResult> {
+    return this.trusted() ? this.inner().decline(p, signal) : this.refuse();
   }
 }

@@ -38,6 +38,7 @@ import { registerCustomRequests } from './custom-requests';
 import { collectPending } from './memory';
 import { findGitDir, watchRefs } from './refs-watch';
 import { TrustGate, UnavailableRollout, type RolloutBackend } from './rollout-backend';
+import { startRequestPoll } from './request-poll';
 import { readSettings, sameSettings, SETTINGS_SECTION } from './settings';
 import { canonicalUri, pathToUri, uriToPath } from './uris';
 import { watchFolders } from './disk-watch';
@@ -438,8 +439,17 @@ export function startSession(connection: Connection): void {
     trusted = true;
   });
   registerCustomRequests({ connection, logError, ctx, flushPending, gate, refsChanged });
+  const defaultSettings = () => docs.settingsFor(docs.getFolders()[0]?.uri ?? '');
+  const stopPoll = startRequestPoll({
+    intervalSeconds: () => defaultSettings().requestPollInterval,
+    enabled: () => trusted && !!defaultSettings().remote,
+    poll: async () => JSON.stringify(await gate.requests({ fetch: true })),
+    changed: refsChanged,
+    log,
+  });
 
   connection.onShutdown(() => {
+    stopPoll();
     for (const t of timers.values()) clearTimeout(t);
     for (const d of disposers.splice(0)) d();
     stopDiskWatch();

@@ -21,11 +21,19 @@ export function readSettings(raw: unknown): Settings {
     approvalRole: str('approvalRole'),
     deployCommand: str('deployCommand'),
     policyRev: str('policyRev'),
+    requestPollInterval: pollInterval(o.requestPollInterval),
     maxFileSize,
     maxAliasCount,
     maxDepth,
     maxNodes,
   };
+}
+
+/** Seconds, a whole number from 0 (off) up; anything else is the default. */
+function pollInterval(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0
+    ? Math.floor(v)
+    : DEFAULT_SETTINGS.requestPollInterval;
 }
 
 export function sameSettings(a: Settings, b: Settings): boolean {

@@ -11,6 +11,8 @@
  */
 import type {
   ApplyRolloutParams,
+  ApprovalRequestsParams,
+  DeclineParams,
   ApproveParams,
   GraphParams,
   HistoryParams,
@@ -171,4 +173,15 @@ export const isRollbackParams = guard<RollbackParams>({
 /** `verify` takes no params or `{ deployments?: string[] }`. */
 export const isVerifyParams = optionalGuard<VerifyParams>({
   deployments: Is.optional(Is.list(Is.string)),
+});
+
+export const isApprovalRequestsParams = optionalGuard<ApprovalRequestsParams>({
+  deployments: Is.optional(Is.list(Is.string)),
+  fetch: Is.optional(Is.boolean),
+});
+
+export const isDeclineParams = guard<DeclineParams>({
+  deployment: Is.string,
+  target: Is.string,
+  reason: Is.string,
 });

@@ -279,6 +279,74 @@ export const VerifyRequest = new RequestType<VerifyParams, VerifyResult, void>(
   'atmosDeployments/verify',
 );
 
+export interface ApprovalRequestsParams {
+  /** Only these deployments; every deployment of the workspace when absent or empty. */
+  deployments?: string[];
+  /** Fetch the requests from the configured remote first (the view's Refresh). */
+  fetch?: boolean;
+}
+
+/** One open approval request (`rollout --wait`, design section 11) as the views show it. */
+export interface ApprovalRequestInfo {
+  deployment: string;
+  target: string;
+  /** The source target, or `commit` for a commit rollout. */
+  promotedFrom: string;
+  /** What the request asks to deploy, component → SHA. */
+  components: Record<string, string>;
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  /** Who may approve; empty for a manual target (anyone may). */
+  approvers: string[];
+  /** How many approvals it needs. */
+  needed: number;
+  /** Who approved so far (only approvals that count). */
+  approvedBy: string[];
+  /** `1 of 2 approvals: alice@example.com`, or `not approved yet`. */
+  summary: string;
+  /** The person using the editor may approve it now (a listed approver, not the requester). */
+  yours: boolean;
+  /** Why entries or approvals do not count, one sentence each. */
+  problems: string[];
+}
+
+export interface ApprovalRequestsResult {
+  requests: ApprovalRequestInfo[];
+  /** Why the requests of a deployment could not be read, one sentence each. */
+  problems: string[];
+}
+
+/**
+ * `atmosDeployments/approvalRequests`: the open approval requests of the workspace's
+ * deployments, marking those the editor's git identity may approve. Reads git (and, with
+ * `fetch` and a remote configured, fetches the requests first); writes nothing.
+ */
+export const ApprovalRequestsRequest = new RequestType<
+  ApprovalRequestsParams,
+  ApprovalRequestsResult,
+  void
+>('atmosDeployments/approvalRequests');
+
+export interface DeclineParams {
+  deployment: string;
+  target: string;
+  /** Why, shown to the requester; must not be empty. */
+  reason: string;
+}
+
+export interface DeclineResult {
+  message: string;
+}
+
+/**
+ * `atmosDeployments/decline`: decline the open approval request of a target with a reason
+ * (signed for `approval_method: review`); the waiting rollout stops with it.
+ */
+export const DeclineRequest = new RequestType<DeclineParams, DeclineResult, void>(
+  'atmosDeployments/decline',
+);
+
 /** `atmosDeployments/stateChanged` (server → client): deployment files or `refs/atmos` changed; views refresh. */
 export const StateChangedNotification = new NotificationType<{ deployments: string[] }>(
   'atmosDeployments/stateChanged',
@@ -316,6 +384,11 @@ export interface Settings {
    * empty: HEAD, or the remote's default branch when `remote` is set.
    */
   policyRev: string;
+  /**
+   * Seconds between looks at the remote for approval requests (with `remote` set); 0 turns it
+   * off. Never polls in an untrusted workspace.
+   */
+  requestPollInterval: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -328,6 +401,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxNodes: 200_000,
   deployCommand: '',
   policyRev: '',
+  requestPollInterval: 60,
 };
 
 /**

@@ -49,6 +49,7 @@ export {
 export { rolloutWithWait, type WaitOptions } from './wait';
 export {
   readRequestViews,
+  deploymentsWithRequests,
   openRequest,
   declineRequest,
   withdrawRequest,

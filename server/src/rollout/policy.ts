@@ -50,6 +50,11 @@ export async function loadPolicy(
   expectedName: string,
   source: PolicySource,
   remote: string | undefined,
+  /**
+   * Reads that only show records (the approval requests a view lists) take the committed rules
+   * as they are, without requiring the caller's copy to match them.
+   */
+  { requireClean = true }: { requireClean?: boolean } = {},
 ): Promise<Policy> {
   const info = await gitCall(() => store.repoInfo());
   const rel = repoPath(info.root, source.file);
@@ -90,7 +95,7 @@ export async function loadPolicy(
       undefined,
       'uncommitted-policy',
     );
-  if (normalise(committed) !== normalise(source.text))
+  if (requireClean && normalise(committed) !== normalise(source.text))
     throw new RolloutError(
       'refused',
       `${rel} has uncommitted changes; promotion rules are read from committed config (${label}). Commit${push} them first.`,

@@ -68,7 +68,8 @@ export async function listApprovalRequests(
   const name = deploymentName(deployment);
   const remote = options.remote || undefined;
   if (remote) await fetchRecords(store, name, remote);
-  const policy = await loadPolicy(store, name, options.policy, remote);
+  // Listing writes nothing, so a file being edited does not hide the requests.
+  const policy = await loadPolicy(store, name, options.policy, remote, { requireClean: false });
   const now = options.now ?? new Date();
   const views = await readRequestViews(
     store,

@@ -10,6 +10,7 @@ import {
   findTarget,
   formatRequestMessage,
   isoSeconds,
+  parseRequestRef,
   readRequestChain,
   requestMatches,
   requestRef,
@@ -55,6 +56,13 @@ export async function readRequestViews(
   const ruleOf = (_d: string, target: string) =>
     reviewRuleOf(findTarget(rules.deployment, target)?.promotion);
   return refs.map((r) => readRequestChain(r.ref, r.sha, bySha, now, ruleOf));
+}
+
+/** The deployments that have approval request refs, sorted (one `for-each-ref`). */
+export async function deploymentsWithRequests(store: GitStore): Promise<string[]> {
+  const refs = await gitCall(() => store.listRefs([requestRefPrefix()]));
+  const names = refs.map((r) => parseRequestRef(r.ref)?.deployment);
+  return [...new Set(names.filter((d): d is string => !!d))].sort((a, b) => a.localeCompare(b));
 }
 
 /** The request view of one target, or undefined when there is no request ref. */

@@ -4,9 +4,9 @@
  * declines one, which ends the waiting rollout with exit 1 (design section 11).
  */
 import type { Command } from 'commander';
-import { parseRequestRef, requestRefPrefix } from '../../core';
 import {
   declineRequest,
+  deploymentsWithRequests,
   fetchAllRequests,
   fetchRecords,
   listApprovalRequests,
@@ -32,14 +32,11 @@ interface ApprovalsCliOptions extends CommonOptions {
 }
 
 /** The deployments that have request refs, from one `for-each-ref` (after a fetch of them all). */
-async function deploymentsWithRequests(opts: ApprovalsCliOptions): Promise<string[]> {
+async function requestedDeployments(opts: ApprovalsCliOptions): Promise<string[]> {
   const store = openGitStore(opts.cwd);
   const remote = remoteOption(opts);
   if (remote) await service(() => fetchAllRequests(store, remote));
-  const refs = await service(() => store.listRefs([requestRefPrefix()]));
-  return [...new Set(refs.map((r) => parseRequestRef(r.ref)?.deployment).filter((d) => !!d))].sort(
-    (a, b) => a!.localeCompare(b!),
-  ) as string[];
+  return service(() => deploymentsWithRequests(store));
 }
 
 function describe(r: RequestSummary): string[] {
@@ -69,7 +66,7 @@ export async function runApprovals(
   opts: ApprovalsCliOptions,
   output: Output,
 ): Promise<number> {
-  const names = name ? [name] : await deploymentsWithRequests(opts);
+  const names = name ? [name] : await requestedDeployments(opts);
   const all: RequestSummary[] = [];
   for (const n of names) {
     const { deployment, store, policy } = openDeployment(n, opts);

@@ -26,12 +26,16 @@ import { revealRange } from './commands/views';
 import { GRAPH_VIEW_TYPE, GraphPanels, targetAtLine } from './graph/panel';
 import { createLog, errorText } from './log';
 import { Session } from './session';
+import { ApprovalRequests } from './requests/requests';
+import { setDeclineReasonPrompt } from './commands/requests';
 import { PromotionsTree } from './tree/promotionsTree';
 
 /** What the extension exports; the in-host tests use it to read views and answer the modal. */
 export interface AtmosDeploymentsApi {
   session: Session;
   tree: PromotionsTree;
+  requests: ApprovalRequests;
+  setDeclineReasonPrompt: typeof setDeclineReasonPrompt;
   graph: GraphPanels;
   setApprovalPrompt: typeof setApprovalPrompt;
   describePlan: typeof describePlan;
@@ -100,12 +104,14 @@ async function start(
   log: vscode.LogOutputChannel,
 ): Promise<AtmosDeploymentsApi> {
   const session = new Session(log);
-  const tree = new PromotionsTree(session);
-  context.subscriptions.push(session, tree);
+  const requests = new ApprovalRequests(session, log);
+  const tree = new PromotionsTree(session, requests);
+  context.subscriptions.push(session, requests, tree);
 
   const ctx: CommandContext = {
     session,
     tree,
+    requests,
     log,
     extension: context,
     graph: undefined as unknown as GraphPanels,
@@ -195,7 +201,9 @@ async function start(
     session,
     tree,
     graph,
+    requests,
     setApprovalPrompt,
+    setDeclineReasonPrompt,
     describePlan,
     targetAtLine,
     revisionProblem,

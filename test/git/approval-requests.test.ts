@@ -43,6 +43,12 @@ const PAY = `deployment:
         requires_approval: true
         approval_method: review
         approvers: [alice@example.com, bob@example.com]
+    ap:
+      promotion:
+        from: staging
+        requires_approval: true
+        approval_method: review
+        approvers: [alice@example.com, bob@example.com]
     us:
       promotion:
         from: staging
@@ -223,6 +229,34 @@ describe('approval requests over a smart-HTTP remote, two clones, real keys', ()
     assert.equal(approve(bob, 'eu').code, 0);
     const r = await again.done;
     assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+
+  it('a plain rollout of an approved request closes it, in the same atomic push', async () => {
+    const first = await waitFor('ap', '--wait', '1s').done;
+    assert.equal(first.code, 3, first.stdout + first.stderr);
+    assert.ok(onRemote('ap'));
+    assert.equal(approve(alice, 'ap').code, 0);
+    const r = run(mine, carol, [
+      'rollout',
+      'pay',
+      '--target',
+      'ap',
+      '--promote-from',
+      'staging',
+      '--remote',
+      'origin',
+    ]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(!onRemote('ap'), 'the approved and rolled-out request is still open');
+    const listed = run(theirs, alice, [
+      'approvals',
+      'pay',
+      '--remote',
+      'origin',
+      '--format',
+      'json',
+    ]);
+    assert.deepEqual(JSON.parse(listed.stdout).requests, []);
   });
 
   it('an unlisted or unsigned decline is ignored with its reason; a listed approver’s decline ends the wait with exit 1', async () => {

@@ -2,11 +2,14 @@
 import type * as vscode from 'vscode';
 import type { GraphPanels } from '../graph/panel';
 import type { Session } from '../session';
+import type { ApprovalRequests } from '../requests/requests';
 import type { PromotionsTree } from '../tree/promotionsTree';
 
 export interface CommandContext {
   session: Session;
   tree: PromotionsTree;
+  /** Open approval requests, the status bar item and the notifications of new ones. */
+  requests: ApprovalRequests;
   graph: GraphPanels;
   log: vscode.LogOutputChannel;
   extension: vscode.ExtensionContext;

@@ -8,6 +8,7 @@ import type { PromotionNode } from '../tree/promotionsTree';
 import type { CommandContext } from './context';
 import { pickDeployment, targetName, type CommandArgs } from './pick';
 import { approve, promote, rollBack, rollOut } from './rollout';
+import { approveRequest, declineRequest, reviewRequest } from './requests';
 import { verifyRecords } from './verify';
 import {
   compareTargets,
@@ -45,6 +46,8 @@ export function toArgs(arg: unknown): (CommandArgs & Record<string, unknown>) | 
         target: node.edge.to,
         from: node.edge.from,
       };
+    case 'request':
+      return { request: node.request };
     case 'message':
       return undefined;
     default:
@@ -60,6 +63,9 @@ const COMMANDS: CommandSpec[] = [
   { id: 'atmosDeployments.rollOut', writesGit: true, run: rollOut },
   { id: 'atmosDeployments.approve', writesGit: true, run: approve },
   { id: 'atmosDeployments.rollBack', writesGit: true, run: rollBack },
+  { id: 'atmosDeployments.reviewRequest', run: reviewRequest },
+  { id: 'atmosDeployments.approveRequest', writesGit: true, run: approveRequest },
+  { id: 'atmosDeployments.declineRequest', writesGit: true, run: declineRequest },
   { id: 'atmosDeployments.showHistory', run: showHistory },
   { id: 'atmosDeployments.compareTargets', run: compareTargets },
   { id: 'atmosDeployments.revealInYaml', run: revealInYaml },

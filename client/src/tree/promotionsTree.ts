@@ -6,12 +6,15 @@
 import * as vscode from 'vscode';
 import {
   StatusRequest,
+  type ApprovalRequestInfo,
   type DeployedComponentInfo,
   type DeploymentInfo,
   type EdgeInfo,
   type StatusResult,
   type TargetInfo,
 } from '../../../server/src/protocol/requests';
+import { requestDetail } from '../requests/requests';
+import type { ApprovalRequests } from '../requests/requests';
 import type { Session } from '../session';
 
 export type PromotionNode =
@@ -24,6 +27,7 @@ export type PromotionNode =
       component: DeployedComponentInfo;
     }
   | { kind: 'edge'; deployment: DeploymentInfo; edge: EdgeInfo }
+  | { kind: 'request'; request: ApprovalRequestInfo }
   | { kind: 'message'; text: string; detail?: string; icon: string };
 
 /** Short SHA as git prints it by default. */
@@ -69,10 +73,14 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
   /** The last answer, for commands that pick a deployment or target without asking again. */
   last: StatusResult | undefined;
 
-  constructor(private readonly session: Session) {}
+  constructor(
+    private readonly session: Session,
+    private readonly requests?: ApprovalRequests,
+  ) {}
 
   refresh(): void {
     this.status = undefined;
+    this.requests?.refresh();
     this.changed.fire(undefined);
   }
 
@@ -115,8 +123,13 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
       return items;
     }
     switch (node.kind) {
-      case 'deployment':
+      case 'deployment': {
+        // Open approval requests come first: they are what someone is waiting on.
+        const requests = (await this.requests?.load()) ?? [];
         return [
+          ...requests
+            .filter((r) => r.deployment === node.deployment.name)
+            .map((request): PromotionNode => ({ kind: 'request', request })),
           ...node.deployment.targets.map((target): PromotionNode => ({
             kind: 'target',
             deployment: node.deployment,
@@ -128,6 +141,7 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
             edge,
           })),
         ];
+      }
       case 'target':
         if (!node.target.components.length) {
           return [{ kind: 'message', text: 'no components declared', icon: 'circle-outline' }];
@@ -220,6 +234,28 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
           );
         }
         item.tooltip = lines.join('\n');
+        return item;
+      }
+      case 'request': {
+        const r = node.request;
+        const item = new vscode.TreeItem(
+          `${r.promotedFrom} → ${r.target}`,
+          vscode.TreeItemCollapsibleState.None,
+        );
+        item.id = `d/${r.deployment}/r/${r.target}/${r.requestedAt}`;
+        item.contextValue = r.yours ? 'request.yours' : 'request';
+        item.description = `${r.yours ? 'yours to approve · ' : ''}requested by ${r.requestedBy} · ${r.summary}`;
+        item.iconPath = new vscode.ThemeIcon(
+          'git-pull-request',
+          new vscode.ThemeColor(r.yours ? 'charts.yellow' : 'descriptionForeground'),
+        );
+        item.tooltip = `Approval request: ${r.deployment} ${r.promotedFrom} → ${r.target}\n${requestDetail(r)}`;
+        // A click or Enter opens the review, the one action every request offers.
+        item.command = {
+          command: 'atmosDeployments.reviewRequest',
+          title: 'Review',
+          arguments: [r],
+        };
         return item;
       }
       case 'message': {

@@ -34,6 +34,7 @@ import { DIRECT_SOURCE, planFrom, withCommitsAhead, type PlanInput } from './pla
 import { approveCommand, describeComponents, planLines, shortSha } from './plan-text';
 import { loadPolicy, type Policy } from './policy';
 import { fetchRecords, pushOrRestore } from './remote';
+import { openRequestOfPlan } from './requests';
 import { gitCall, readSnapshot, type Snapshot } from './snapshot';
 import type { ApplyOptions, ApplyResult, RecordedComponent, RolloutPlan } from './types';
 
@@ -143,7 +144,7 @@ export async function applyInput(
   if (options.dryRun || willAsk) await withCommitsAhead(store, plan);
   const isRollback = !!input.restore;
   // A rollout that waited for its approvals printed the plan and the approvals already.
-  const waited = !!options.closeRequest;
+  const waited = !!options.planPrinted;
   if (!waited) {
     progress(`→ Validating promotion path: ${plan.promotedFrom ?? 'commit'} → ${plan.target} ✓`);
     for (const w of plan.warnings) progress(`! ${w}`);
@@ -286,10 +287,15 @@ export async function applyInput(
       newSha: tagShas[specs.length],
       oldSha: snap.indexes.get(plan.target)?.sha,
     });
-  // The approval request this rollout waited on closes with it, only if nobody declined it
-  // meanwhile: a decline that lands first makes the whole transaction fail.
-  if (options.closeRequest)
-    updates.push({ ref: options.closeRequest.ref, oldSha: options.closeRequest.tip });
+  // The approval request of this plan closes with it, only if nobody declined it meanwhile: a
+  // decline that lands first makes the whole transaction fail.
+  const close =
+    options.closeRequest ??
+    (await openRequestOfPlan(store, plan, snap, {
+      deployment: policy.deployment,
+      allowedSigners: policy.allowedSigners,
+    }));
+  if (close) updates.push({ ref: close.ref, oldSha: close.tip });
   await gitCall(() => writer.updateRefs(updates));
   await pauseAt('refs-updated');
 

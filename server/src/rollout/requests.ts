@@ -25,7 +25,7 @@ import type { GitStore, Identity, RefUpdate } from '../git';
 import { RolloutError } from './errors';
 import { approvalScope } from './plan';
 import { pushOrRestore } from './remote';
-import { gitCall } from './snapshot';
+import { gitCall, type Snapshot } from './snapshot';
 import type { RolloutPlan } from './types';
 
 /** The committed rules and keys the requests of one deployment are read against. */
@@ -63,6 +63,29 @@ export async function deploymentsWithRequests(store: GitStore): Promise<string[]
   const refs = await gitCall(() => store.listRefs([requestRefPrefix()]));
   const names = refs.map((r) => parseRequestRef(r.ref)?.deployment);
   return [...new Set(names.filter((d): d is string => !!d))].sort((a, b) => a.localeCompare(b));
+}
+
+/**
+ * The open request of the plan's target when it asks for exactly this plan: the rollout of that
+ * plan closes it in its own transaction, whoever runs it. Costs a git process only when the
+ * target has a request ref (the snapshot's one `for-each-ref` lists them).
+ */
+export async function openRequestOfPlan(
+  store: GitStore,
+  plan: RolloutPlan,
+  snap: Snapshot,
+  rules: RequestRules,
+): Promise<{ ref: string; tip: string } | undefined> {
+  const tip = snap.requests.get(plan.target);
+  if (!tip) return undefined;
+  const log = await gitCall(() => store.readRecordLog([tip], rules.allowedSigners));
+  const ruleOf = (_d: string, target: string) =>
+    reviewRuleOf(findTarget(rules.deployment, target)?.promotion);
+  const ref = requestRef(plan.deployment, plan.target);
+  const view = readRequestChain(ref, tip, new Map(log.map((c) => [c.sha, c])), new Date(), ruleOf);
+  return view.state === 'open' && view.request && requestMatches(view.request, approvalScope(plan))
+    ? { ref, tip }
+    : undefined;
 }
 
 /** The request view of one target, or undefined when there is no request ref. */

@@ -12,6 +12,8 @@ import {
   parseApprovalNote,
   newestTagPerComponent,
   parseDeploymentRef,
+  parseRequestRef,
+  requestRefPrefix,
   parseStatusIndex,
   parseStatusIndexRef,
   parseTagMessage,
@@ -65,6 +67,8 @@ export interface Snapshot {
   tagRefs: RefEntry[];
   /** target → its status index ref. */
   indexes: Map<string, IndexRef>;
+  /** target → the tip of its approval request ref (`refs/atmos/requests/<d>/<t>`), if any. */
+  requests: Map<string, string>;
 }
 
 export function tagPrefix(deployment: string): string {
@@ -90,7 +94,7 @@ export async function readSnapshot(
   name: string,
   { withTags = true, parseTags = true }: { withTags?: boolean; parseTags?: boolean } = {},
 ): Promise<Snapshot> {
-  const prefixes = [deploymentRefPrefix(name), statusIndexPrefix(name)];
+  const prefixes = [deploymentRefPrefix(name), statusIndexPrefix(name), requestRefPrefix(name)];
   if (withTags) prefixes.push(tagPrefix(name));
   const entries = await gitCall(() => store.listRefs(prefixes));
   const refs = new Map<string, Map<string, string>>();
@@ -98,7 +102,13 @@ export async function readSnapshot(
   const tags: TagRef[] = [];
   const tagRefs: RefEntry[] = [];
   const indexes = new Map<string, IndexRef>();
+  const requests = new Map<string, string>();
   for (const e of entries) {
+    const r = parseRequestRef(e.ref);
+    if (r) {
+      if (r.deployment === name) requests.set(r.target, e.sha);
+      continue;
+    }
     if (e.ref.startsWith('refs/tags/')) {
       tagRefs.push(e);
       if (!parseTags) continue;
@@ -119,7 +129,7 @@ export async function readSnapshot(
     refs.get(p.target)!.set(p.component, e.sha);
   }
   tags.sort(compareTags);
-  return { refs, refValues, tags, tagRefs, indexes };
+  return { refs, refValues, tags, tagRefs, indexes, requests };
 }
 
 /** Parses a status index object read by `readObjects` into the snapshot's entry for `target`. */

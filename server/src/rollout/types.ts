@@ -139,10 +139,12 @@ export interface ApplyOptions extends RolloutOptions {
   onProgress?: (line: string) => void;
   /**
    * The approval request this rollout waited on (`--wait`): deleted in the rollout's own
-   * transaction and push, with its tip as the expected value. The plan and the approvals were
-   * printed while waiting, so they are not printed again.
+   * transaction and push, with its tip as the expected value. Without it, an open request that
+   * asks for exactly this plan is found and closed the same way.
    */
   closeRequest?: { ref: string; tip: string };
+  /** The plan and its approvals were printed already (while waiting); do not print them again. */
+  planPrinted?: boolean;
 }
 
 export interface RecordedComponent {

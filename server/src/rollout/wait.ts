@@ -159,6 +159,7 @@ export async function rolloutWithWait(
       progress(`→ Deploying to ${plan.target}...`);
       return applyRollout(store, deployment, {
         ...plain,
+        planPrinted: true,
         closeRequest: { ref: view!.ref, tip: view!.tip },
       });
     }

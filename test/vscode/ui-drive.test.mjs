@@ -12,7 +12,7 @@
 // the workspace (refs at the promoted commit, one new tag per component naming its source) are
 // both required, and a refusal or any other toast fails the drive.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -126,6 +126,19 @@ function git(cwd, ...args) {
     },
   }).trim();
 }
+
+const DEMO = {
+  GIT_AUTHOR_NAME: 'Demo',
+  GIT_AUTHOR_EMAIL: 'demo@example.com',
+  GIT_COMMITTER_NAME: 'Demo',
+  GIT_COMMITTER_EMAIL: 'demo@example.com',
+};
+const CAROL = {
+  GIT_AUTHOR_NAME: 'carol',
+  GIT_AUTHOR_EMAIL: 'carol@example.com',
+  GIT_COMMITTER_NAME: 'carol',
+  GIT_COMMITTER_EMAIL: 'carol@example.com',
+};
 
 function cliHas(command) {
   try {
@@ -255,6 +268,70 @@ test(
       const shot = async (name, kind) => {
         const file = await d.screenshot(page, path.join(OUT_DIR, `ui-${name}-${kind}.png`));
         t.diagnostic(`screenshot ${path.relative(REPO_ROOT, file)}`);
+      };
+      const cliAs = (env, ...args) =>
+        spawnSync(process.execPath, [CLI, ...args], {
+          cwd: ws,
+          encoding: 'utf8',
+          env: { ...process.env, ...env },
+        });
+      const requestStep = async (kind) => {
+        git(ws, 'commit', '--allow-empty', '-q', '-m', 'Next release');
+        const sha = git(ws, 'rev-parse', 'HEAD');
+        for (const args of [
+          ['--target', 'dev', '--git-sha', sha],
+          ['--target', 'staging', '--promote-from', 'dev'],
+        ]) {
+          const r = cliAs(DEMO, 'rollout', 'payment-service', ...args);
+          assert.equal(r.status, 0, r.stdout + r.stderr);
+        }
+        const asked = cliAs(
+          CAROL,
+          'rollout',
+          'payment-service',
+          '--target',
+          'prod',
+          '--promote-from',
+          'staging',
+          '--wait',
+          '1s',
+          '--poll-interval',
+          '200ms',
+        );
+        assert.equal(asked.status, 3, asked.stdout + asked.stderr);
+        await d.runCommand(page, 'Atmos Deployments: Refresh');
+        const rows = await waitForText(
+          () => d.readTreeView(page, 'Promotions', { minRows: 3 }),
+          (r) =>
+            r.some((x) =>
+              /staging → prod\s*yours to approve · requested by carol@example\.com/.test(x),
+            ),
+          'the request row, yours to approve',
+          60000,
+        );
+        t.diagnostic(`request row: ${rows.find((x) => /yours to approve/.test(x))}`);
+        const bar = await waitForText(
+          () =>
+            page.evaluate(() =>
+              Array.from(document.querySelectorAll('.statusbar-item')).map((e) =>
+                (e.getAttribute('aria-label') || e.textContent || '').trim(),
+              ),
+            ),
+          (items) => items.some((x) => /1 approval request waiting for you/.test(x)),
+          'the status bar count',
+        );
+        t.diagnostic(`status bar: ${bar.find((x) => /approval request/.test(x))}`);
+        await shot('request', kind);
+        const declined = cliAs(
+          DEMO,
+          'decline',
+          'payment-service',
+          '--target',
+          'prod',
+          '--reason',
+          'screenshot taken',
+        );
+        assert.equal(declined.status, 0, declined.stdout + declined.stderr);
       };
       try {
         await page.goto(vscode.url, { waitUntil: 'domcontentloaded' });
@@ -445,6 +522,13 @@ test(
           await page.keyboard.press('Escape');
           await d.runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
         }
+
+        // Once prod is promoted (after the dark pass): carol asks for the next prod rollout with the
+        // CLI (`rollout --wait`, which times out here and leaves the request open). The editor
+        // (demo@example.com) shows it as yours to approve, with the status bar count; the shot
+        // is the README's. The demo then declines it with the CLI, so the in-host suite starts
+        // with no open request.
+        await requestStep(THEMES[THEMES.length - 1].kind);
 
         // A hostile target name is text everywhere and runs nothing.
         const rows = await d.readTreeView(page, 'Promotions', { minRows: 3 });

@@ -101,6 +101,9 @@ export class ApprovalRequests implements vscode.Disposable {
     const mine = this.yours;
     if (mine.length) {
       this.item.text = `$(shield) ${mine.length}`;
+      this.item.accessibilityInformation = {
+        label: `${mine.length} approval request${mine.length === 1 ? '' : 's'} waiting for you`,
+      };
       this.item.tooltip = `${mine.length} approval request${mine.length === 1 ? '' : 's'} waiting for you:\n${mine.map(requestRoute).join('\n')}`;
       this.item.show();
     } else this.item.hide();

@@ -89,7 +89,7 @@ export async function planForWrite(
   checkNames({ deployment: name });
   const remote = options.remote || undefined;
   if (remote) {
-    options.onProgress?.(`→ Fetching deployment records from ${remote}`);
+    if (!options.planPrinted) options.onProgress?.(`→ Fetching deployment records from ${remote}`);
     await fetchRecords(store, name, remote);
   }
   const policy = await loadPolicy(store, name, options.policy, remote);

@@ -312,6 +312,33 @@ describe('approval requests over a smart-HTTP remote, two clones, real keys', ()
     assert.ok(!remote.refs().includes('refs/atmos/deployments/pay/us/'));
   });
 
+  it('a damaged request written with plain git is reported and ignored; the list and the rollout carry on', () => {
+    const tree = git(mine, ['hash-object', '-w', '-t', 'tree', '--stdin'], carol.env).trim();
+    const junk = git(
+      mine,
+      ['commit-tree', '-m', '{"kind":"request","target":7}', tree],
+      carol.env,
+    ).trim();
+    git(mine, ['update-ref', `${REQUESTS}dev`, junk], carol.env);
+    const open = run(mine, carol, ['approvals', 'pay', '--format', 'json']);
+    assert.equal(open.code, 0, open.stderr);
+    assert.ok(
+      !JSON.parse(open.stdout).requests.some((r: { target: string }) => r.target === 'dev'),
+    );
+    const all = run(mine, carol, ['approvals', 'pay', '--all', '--format', 'json']);
+    const damaged = JSON.parse(all.stdout).requests.find(
+      (r: { target: string }) => r.target === 'dev',
+    );
+    assert.equal(damaged.state, 'damaged');
+    assert.match(
+      damaged.problems.join('\n'),
+      /refs\/atmos\/requests\/pay\/dev is damaged and ignored: its request lacks fields/,
+    );
+    const r = run(mine, carol, ['rollout', 'pay', '--target', 'dev']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    git(mine, ['update-ref', '-d', `${REQUESTS}dev`], carol.env);
+  });
+
   it('Ctrl+C withdraws the request from the remote', async () => {
     // The us request was declined; a new rollout replaces the closed request with a new one.
     const waiting = waitFor('us', '--wait', '1m');

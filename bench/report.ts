@@ -296,6 +296,12 @@ export function renderTables(res: BenchResults): string {
             `| verify --pre-receive, a push of one rollout of ${g.verify.preReceiveComponents} components (${g.verify.preReceiveLines ?? 'n/a'} ref lines) on the same repository | ${mp(g.verify.preReceive)} | | | | ${g.verify.preReceiveProcesses ?? 'n/a'} / |`,
           ]
         : []),
+      ...(g.requests && isMeasured(g.requests.approvals)
+        ? [
+            `| approvals, ${g.requests.requests} open requests, ${g.requests.notes} approval notes | ${mp(g.requests.approvals)} | one \`git for-each-ref\` of the records, notes and requests | ${mp(g.requests.baseline)} | ${rx(ratio(g.requests.approvals, g.requests.baseline))} | ${g.requests.approvalsProcesses ?? 'n/a'} (${g.requests.approvalsProcessesSmall ?? 'n/a'} at a tenth) / 1 |`,
+            `| promotion-status, same repository | ${mp(g.requests.status)} | the same \`git for-each-ref\` | ${mp(g.requests.baseline)} | ${rx(ratio(g.requests.status, g.requests.baseline))} | ${g.requests.statusProcesses ?? 'n/a'} (${g.requests.statusProcessesSmall ?? 'n/a'} at a tenth) / 1 |`,
+          ]
+        : []),
       '',
       `Git processes of promotion-status at ${g.promotionStatus.smallRefs} refs: ${g.promotionStatus.smallProcesses ?? 'n/a'}. Output with and without the status index: ${g.promotionStatus.indexAnswersSame === undefined ? 'not compared' : g.promotionStatus.indexAnswersSame ? 'identical' : '**different**'}. Commands in this build: ${g.commands.join(', ')}.`,
       '',
@@ -304,6 +310,7 @@ export function renderTables(res: BenchResults): string {
         ...g.rollout.notes,
         ...g.history.notes,
         ...(g.verify?.notes ?? []),
+        ...(g.requests?.notesText ?? []),
       ].map((n) => `- ${n}`),
       '',
     );

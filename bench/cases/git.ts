@@ -13,6 +13,7 @@ import { NOT_IN_BUILD, unavailable, type Metric } from '../metric';
 import { ROOT } from '../servers';
 import { measure, nowMs } from '../stats';
 import type { Log } from './lsp';
+import { requestsCase, type RequestsBench } from './requests';
 import { verifyCase, type VerifyBench } from './verify';
 import { deploymentRef, tagTimestamp, type StatusIndexEntry } from '../../server/src/core';
 
@@ -50,6 +51,7 @@ export interface GitResult {
   rollout: Compared & { components: number };
   history: Compared & { tags: number };
   verify?: VerifyBench;
+  requests?: RequestsBench;
 }
 
 /** Commands listed by `dist/cli.js --help`. */
@@ -130,6 +132,7 @@ export async function runGitCase(log: Log): Promise<GitResult> {
     rollout: await rolloutCase(log, has('rollout')),
     history: await historyCase(log, has('history')),
     verify: await verifyCase(log, has('verify'), statusRepo),
+    requests: await requestsCase(log, has('approvals')),
   };
 }
 

@@ -15,8 +15,9 @@ import {
   type Approval,
   type ApprovalScope,
   type Deployment,
+  type DeploymentRecord,
 } from '../core';
-import type { GitStore, RepoInfo } from '../git';
+import type { GitStore, NoteLineOrigin, RepoInfo } from '../git';
 import { RolloutError } from './errors';
 import {
   recordsAfter,
@@ -287,9 +288,46 @@ export async function findApproval(
   scope: ApprovalScope,
   snapshot?: Snapshot,
   review?: ReviewContext,
+  pre?: Prefetched,
 ): Promise<FoundApproval> {
   const commits = [...new Set(Object.values(scope.components))];
-  const notes = await gitCall(() => store.readNotes(notesRef(scope.deployment), commits));
+  const notes =
+    pre?.notes ?? (await gitCall(() => store.readNotes(notesRef(scope.deployment), commits)));
+  const { matching, problem, warnings } = matchingApprovals(notes, scope);
+  if (review)
+    return reviewApprovals(store, scope, review, matching, problem, warnings, snapshot, pre);
+  if (matching.length === 0) return { problem, warnings };
+  const records = pre?.records ?? (await recordsAfter(store, scope, matching, snapshot));
+  let spent: string | undefined;
+  for (const a of matching) {
+    const by = approvalSpentBy(a, records);
+    if (!by) return { approval: a, approvals: [a], warnings };
+    spent ??= spentMessage(a, by.timestamp);
+  }
+  return { problem: spent ?? problem, warnings };
+}
+
+/**
+ * What callers that look at many plans at once (the approval requests of a deployment) read
+ * once for all of them: the notes of every commit involved, the records that may have spent
+ * their approvals, and the notes' signature history.
+ */
+export interface Prefetched {
+  notes?: Map<string, string>;
+  records?: DeploymentRecord[];
+  origins?: NoteLineOrigin[];
+}
+
+/**
+ * The approval lines in `notes` (commit → note text) that match this plan exactly, each once,
+ * with the first reason a near miss (same deployment and target) does not count, and warnings
+ * for lines that are not approvals. Pure.
+ */
+export function matchingApprovals(
+  notes: Map<string, string>,
+  scope: ApprovalScope,
+): { matching: Approval[]; problem?: string; warnings: string[] } {
+  const commits = [...new Set(Object.values(scope.components))];
   const warnings: string[] = [];
   let problem: string | undefined;
   const matching: Approval[] = [];
@@ -314,14 +352,5 @@ export async function findApproval(
       }
     }
   }
-  if (review) return reviewApprovals(store, scope, review, matching, problem, warnings, snapshot);
-  if (matching.length === 0) return { problem, warnings };
-  const records = await recordsAfter(store, scope, matching, snapshot);
-  let spent: string | undefined;
-  for (const a of matching) {
-    const by = approvalSpentBy(a, records);
-    if (!by) return { approval: a, approvals: [a], warnings };
-    spent ??= spentMessage(a, by.timestamp);
-  }
-  return { problem: spent ?? problem, warnings };
+  return { matching, problem, warnings };
 }

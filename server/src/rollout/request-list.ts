@@ -4,8 +4,10 @@
  * count so far and why others do not, and whether the person asking may approve it.
  */
 import {
+  approvalStamp,
   displayName,
   findTarget,
+  notesRef,
   reviewRuleOf,
   type ApprovalScope,
   type Deployment,
@@ -13,11 +15,11 @@ import {
 } from '../core';
 import type { GitStore } from '../git';
 import { deploymentName } from './names';
-import { findApproval } from './plan';
+import { findApproval, matchingApprovals, type Prefetched } from './plan';
 import { loadPolicy } from './policy';
 import { fetchRecords } from './remote';
 import { readRequestViews } from './requests';
-import { gitCall, readSnapshot } from './snapshot';
+import { gitCall, readRecords, readSnapshot, type Snapshot } from './snapshot';
 import type { PolicySource } from './types';
 
 export interface RequestSummary {
@@ -82,6 +84,7 @@ export async function listApprovalRequests(
   const identity = await gitCall(() => store.identity());
   const me = identity.email || identity.name;
   const snap = await readSnapshot(store, name);
+  const pre = await prefetch(store, name, policy.deployment, policy.allowedSigners, shown, snap);
   const out: RequestSummary[] = [];
   for (const v of shown) {
     const r = v.request;
@@ -128,6 +131,7 @@ export async function listApprovalRequests(
       scope,
       snap,
       rule ? { rule, deployer: r.requested_by, allowedSigners: policy.allowedSigners } : undefined,
+      pre,
     );
     const approvedBy = found.review
       ? found.review.counted.map((a) => a.approved_by)
@@ -153,4 +157,52 @@ export async function listApprovalRequests(
     });
   }
   return out;
+}
+
+function scopeOf(name: string, v: RequestView): ApprovalScope | undefined {
+  const r = v.request;
+  return r
+    ? {
+        deployment: name,
+        target: v.target,
+        promotedFrom: r.promoted_from,
+        components: r.components,
+      }
+    : undefined;
+}
+
+/**
+ * Reads what every request's approvals need in a fixed number of git processes, whatever the
+ * number of requests: the notes of all their commits (one read), the records tagged since the
+ * earliest matching approval (one `cat-file --batch`), and, when a target uses review, the
+ * notes' signature history (one `git log`).
+ */
+async function prefetch(
+  store: GitStore,
+  name: string,
+  deployment: Deployment,
+  allowedSigners: string | undefined,
+  views: RequestView[],
+  snap: Snapshot,
+): Promise<Prefetched> {
+  const scopes = views.map((v) => scopeOf(name, v)).filter((s): s is ApprovalScope => !!s);
+  const commits = [...new Set(scopes.flatMap((s) => Object.values(s.components)))];
+  const notes = commits.length
+    ? await gitCall(() => store.readNotes(notesRef(name), commits))
+    : new Map<string, string>();
+  const matching = scopes.flatMap((s) => matchingApprovals(notes, s).matching);
+  const stamps = matching.map((a) => approvalStamp(a.approved_at) ?? '');
+  const earliest = stamps.length ? stamps.reduce((a, b) => (a < b ? a : b)) : undefined;
+  const targets = new Set(scopes.map((s) => s.target));
+  const later =
+    earliest === undefined
+      ? []
+      : snap.tags.filter((t) => targets.has(t.parsed.target) && t.parsed.timestamp >= earliest);
+  const records = [...(await readRecords(store, later)).values()].map((r) => r.record);
+  const review = scopes.some((s) => reviewRuleOf(findTarget(deployment, s.target)?.promotion));
+  const origins =
+    review && matching.length
+      ? await gitCall(() => store.readNoteOrigins([notesRef(name)], allowedSigners))
+      : [];
+  return { notes, records, origins };
 }

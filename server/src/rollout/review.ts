@@ -20,7 +20,7 @@ import {
   type DeploymentRecord,
   type ReviewRule,
 } from '../core';
-import type { GitStore } from '../git';
+import type { GitStore, NoteLineOrigin } from '../git';
 import { gitCall, readRecords, readSnapshot, type Snapshot } from './snapshot';
 import type { ReviewState } from './types';
 
@@ -92,8 +92,9 @@ export async function reviewApprovals(
   mismatch: string | undefined,
   warnings: string[],
   snapshot?: Snapshot,
+  pre?: { records?: DeploymentRecord[]; origins?: NoteLineOrigin[] },
 ): Promise<FoundApproval> {
-  const records = await recordsAfter(store, scope, matching, snapshot);
+  const records = pre?.records ?? (await recordsAfter(store, scope, matching, snapshot));
   const spent: string[] = [];
   const unspent: Approval[] = [];
   for (const a of matching) {
@@ -101,11 +102,12 @@ export async function reviewApprovals(
     if (by) spent.push(spentMessage(a, by.timestamp));
     else unspent.push(a);
   }
-  const origins = unspent.length
-    ? await gitCall(() =>
+  const origins = !unspent.length
+    ? []
+    : (pre?.origins ??
+      (await gitCall(() =>
         store.readNoteOrigins([notesRef(scope.deployment)], review.allowedSigners),
-      )
-    : [];
+      )));
   const signatures = signaturesByLine(origins);
   const count = countReviewApprovals(
     unspent.map((approval) => ({

@@ -27,7 +27,8 @@ test('design section 3: fifteen codes, one rule each, with the documented severi
 });
 
 describe('yaml-syntax', () => {
-  test('an unclosed flow sequence is reported where the parser gave up', () => {
+  // The parser notices the missing `]` at the end of the file; the user has to find the `[`.
+  test('an unclosed flow sequence is reported at its `[`', () => {
     const [p] = expectAt(
       'yaml-syntax',
       `
@@ -36,8 +37,8 @@ describe('yaml-syntax', () => {
         targets:
           dev:
             promotion:
-              allowed_from: [qa
-      ⟦⟧`,
+              allowed_from: ⟦[qa⟧
+      `,
       ['schema', 'unknown-source'],
     );
     assert.equal(p.severity, 'error');

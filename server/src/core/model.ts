@@ -106,6 +106,11 @@ export interface DeploymentFile {
   doc?: Document.Parsed;
   /** The document as plain data (aliases expanded within limits), for schema validation. */
   value?: unknown;
+  /**
+   * Offset from which the YAML is broken and the parse is the parser's guess (see
+   * `syntax-errors.ts`); validation reports only syntax errors from there on.
+   */
+  brokenFrom?: number;
   /** Converts an offset into a position; bound to this text. */
   positionAt(offset: number): Pos;
 }

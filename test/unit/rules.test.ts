@@ -807,6 +807,17 @@ describe('empty-allowed-from', () => {
       'deployment:\n  name: x\n  targets:\n    dev: {}\n    prod:\n      promotion:\n        allowed_from: [dev]\n',
     );
   });
+
+  // A list whose entries are not names is a schema error on each entry; it used to be called
+  // empty as well, which sends the user looking for a list that is not there.
+  test('a list of entries that are not names is a schema error, not an empty list', () => {
+    for (const list of ['[[dev]]', '[{a: b}]', '[[]]', '[~]', '["x": y]', '\n          - [dev]']) {
+      const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    prod:\n      promotion:\n        allowed_from: ${list}\n`;
+      const codes = check(text).map((p) => p.code);
+      assert.ok(codes.includes('schema'), `${list}: ${codes.join(', ')}`);
+      assert.ok(!codes.includes('empty-allowed-from'), `${list}: ${codes.join(', ')}`);
+    }
+  });
 });
 
 describe('duplicate-source', () => {

@@ -36,7 +36,10 @@ export interface AllowedFrom {
   range: SourceRange;
   /** False when the value is not a list at all (a schema problem, not an empty list). */
   isList: boolean;
+  /** The names listed; entries that are not names (`[[dev]]`) are the schema rule's to report. */
   items: SourceRef[];
+  /** How many entries the list has, names or not: `[[dev]]` is wrong, but it is not empty. */
+  entries: number;
 }
 
 export interface Promotion {

@@ -334,6 +334,12 @@ class ModelReader {
         if (n) items.push({ ...n, kind: 'allowed_from', index });
       });
     }
-    return { keyRange, range: this.range(pair.value, keyRange), isList: isSeq(value), items };
+    return {
+      keyRange,
+      range: this.range(pair.value, keyRange),
+      isList: isSeq(value),
+      items,
+      entries: isSeq(value) ? value.items.length : 0,
+    };
   }
 }

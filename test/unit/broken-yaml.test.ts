@@ -133,7 +133,7 @@ describe('broken YAML reports the break, and nothing the break invented', () => 
     ]);
   });
 
-  it("reports the issue's four cases at the broken node with their own messages", () => {
+  it("reports the issue's cases at the broken node with their own messages", () => {
     const head = 'deployment:\n  name: x\n  targets:\n    dev: {}\n';
     const first = (text: string) => {
       const p = validateText(text, 'x.yaml');
@@ -152,11 +152,14 @@ describe('broken YAML reports the break, and nothing the break invented', () => 
         `${head}    staging:\n      promotion:\n        allowed_from: [dev, qa\n    qa:\n      promotion:\n        from: dev\n`,
       ),
       [
-        '7:23 yaml-syntax Flow sequence in block collection must be sufficiently indented and end with a ]',
+        "7:23 yaml-syntax This '[' is never closed: end the list with ']', on this line or on lines indented more than its key.",
       ],
     );
     assert.deepEqual(first(`${head}    staging:\n      promotion:\n\tfrom: dev\n`), [
       '7:1 yaml-syntax Tabs are not allowed as indentation',
+    ]);
+    assert.deepEqual(first(`${head}    staging: {promotion: {from: dev}\n    prod: {}\n`), [
+      "5:14 yaml-syntax This '{' is never closed: end the mapping with '}', on this line or on lines indented more than its key.",
     ]);
     assert.deepEqual(first(`${head}    staging:\n      promotion:\n        from: *dv\n`), [
       '7:15 yaml-syntax Alias *dv refers to no anchor: there is no &dv before it.',

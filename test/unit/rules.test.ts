@@ -42,7 +42,7 @@ describe('yaml-syntax', () => {
       ['schema', 'unknown-source'],
     );
     assert.equal(p.severity, 'error');
-    assert.match(p.message, /Flow sequence .* end with a \]/);
+    assert.match(p.message, /^This '\[' is never closed: end the list with '\]'/);
     assert.doesNotMatch(p.message, /at line \d+/, 'the range says where, not the message');
   });
 

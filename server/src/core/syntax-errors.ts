@@ -91,6 +91,19 @@ function brokenNode(doc: Document.Parsed, text: string, kind: Kind, at: number):
   return best;
 }
 
+/**
+ * The message at the opening token. yaml's own words for an unclosed `[` ("must be sufficiently
+ * indented and end with a ]") describe where it gave up, which is no longer where the message
+ * is shown; an unclosed quote keeps yaml's message, which reads right at the quote.
+ */
+function moved(kind: Kind, yamlMessage: string): string {
+  if (kind === 'seq')
+    return "This '[' is never closed: end the list with ']', on this line or on lines indented more than its key.";
+  if (kind === 'map')
+    return "This '{' is never closed: end the mapping with '}', on this line or on lines indented more than its key.";
+  return yamlMessage;
+}
+
 /** End of the node's first line, without trailing blanks, so the range shows `"dev` or `[a, b`. */
 function firstLineEnd(text: string, start: number, end: number): number {
   let stop = start;
@@ -118,7 +131,11 @@ export function syntaxReport(
     const node = kind ? brokenNode(doc, text, kind, start) : undefined;
     if (node?.range) {
       const at = node.range[0];
-      add({ start: at, end: firstLineEnd(text, at, node.range[1]), message: clean(err) });
+      add({
+        start: at,
+        end: firstLineEnd(text, at, node.range[1]),
+        message: moved(kind!, clean(err)),
+      });
     } else add({ start, end: Math.max(end, start + 1), message: clean(err) });
   }
   // One pass in document order with the anchors seen so far: yaml's own `Alias.resolve` walks

@@ -69,6 +69,17 @@ describe('graphToText shows exactly the edges of the graph', () => {
     ]);
   });
 
+  it("draws the README's example", () => {
+    const text = draw(
+      '    dev: {}\n    staging: {promotion: {from: dev}}\n    prod: {promotion: {from: staging}}\n' +
+        '    qa: {promotion: {from: staging}}\n    hotfix: {promotion: {from: dev}}\n    perf: {promotion: {from: dev}}\n',
+    );
+    assert.equal(
+      text,
+      ['dev → staging → prod', '│     ↓', '│     qa', '├─→ hotfix', '└─→ perf'].join('\n'),
+    );
+  });
+
   it('lists the edge into a cycle', () => {
     const text = draw(
       '    dev: {}\n    a: {promotion: {allowed_from: [dev, b]}}\n    b: {promotion: {from: a}}\n',

@@ -165,4 +165,31 @@ describe('broken YAML reports the break, and nothing the break invented', () => 
       '7:15 yaml-syntax Alias *dv refers to no anchor: there is no &dv before it.',
     ]);
   });
+
+  // Before the break a problem stands, unless it says something is missing that the broken
+  // part may hold: the target, the key or the approvers may be right there, swallowed.
+  it('drops a problem before the break that says something is missing the break may hold', () => {
+    const cases: Array<[string, string]> = [
+      [
+        'a source defined after the break',
+        'deployment:\n  name: x\n  targets:\n    staging: {promotion: {from: qa}}\n    dev: {labels: {a: "b}}\n    qa: {}\n',
+      ],
+      [
+        'a required key after the break',
+        'deployment:\n  targets:\n    dev: {labels: {a: "b}}\n  name: x\n',
+      ],
+      [
+        'approvers after the break',
+        'deployment:\n  name: x\n  targets:\n    staging: {}\n    prod:\n      promotion:\n        requires_approval: true\n        approval_method: review\n        from: "staging\n        approvers: [a@x.com]\n',
+      ],
+    ];
+    for (const [what, text] of cases) {
+      const codes = validateText(text, 'x.yaml').map((p) => p.code);
+      assert.ok(codes.length > 0, what);
+      assert.ok(
+        codes.every((c) => c === 'yaml-syntax'),
+        `${what}: ${codes.join(', ')}`,
+      );
+    }
+  });
 });

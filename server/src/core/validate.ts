@@ -75,6 +75,7 @@ function afterSyntaxErrors(file: DeploymentFile, sorted: Problem[]): Problem[] {
   );
 }
 
+/** True when a problem says something is missing that the broken text may hold. */
 function mayBeInBrokenPart(p: Problem, rest: string): boolean {
   const data = p.data as { source?: unknown; key?: unknown } | undefined;
   if (p.code === 'unknown-source' && typeof data?.source === 'string')
@@ -85,6 +86,8 @@ function mayBeInBrokenPart(p: Problem, rest: string): boolean {
     typeof data?.key === 'string'
   )
     return rest.includes(data.key);
+  // "needs approvers" or "more approvals than approvers" counts a list the break may hold.
+  if (p.code === 'review-approvers') return rest.includes('approvers');
   return false;
 }
 

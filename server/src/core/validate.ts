@@ -55,21 +55,19 @@ export function validateFile(file: DeploymentFile, options: ValidateOptions = {}
  * name such as `staging promotion`), and rules checking that guess report problems that are not
  * in the file. So from where the YAML breaks (`DeploymentFile.brokenFrom`, the start of the
  * broken node) on, only syntax errors are reported, as compilers stop at the first error; the
- * rest come back once the YAML parses. Problems that end before that point stand, except those that say
- * something is missing when the broken part may hold it: an unknown source or a missing
- * required key whose name appears in the text from the break on.
+ * rest come back once the YAML parses. Problems that start before that point stand, except
+ * those that say something is missing when the broken part may hold it: an unknown source, a
+ * missing required key or too few approvers, whose name appears in the text from the break on.
  */
 function afterSyntaxErrors(file: DeploymentFile, sorted: Problem[]): Problem[] {
   const first = sorted.find((p) => p.code === 'yaml-syntax' && p.severity === 'error');
   if (!first) return sorted;
   const from = file.brokenFrom;
   const rest = from !== undefined ? file.text.slice(from) : '';
-  // A problem on a node that holds the break (a list whose item is broken) is about the guess
-  // too, so a problem must end before the break to stand.
+  // A problem on a node that holds the break (`labels: [a, "b` is a list, not a mapping) stands:
+  // what it says is true of the text before the break.
   const before = (p: Problem) =>
-    from !== undefined
-      ? p.range.start.offset < from && p.range.end.offset <= from
-      : p.range.start.line < first.range.start.line;
+    from !== undefined ? p.range.start.offset < from : p.range.start.line < first.range.start.line;
   return sorted.filter(
     (p) => p.code === 'yaml-syntax' || (before(p) && !mayBeInBrokenPart(p, rest)),
   );

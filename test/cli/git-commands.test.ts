@@ -44,6 +44,38 @@ describe('exit codes and faults', () => {
     assert.equal(u.code, 2, 'a missing required option is a usage error');
   });
 
+  it('2: a mistyped target is answered with the name the editor would suggest', () => {
+    const r = cli(dir, [
+      'rollout',
+      'payment-service',
+      '--target',
+      'prd',
+      '--promote-from',
+      'staging',
+    ]);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /Unknown target 'prd' in deployment payment-service\. Did you mean 'prod'\?/,
+    );
+  });
+
+  it('a source named with its own deployment promotes within it, not across deployments', () => {
+    const repo = makeRepo();
+    assert.equal(cli(repo, ['rollout', 'payment-service', '--target', 'dev']).code, 0);
+    const r = cli(repo, [
+      'rollout',
+      'payment-service',
+      '--target',
+      'staging',
+      '--promote-from',
+      'payment-service/dev',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const tag = tags(repo, 'atmos/deployments/payment-service/staging/*')[0];
+    assert.match(git(repo, ['cat-file', '-p', tag]), /^promoted_from: dev$/m);
+  });
+
   it('1: a source with nothing deployed yet, with the design message', () => {
     const r = cli(dir, [
       'rollout',

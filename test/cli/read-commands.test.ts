@@ -67,7 +67,10 @@ describe('history filters', () => {
     assert.equal(cli(repo, ['rollout', D, '--target', 'dev']).code, 0);
     const target = cli(repo, ['history', D, '--target', 'prd']);
     assert.equal(target.code, 2);
-    assert.match(target.stderr, /Unknown target 'prd'.*Known targets: dev, staging, prod/);
+    assert.match(
+      target.stderr,
+      /Unknown target 'prd' in deployment \S+\. Did you mean 'prod'\? Known targets: dev, staging, prod/,
+    );
     const component = cli(repo, ['history', D, '--component', 'apii']);
     assert.equal(component.code, 2);
     assert.match(component.stderr, /Unknown component 'apii'.*api, worker, database/);

@@ -42,7 +42,8 @@ describe('validate', () => {
       'deployments/review.yaml:11:24-11:25 error review-approvers',
       'deployments/schema.yaml:8:28-8:33 error schema',
       'deployments/self.yaml:6:15-6:19 error self-promotion',
-      'deployments/syntax.yaml:5:1-5:1 error yaml-syntax',
+      // The unclosed `{` itself, not the end of the file where the parser gave up.
+      'deployments/syntax.yaml:4:10-4:11 error yaml-syntax',
       'deployments/unknownkey.yaml:5:7-5:13 warning unknown-key',
       'deployments/unknownsource.yaml:7:15-7:19 error unknown-source',
     ]);

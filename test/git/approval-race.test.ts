@@ -82,14 +82,37 @@ describe('concurrent approvals', () => {
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     const sha = git(repo, ['rev-parse', 'HEAD']).trim();
     const note = git(repo, ['notes', '--ref=atmos/fan/approvals', 'show', sha]);
-    // git notes append separates paragraphs with a blank line; each approval is one line.
+    // One JSON object per line, with no blank line between them (design section 5).
     const lines = note
+      .replace(/\n$/, '')
       .split('\n')
-      .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as { target: string });
     assert.deepEqual(lines.map((l) => l.target).sort(), [...targets].sort());
     // No scratch refs are left behind, and the repository is sound.
     assert.equal(git(repo, ['for-each-ref', 'refs/notes/atmos-scratch']).trim(), '');
     assert.ok(fsckClean(repo));
+  });
+
+  // Notes appended by earlier versions (with `git notes append`) have a blank line between
+  // approvals. They are still read, and a new approval goes on the next line without one.
+  it('an approval appended to a note with blank lines: both read, no new blank line', () => {
+    const repo = makeRepo({ 'fan.yaml': FOUR_WAY });
+    assert.equal(cli(repo, ['rollout', 'fan', '--target', 'dev']).code, 0);
+    assert.equal(cli(repo, ['approve', 'fan', '--target', 'eu', '--promote-from', 'dev']).code, 0);
+    const sha = git(repo, ['rev-parse', 'HEAD']).trim();
+    const ref = '--ref=atmos/fan/approvals';
+    const first = git(repo, ['notes', ref, 'show', sha]).trim();
+    // Rewrite the note the old way: the same approval, then a blank line and a second copy
+    // of it for another target, as `git notes append` left them.
+    const us = first.replace('"target":"eu"', '"target":"us"');
+    git(repo, ['notes', ref, 'add', '-f', '-m', first, sha]);
+    git(repo, ['notes', ref, 'append', '-m', us, sha]);
+    assert.match(git(repo, ['notes', ref, 'show', sha]), /}\n\n{/);
+    assert.equal(cli(repo, ['approve', 'fan', '--target', 'ap', '--promote-from', 'dev']).code, 0);
+    const note = git(repo, ['notes', ref, 'show', sha]);
+    assert.match(note, /"target":"us"[^\n]*}\n{[^\n]*"target":"ap"[^\n]*}\n$/);
+    // The old approvals are still found: a rollout to us uses the one recorded for it.
+    const r = cli(repo, ['rollout', 'fan', '--target', 'us', '--promote-from', 'dev']);
+    assert.equal(r.code, 0, r.stderr);
   });
 });

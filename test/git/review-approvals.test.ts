@@ -245,6 +245,12 @@ describe('approval_method: review', () => {
       ['notes', '--ref=refs/notes/atmos/pay/approvals', 'show', sha],
       carol.env,
     );
+    // Signed appends keep the contract's one object per line, with no blank line between
+    // (bob's and then alice's approvals were the last two recorded with `approve`).
+    assert.match(
+      notes,
+      /"approved_by":"bob@example\.com"[^\n]*\n\{"approved_by":"alice@example\.com"/,
+    );
     const own = notes
       .split('\n')
       .filter(Boolean)

@@ -1,7 +1,7 @@
 /** Assertions shared by the hardening tests: ranges inside documents, server memory. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { Diagnostic, Range } from 'vscode-languageserver-protocol';
+import type { Diagnostic, DocumentSymbol, Range } from 'vscode-languageserver-protocol';
 
 /** Line lengths of a text as LSP counts lines (\r\n, \r and \n all end a line). */
 export function lineLengths(text: string): number[] {
@@ -41,6 +41,36 @@ export function assertDiagnosticsInside(
     assert.ok(d.message.length > 0, 'a diagnostic without a message');
     assert.doesNotMatch(d.message, /Internal error/);
   }
+}
+
+/** True when range `inner` lies within range `outer` (ends included). */
+function within(inner: Range, outer: Range): boolean {
+  const le = (a: Range['start'], b: Range['start']) =>
+    a.line < b.line || (a.line === b.line && a.character <= b.character);
+  return le(outer.start, inner.start) && le(inner.end, outer.end);
+}
+
+/**
+ * Every document symbol is one VS Code accepts: inside the text, its selectionRange within its
+ * range (VS Code rejects the whole answer otherwise), and its children within it.
+ */
+export function assertSymbolsValid(text: string, symbols: DocumentSymbol[]): void {
+  const lines = lineLengths(text);
+  const check = (s: DocumentSymbol, parent?: DocumentSymbol) => {
+    assertRangeInside(lines, s.range, `symbol ${s.name} range`);
+    assertRangeInside(lines, s.selectionRange, `symbol ${s.name} selectionRange`);
+    assert.ok(
+      within(s.selectionRange, s.range),
+      `symbol ${s.name}: selectionRange ${JSON.stringify(s.selectionRange)} outside its range ${JSON.stringify(s.range)}`,
+    );
+    if (parent)
+      assert.ok(
+        within(s.range, parent.range),
+        `symbol ${s.name} outside its parent ${parent.name}`,
+      );
+    for (const c of s.children ?? []) check(c, s);
+  };
+  symbols.forEach((s) => check(s));
 }
 
 /** Resident and peak resident memory of a process, in MB, from /proc/<pid>/status. */

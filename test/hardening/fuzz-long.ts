@@ -1,10 +1,26 @@
 // `npm run fuzz`: the long server fuzzing run (fuzz.ts). ATMOS_FUZZ_SEED and ATMOS_FUZZ_COUNT
 // choose the seed (default: the time) and the number of documents (default 10,000). Prints the
 // report as JSON; exits 1 on the first failing document, with its seed, index and text.
+// Before that, the text graph is drawn and read back for ATMOS_GRAPH_FUZZ_COUNT random graphs
+// (default 100,000, about 20 s), the long form of the property in graph-text.test.ts.
+import fc from 'fast-check';
+import { checkPicture, deploymentArb } from '../unit/graph-picture';
 import { runFuzz } from './fuzz';
 
 const seed = Number(process.env.ATMOS_FUZZ_SEED ?? Date.now() % 2 ** 31);
 const count = Number(process.env.ATMOS_FUZZ_COUNT ?? 10_000);
+const graphCount = Number(process.env.ATMOS_GRAPH_FUZZ_COUNT ?? 100_000);
+
+try {
+  fc.assert(
+    fc.property(deploymentArb, (yaml) => checkPicture(yaml)),
+    { numRuns: graphCount, seed },
+  );
+  console.log(`fuzz: ${graphCount} text graphs read back as their graphs (seed ${seed})`);
+} catch (err) {
+  console.error(`fuzz: text graph FAILED (seed ${seed})\n${(err as Error).message}`);
+  process.exit(1);
+}
 
 runFuzz({
   seed,

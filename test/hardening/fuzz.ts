@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import type { Diagnostic, DocumentSymbol } from 'vscode-languageserver-protocol';
 import { parseDeploymentFile, validateFile, WorkspaceIndex } from '../../server/src/core';
 import { Harness } from '../lsp/harness';
-import { assertDiagnosticsInside, memoryMb } from './checks';
+import { assertDiagnosticsInside, assertSymbolsValid, memoryMb } from './checks';
 
 export interface FuzzOptions {
   seed: number;
@@ -275,7 +275,10 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     }
     // Still answering, and in agreement with the core on the last text: the incremental edits
     // left the server with exactly the text we hold.
-    await h.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
+    assertSymbolsValid(
+      text,
+      await h.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } }),
+    );
     await h.request('textDocument/hover', {
       textDocument: { uri },
       position: { line: 0, character: 2 },

@@ -57,11 +57,81 @@ describe('code actions', () => {
   test('unknown-source: replace with the nearest name', async () => {
     const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    staging:\n      promotion:\n        from: dve\n`;
     const { uri, actions } = await fixes(text, 'unknown-source');
-    assert.equal(actions[0].title, "Replace 'dve' with 'dev'");
+    assert.deepEqual(
+      actions.map((a) => a.title),
+      ["Replace 'dve' with 'dev'", "Add target 'dve' as an entry point", "Remove 'dve'"],
+    );
     assert.equal(actions[0].isPreferred, true);
     const r = await apply(uri, actions[0]);
     assert.deepEqual(r.diags, []);
     assert.match(r.text, /from: dev\n$/);
+  });
+
+  // With no near name there used to be no fix at all. Each case: the titles offered, and each
+  // fix applied leaves a file the server finds nothing wrong with.
+  const UNKNOWN = [
+    {
+      what: 'block from',
+      text: `deployment:\n  name: x\n  targets:\n    dev: {}\n    staging:\n      promotion:\n        from: zzz\n        requires_approval: true\n`,
+      added: /\n {4}zzz: \{\}\n$/,
+      removed: /staging:\n {6}promotion:\n {8}requires_approval: true\n$/,
+    },
+    {
+      what: 'only source: the rule goes, staging becomes an entry point',
+      text: `deployment:\n  name: x\n  targets:\n    dev: {}\n    staging:\n      promotion:\n        from: zzz\n`,
+      added: /\n {4}zzz: \{\}\n$/,
+      removed: /\n {4}staging:\n$/,
+    },
+    {
+      what: 'flow list',
+      text: `deployment:\n  name: x\n  targets:\n    dev: {}\n    staging:\n      promotion:\n        allowed_from: [dev, zzz]\n`,
+      added: /\n {4}zzz: \{\}\n$/,
+      removed: /allowed_from: \[dev\]\n$/,
+    },
+    {
+      what: 'block list, indented by two',
+      text: `deployment:\n  name: x\n  targets:\n   dev: {}\n   staging:\n     promotion:\n       allowed_from:\n         - dev\n         - zzz\n`,
+      added: /\n {3}zzz: \{\}\n$/,
+      removed: /allowed_from:\n {9}- dev\n$/,
+    },
+    {
+      what: 'flow targets, no final newline',
+      text: `deployment:\n  name: x\n  targets: {dev: {}, staging: {promotion: {allowed_from: [dev, zzz]}}}`,
+      added: /staging: \{promotion: \{allowed_from: \[dev, zzz\]\}\}, zzz: \{\}\}$/,
+      removed: /allowed_from: \[dev\]\}\}\}$/,
+    },
+    {
+      what: 'a name YAML would read as a number is quoted',
+      text: `deployment:\n  name: x\n  targets:\n    dev: {}\n    staging:\n      promotion:\n        allowed_from: [dev, "42"]\n`,
+      added: /\n {4}"42": \{\}\n$/,
+      removed: /allowed_from: \[dev\]\n$/,
+    },
+  ];
+  for (const c of UNKNOWN) {
+    test(`unknown-source without a near name: add it or remove it (${c.what})`, async () => {
+      const source = c.text.includes('42') ? '42' : 'zzz';
+      const { uri, actions } = await fixes(c.text, 'unknown-source');
+      assert.deepEqual(
+        actions.map((a) => a.title),
+        [`Add target '${source}' as an entry point`, `Remove '${source}'`],
+      );
+      const added = await apply(uri, actions[0]);
+      assert.match(added.text, c.added);
+      assert.deepEqual(added.diags, []);
+      await h.change(uri, c.text.replace('name: x', `name: x${n - 1}`));
+      const removed = await apply(uri, actions[1]);
+      assert.match(removed.text, c.removed);
+      assert.deepEqual(removed.diags, []);
+    });
+  }
+
+  test('unknown-source from another deployment: remove it, never add it as a target', async () => {
+    const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    staging:\n      promotion:\n        allowed_from: [dev, other/prod]\n`;
+    const { actions } = await fixes(text, 'unknown-source');
+    assert.deepEqual(
+      actions.map((a) => a.title),
+      ["Remove 'other/prod'"],
+    );
   });
 
   test('promotion-cycle: only the closing edge offers a fix, and it breaks the cycle', async () => {

@@ -68,12 +68,21 @@ describe("the spec's messages, word for word", () => {
   });
 
   test('a source from another deployment', () => {
-    const r = refusal(payment, 'prod', 'payment-service/prod');
+    const r = refusal(payment, 'prod', 'inventory-service/staging');
     assert.equal(r.reason, 'cross-deployment');
     assert.equal(
       r.message,
       'Cannot promote across deployments. Use same-deployment promotion only.',
     );
+  });
+
+  // `payment-service/staging` while promoting within payment-service names its own target:
+  // it was refused as "across deployments".
+  test('a source named with its own deployment is that target', () => {
+    assert.equal(checkPromotion(payment, 'prod', 'payment-service/staging').ok, true);
+    assert.equal(refusal(payment, 'prod', 'payment-service/dev').reason, 'not-allowed');
+    assert.equal(refusal(payment, 'prod', 'payment-service/').reason, 'cross-deployment');
+    assert.equal(refusal(payment, 'prod', 'payment-service/a/b').reason, 'cross-deployment');
   });
 });
 
@@ -136,6 +145,13 @@ describe('unknown names say which and list the known ones', () => {
     assert.equal(
       r.message,
       "Unknown source target 'stage' in deployment payment-service. Known targets: dev, staging, prod.",
+    );
+  });
+
+  test('a mistyped target gets the suggestion the editor gives', () => {
+    assert.equal(
+      refusal(payment, 'prd', 'staging').message,
+      "Unknown target 'prd' in deployment payment-service. Did you mean 'prod'? Known targets: dev, qa, staging, prod, hotfix.",
     );
   });
 

@@ -27,7 +27,8 @@ test('design section 3: fifteen codes, one rule each, with the documented severi
 });
 
 describe('yaml-syntax', () => {
-  test('an unclosed flow sequence is reported where the parser gave up', () => {
+  // The parser notices the missing `]` at the end of the file; the user has to find the `[`.
+  test('an unclosed flow sequence is reported at its `[`', () => {
     const [p] = expectAt(
       'yaml-syntax',
       `
@@ -36,12 +37,12 @@ describe('yaml-syntax', () => {
         targets:
           dev:
             promotion:
-              allowed_from: [qa
-      ⟦⟧`,
+              allowed_from: ⟦[qa⟧
+      `,
       ['schema', 'unknown-source'],
     );
     assert.equal(p.severity, 'error');
-    assert.match(p.message, /Flow sequence .* end with a \]/);
+    assert.match(p.message, /^This '\[' is never closed: end the list with '\]'/);
     assert.doesNotMatch(p.message, /at line \d+/, 'the range says where, not the message');
   });
 
@@ -805,6 +806,17 @@ describe('empty-allowed-from', () => {
     expectClean(
       'deployment:\n  name: x\n  targets:\n    dev: {}\n    prod:\n      promotion:\n        allowed_from: [dev]\n',
     );
+  });
+
+  // A list whose entries are not names is a schema error on each entry; it used to be called
+  // empty as well, which sends the user looking for a list that is not there.
+  test('a list of entries that are not names is a schema error, not an empty list', () => {
+    for (const list of ['[[dev]]', '[{a: b}]', '[[]]', '[~]', '["x": y]', '\n          - [dev]']) {
+      const text = `deployment:\n  name: x\n  targets:\n    dev: {}\n    prod:\n      promotion:\n        allowed_from: ${list}\n`;
+      const codes = check(text).map((p) => p.code);
+      assert.ok(codes.includes('schema'), `${list}: ${codes.join(', ')}`);
+      assert.ok(!codes.includes('empty-allowed-from'), `${list}: ${codes.join(', ')}`);
+    }
   });
 });
 

@@ -36,7 +36,10 @@ export interface AllowedFrom {
   range: SourceRange;
   /** False when the value is not a list at all (a schema problem, not an empty list). */
   isList: boolean;
+  /** The names listed; entries that are not names (`[[dev]]`) are the schema rule's to report. */
   items: SourceRef[];
+  /** How many entries the list has, names or not: `[[dev]]` is wrong, but it is not empty. */
+  entries: number;
 }
 
 export interface Promotion {
@@ -106,6 +109,11 @@ export interface DeploymentFile {
   doc?: Document.Parsed;
   /** The document as plain data (aliases expanded within limits), for schema validation. */
   value?: unknown;
+  /**
+   * Offset from which the YAML is broken and the parse is the parser's guess (see
+   * `syntax-errors.ts`); validation reports only syntax errors from there on.
+   */
+  brokenFrom?: number;
   /** Converts an offset into a position; bound to this text. */
   positionAt(offset: number): Pos;
 }

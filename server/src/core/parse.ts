@@ -30,6 +30,7 @@ import type {
 import { problem, type Problem } from './problem';
 import { positionFinder, rangeOf } from './text';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits';
+import { syntaxReport } from './syntax-errors';
 
 export const COMPONENT_TYPES = ['terraform', 'helmfile', 'nixpack'] as const;
 
@@ -77,25 +78,22 @@ export function parseDeploymentFile(
     return { ...base, isDeployment: looksLikeDeployment(text) };
   }
 
-  for (const err of doc.errors) {
-    const [start, end] = err.pos;
+  const syntax = syntaxReport(doc, text, (err) =>
+    err.code === 'MULTIPLE_DOCS'
+      ? 'A deployment file holds one YAML document; the documents after this `---` are ignored. Move them to their own files.'
+      : cleanYamlMessage(err.message),
+  );
+  for (const f of syntax.findings)
     base.problems.push(
-      problem(
-        'yaml-syntax',
-        file,
-        rangeOf(positionAt, start, Math.max(end, start + 1)),
-        err.code === 'MULTIPLE_DOCS'
-          ? 'A deployment file holds one YAML document; the documents after this `---` are ignored. Move them to their own files.'
-          : cleanYamlMessage(err.message),
-      ),
+      problem('yaml-syntax', file, rangeOf(positionAt, f.start, f.end), f.message),
     );
-  }
+  const broken = { brokenFrom: syntax.brokenFrom };
 
   const root = doc.contents;
   const deploymentPair = isMap(root)
     ? root.items.find((p) => scalarString(p.key) === 'deployment')
     : undefined;
-  if (!deploymentPair) return { ...base, doc, isDeployment: false };
+  if (!deploymentPair) return { ...base, ...broken, doc, isDeployment: false };
 
   const shape = shapeExceeds(root as Node, limits);
   if (shape !== undefined) {
@@ -109,27 +107,30 @@ export function parseDeploymentFile(
           : `The file has more than ${limits.maxNodes} YAML nodes (counted up to here), so it was not checked. Split it, or raise the limit (CLI --max-nodes, setting atmosDeployments.maxNodes).`,
       ),
     );
-    return { ...base, doc, isDeployment: true };
+    return { ...base, ...broken, doc, isDeployment: true };
   }
 
+  // An alias to a missing anchor is already reported where it is; turning the document into
+  // data would only fail on it again, so the schema check is skipped and the model still read.
   let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
-  } catch (err) {
-    // yaml throws here when aliases expand too far (a "billion laughs" document).
-    const msg = String((err as Error)?.message ?? err);
-    const why = /alias/i.test(msg)
-      ? `Aliases expand to more than ${limits.maxAliasCount} nodes here, so the file was not checked. Replace the aliases with plain values, or raise the limit (CLI --max-alias-count, setting atmosDeployments.maxAliasCount).`
-      : `The YAML could not be read as data: ${msg}`;
-    base.problems.push(
-      problem('yaml-syntax', file, rangeOf(positionAt, 0, firstLineEnd(text)), why),
-    );
-    return { ...base, doc, isDeployment: true };
-  }
+  if (!syntax.unresolvedAlias)
+    try {
+      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    } catch (err) {
+      // yaml throws here when aliases expand too far (a "billion laughs" document).
+      const msg = String((err as Error)?.message ?? err);
+      const why = /alias/i.test(msg)
+        ? `Aliases expand to more than ${limits.maxAliasCount} nodes here, so the file was not checked. Replace the aliases with plain values, or raise the limit (CLI --max-alias-count, setting atmosDeployments.maxAliasCount).`
+        : `The YAML could not be read as data: ${msg}`;
+      base.problems.push(
+        problem('yaml-syntax', file, rangeOf(positionAt, 0, firstLineEnd(text)), why),
+      );
+      return { ...base, ...broken, doc, isDeployment: true };
+    }
 
   const reader = new ModelReader(positionAt, doc);
   const deployment = reader.deployment(deploymentPair);
-  return { ...base, doc, value, isDeployment: true, deployment };
+  return { ...base, ...broken, doc, value, isDeployment: true, deployment };
 }
 
 /** End of the first line, before its \r\n, \r or \n (a range there must not end past the line). */
@@ -333,6 +334,12 @@ class ModelReader {
         if (n) items.push({ ...n, kind: 'allowed_from', index });
       });
     }
-    return { keyRange, range: this.range(pair.value, keyRange), isList: isSeq(value), items };
+    return {
+      keyRange,
+      range: this.range(pair.value, keyRange),
+      isList: isSeq(value),
+      items,
+      entries: isSeq(value) ? value.items.length : 0,
+    };
   }
 }

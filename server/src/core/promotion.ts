@@ -3,6 +3,7 @@
  * design section 4 adds (unknown names, cross-deployment sources, commits rolled straight onto
  * a target that has rules). Every face asks this function; none re-derives the rule.
  */
+import { nearestName } from './distance';
 import { displayName } from './names';
 import { findTarget, targetNames, type Deployment, type Target } from './model';
 
@@ -50,8 +51,28 @@ export function knownTargetsText(deployment: Deployment): string {
   return `Known targets: ${names.slice(0, MAX_LISTED).map(displayName).join(', ')}${more}.`;
 }
 
+/** ` Did you mean 'prod'?` for a mistyped target name (as the editor suggests), or ''. */
+export function didYouMean(deployment: Deployment, name: string): string {
+  const guess = nearestName(name, [...new Set(targetNames(deployment))]);
+  return guess ? ` Did you mean '${displayName(guess)}'?` : '';
+}
+
 export function deploymentLabel(deployment: Deployment): string {
   return deployment.name ? displayName(deployment.name.value) : '(unnamed deployment)';
+}
+
+/**
+ * A source named with its own deployment (`payment-service/dev` while promoting within
+ * payment-service) is that deployment's target `dev`: only another deployment's name makes a
+ * promotion cross deployments. Any other name comes back unchanged.
+ */
+export function ownSource(deployment: Deployment, source: string): string;
+export function ownSource(deployment: Deployment, source: string | undefined): string | undefined;
+export function ownSource(deployment: Deployment, source: string | undefined): string | undefined {
+  const prefix = `${deployment.name?.value ?? ''}/`;
+  if (source === undefined || prefix === '/' || !source.startsWith(prefix)) return source;
+  const rest = source.slice(prefix.length);
+  return rest && !rest.includes('/') ? rest : source;
 }
 
 /**
@@ -61,8 +82,9 @@ export function deploymentLabel(deployment: Deployment): string {
 export function checkPromotion(
   deployment: Deployment,
   to: string,
-  from?: string,
+  source?: string,
 ): PromotionDecision {
+  const from = ownSource(deployment, source);
   const target = findTarget(deployment, to);
   const d = deploymentLabel(deployment);
   // Names as messages show them: plain names are unchanged, so the spec's sentences still match.
@@ -72,7 +94,7 @@ export function checkPromotion(
     return {
       ok: false,
       reason: 'unknown-target',
-      message: `Unknown target '${displayName(to)}' in deployment ${d}. ${knownTargetsText(deployment)}`,
+      message: `Unknown target '${displayName(to)}' in deployment ${d}.${didYouMean(deployment, to)} ${knownTargetsText(deployment)}`,
     };
   }
   const requiresApproval = !!target.promotion?.requiresApproval;
@@ -111,7 +133,7 @@ export function checkPromotion(
     return {
       ok: false,
       reason: 'unknown-source',
-      message: `Unknown source target '${displayName(from)}' in deployment ${d}. ${knownTargetsText(deployment)}`,
+      message: `Unknown source target '${displayName(from)}' in deployment ${d}.${didYouMean(deployment, from)} ${knownTargetsText(deployment)}`,
     };
   }
   if (from === to) {

@@ -46,21 +46,47 @@ export function validateFile(file: DeploymentFile, options: ValidateOptions = {}
       );
     }
   }
-  return afterSyntaxErrors(out.sort(compareProblems));
+  return afterSyntaxErrors(file, out.sort(compareProblems));
 }
 
 /**
- * Past a YAML syntax error the parser's recovery guesses at the structure (a key missing its
- * `:` swallows the next line into a name such as `staging promotion`), and rules checking that
- * guess report problems that are not in the file. So from the line of the first syntax error on,
- * only syntax errors are reported, as compilers stop at the first error; the rest come back once
- * the YAML parses. Problems before that line stand.
+ * Past a YAML syntax error the parser's recovery guesses at the structure (an unclosed quote
+ * swallows the rest of the file into one name, a key missing its `:` turns the next line into a
+ * name such as `staging promotion`), and rules checking that guess report problems that are not
+ * in the file. So from where the YAML breaks (`DeploymentFile.brokenFrom`, the start of the
+ * broken node) on, only syntax errors are reported, as compilers stop at the first error; the
+ * rest come back once the YAML parses. Problems that start before that point stand, except
+ * those that say something is missing when the broken part may hold it: an unknown source, a
+ * missing required key or too few approvers, whose name appears in the text from the break on.
  */
-function afterSyntaxErrors(sorted: Problem[]): Problem[] {
+function afterSyntaxErrors(file: DeploymentFile, sorted: Problem[]): Problem[] {
   const first = sorted.find((p) => p.code === 'yaml-syntax' && p.severity === 'error');
   if (!first) return sorted;
-  const line = first.range.start.line;
-  return sorted.filter((p) => p.code === 'yaml-syntax' || p.range.start.line < line);
+  const from = file.brokenFrom;
+  const rest = from !== undefined ? file.text.slice(from) : '';
+  // A problem on a node that holds the break (`labels: [a, "b` is a list, not a mapping) stands:
+  // what it says is true of the text before the break.
+  const before = (p: Problem) =>
+    from !== undefined ? p.range.start.offset < from : p.range.start.line < first.range.start.line;
+  return sorted.filter(
+    (p) => p.code === 'yaml-syntax' || (before(p) && !mayBeInBrokenPart(p, rest)),
+  );
+}
+
+/** True when a problem says something is missing that the broken text may hold. */
+function mayBeInBrokenPart(p: Problem, rest: string): boolean {
+  const data = p.data as { source?: unknown; key?: unknown } | undefined;
+  if (p.code === 'unknown-source' && typeof data?.source === 'string')
+    return rest.includes(data.source);
+  if (
+    p.code === 'schema' &&
+    p.message.startsWith('Missing required key') &&
+    typeof data?.key === 'string'
+  )
+    return rest.includes(data.key);
+  // "needs approvers" or "more approvals than approvers" counts a list the break may hold.
+  if (p.code === 'review-approvers') return rest.includes('approvers');
+  return false;
 }
 
 export function validateText(

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GitStoreError, type NoteLineOrigin, type RefUpdate, type SigningSetup } from './store';
+import { appendNoteLine } from './note-lines';
 
 /** The parts of the adapter these functions need; bound to one store by its caller. */
 export interface GitOps {
@@ -54,19 +55,8 @@ export async function appendSignedNote(
     const scratch = `refs/notes/atmos-scratch/${process.pid}-${Date.now()}-${attempt}`;
     try {
       if (before) await git.updateRefs([{ ref: scratch, newSha: before }]);
-      for (const commit of commits) {
-        const r = await git.run([
-          'notes',
-          `--ref=${scratch}`,
-          'append',
-          '-m',
-          line,
-          '--end-of-options',
-          commit,
-        ]);
-        if (r.code !== 0)
-          throw new GitStoreError('git', `git notes append failed: ${r.stderr.trim()}`, r.stderr);
-      }
+      for (const commit of commits)
+        await appendNoteLine((args, input) => git.run(args, input), scratch, commit, line);
       const tree = await git.run(['rev-parse', '--verify', `${scratch}^{tree}`]);
       if (tree.code !== 0) throw new GitStoreError('git', `git notes did not write ${scratch}.`);
       const signed = await git.run([

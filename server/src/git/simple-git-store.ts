@@ -28,6 +28,7 @@ import { fetchRefs, pushRefs } from './remote-git';
 import { readRecordLog, writeRecordCommit } from './record-commits';
 import { GitRunner, type RunResult } from './git-runner';
 import { testPause } from './test-pause';
+import { appendNoteLine } from './note-lines';
 
 /** How often an approval note is re-appended when other writers keep moving the notes ref. */
 const NOTE_APPEND_ATTEMPTS = 8;
@@ -320,15 +321,7 @@ export class SimpleGitStore implements GitStore {
       if (before) await this.updateRefs([{ ref: scratch, newSha: before }]);
       let after: string | undefined;
       try {
-        await this.ok([
-          'notes',
-          `--ref=${scratch}`,
-          'append',
-          '-m',
-          line,
-          '--end-of-options',
-          commit,
-        ]);
+        await appendNoteLine((args, input) => this.run(args, input), scratch, commit, line);
         after = await this.resolveCommit(scratch);
         if (!after) throw new GitStoreError('git', `git notes did not write ${scratch}.`);
         await this.updateRefs([

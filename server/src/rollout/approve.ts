@@ -141,7 +141,7 @@ export async function approve(
     commit: commits[0],
     commits,
     approval,
-    message: `Recorded approval by ${approval.approved_by} for ${name} ${options.promoteFrom} → ${options.target} (${describeComponents(plan)}) under ${ref}${note}.`,
+    message: `Recorded approval by ${approval.approved_by} for ${name} ${plan.promotedFrom ?? options.promoteFrom} → ${options.target} (${describeComponents(plan)}) under ${ref}${note}.`,
   };
 }
 

@@ -9,6 +9,7 @@ import {
   approvalMismatch,
   approvalSpentBy,
   checkPromotion,
+  ownSource,
   componentNames,
   notesRef,
   parseApprovalNote,
@@ -98,7 +99,7 @@ export async function planFrom(
 ): Promise<RolloutPlan> {
   const name = deploymentName(deployment);
   const { target } = input;
-  const source = input.restore ? input.restore.from : input.promoteFrom;
+  const source = ownSource(deployment, input.restore ? input.restore.from : input.promoteFrom);
   if (input.promoteFrom !== undefined && input.gitSha !== undefined)
     throw new RolloutError('usage', 'Use either --promote-from or --git-sha, not both.');
   // Names first: `prоd` with a Cyrillic `о` must be refused as the look-alike it is, with the

@@ -1,7 +1,7 @@
 /** `history <deployment>`: recorded rollouts from the deployment tags, newest first. */
 import type { Command } from 'commander';
 import { fetchRecords, history } from '../../rollout';
-import { componentNames, displayName, knownTargetsText, targetNames } from '../../core';
+import { componentNames, didYouMean, displayName, knownTargetsText, targetNames } from '../../core';
 import { CliError, EXIT } from '../errors';
 import type { Output } from '../output';
 import { commonOptions, type CommonOptions } from '../options';
@@ -23,7 +23,7 @@ export async function runHistory(
   // A typo in a filter would otherwise read as "nothing recorded", which is a different fact.
   if (opts.target !== undefined && !targetNames(deployment).includes(opts.target))
     throw new CliError(
-      `Unknown target '${displayName(opts.target)}' in deployment ${displayName(name)}. ${knownTargetsText(deployment)}`,
+      `Unknown target '${displayName(opts.target)}' in deployment ${displayName(name)}.${didYouMean(deployment, opts.target)} ${knownTargetsText(deployment)}`,
     );
   const components = componentNames(deployment);
   if (opts.component !== undefined && components.length && !components.includes(opts.component))

@@ -7,7 +7,7 @@ export const emptyAllowedFrom: Rule = ({ file, deployment }) => {
   const out: Problem[] = [];
   for (const t of deployment?.targets ?? []) {
     const a = t.promotion?.allowedFrom;
-    if (!a || !a.isList || a.items.length > 0) continue;
+    if (!a || !a.isList || a.entries > 0) continue;
     out.push(
       problem(
         'empty-allowed-from',

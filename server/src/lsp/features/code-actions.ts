@@ -84,16 +84,26 @@ export function fixesFor(file: DeploymentFile, p: Problem): Fix[] {
       if (dropFrom) fixes.push({ title: "Keep 'allowed_from', remove 'from'", edits: [dropFrom] });
       return fixes;
     }
-    case 'unknown-source':
-      return suggestion
-        ? [
-            {
-              title: `Replace '${source ?? ''}' with '${suggestion}'`,
-              edits: [{ range: toRange(p.range), newText: suggestion }],
-              preferred: true,
-            },
-          ]
-        : [];
+    case 'unknown-source': {
+      const fixes: Fix[] = [];
+      if (suggestion)
+        fixes.push({
+          title: `Replace '${source ?? ''}' with '${suggestion}'`,
+          edits: [{ range: toRange(p.range), newText: suggestion }],
+          preferred: true,
+        });
+      // With or without a near name, the user may mean a target still to be written, or a
+      // source that should not be there at all.
+      const add = source ? addTarget(file, source) : undefined;
+      if (add)
+        fixes.push({
+          title: `Add target '${displayName(source!)}' as an entry point`,
+          edits: [add],
+        });
+      const remove = target ? removeSource(file, target, p.range.start.offset) : undefined;
+      if (remove) fixes.push({ title: `Remove '${displayName(source ?? '')}'`, edits: [remove] });
+      return fixes;
+    }
     case 'schema':
       if (p.data?.fix === 'move-to-promotion') {
         const key = str(p.data?.key);
@@ -338,4 +348,32 @@ function removeSource(
   if (items.length <= 1) return dropRule(allowedPair);
   const end = trimmedEnd(file.text, item.range[0], item.range[1]);
   return deleteSpan(file, item.range[0], end, /^\s*-\s*$/);
+}
+
+/**
+ * Adds `name: {}` after the last target: an entry point, which the user can then give rules.
+ * Block style gets a line at the targets' indentation, flow style an item before the `}`.
+ * Only names that can be a target are offered (not `other-deployment/prod`, not a name that
+ * `invalid-name` would refuse); names YAML would read as something else are quoted.
+ */
+function addTarget(file: DeploymentFile, name: string): TextEdit | undefined {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name)) return undefined;
+  const key =
+    /^[A-Za-z_][A-Za-z0-9._-]*$/.test(name) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(name)
+      ? name
+      : JSON.stringify(name);
+  const map = findPair(file.doc, ['deployment', 'targets'])?.value;
+  if (!isMap(map) || !map.range) return undefined;
+  const end = trimmedEnd(file.text, map.range[0], map.range[1]);
+  if (map.flow) {
+    if (file.text[end - 1] !== '}') return undefined;
+    return edit(file, end - 1, end - 1, `${map.items.length ? ', ' : ''}${key}: {}`);
+  }
+  const first = (map.items[0]?.key as Node | null)?.range;
+  if (!first) return undefined;
+  const indent = first[0] - lineStart(file.text, first[0]);
+  const at = nextLineStart(file.text, end);
+  const eol = file.text.includes('\r\n') ? '\r\n' : '\n';
+  const before = at === file.text.length && !file.text.endsWith('\n') ? eol : '';
+  return edit(file, at, at, `${before}${' '.repeat(indent)}${key}: {}${eol}`);
 }

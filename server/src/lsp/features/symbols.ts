@@ -4,8 +4,9 @@ import {
   SymbolKind,
   type DocumentSymbol,
   type FoldingRange,
+  type Position,
 } from 'vscode-languageserver';
-import { isMap, isPair, isSeq, visit, type Node } from 'yaml';
+import { isMap, isPair, isSeq, visit, type Node, type Pair } from 'yaml';
 import { allowedSources, type SourceRange } from '../../core';
 import type { FeatureContext } from '../context';
 import { toRange } from '../conversions';
@@ -17,6 +18,17 @@ export function documentSymbols(ctx: FeatureContext, uri: string): DocumentSymbo
   if (!file || !d) return [];
   const span = (keys: string[], fallback: SourceRange) => {
     const pair = findPair(file.doc, keys);
+    return (pair && pairRange(file, pair)) ?? fallback;
+  };
+  // A target or component is found by where its key is, not by its name: with two `staging:`
+  // blocks, the second's symbol must span the second block, not the first.
+  const spanOf = (keys: string[], keyRange: SourceRange, fallback: SourceRange) => {
+    const map = findPair(file.doc, keys)?.value;
+    const pair = isMap(map)
+      ? (map.items as Pair[]).find(
+          (p) => (p.key as Node | null)?.range?.[0] === keyRange.start.offset,
+        )
+      : undefined;
     return (pair && pairRange(file, pair)) ?? fallback;
   };
   const sym = (
@@ -42,7 +54,7 @@ export function documentSymbols(ctx: FeatureContext, uri: string): DocumentSymbo
     return sym(
       t.name,
       SymbolKind.Object,
-      span(['deployment', 'targets', t.name], t.range),
+      spanOf(['deployment', 'targets'], t.keyRange, t.range),
       t.keyRange,
       detail,
     );
@@ -51,7 +63,7 @@ export function documentSymbols(ctx: FeatureContext, uri: string): DocumentSymbo
     sym(
       c.name,
       SymbolKind.Module,
-      span(['deployment', 'components', c.type, c.name], c.keyRange),
+      spanOf(['deployment', 'components', c.type], c.keyRange, c.keyRange),
       c.keyRange,
       c.type,
     ),
@@ -88,15 +100,36 @@ export function documentSymbols(ctx: FeatureContext, uri: string): DocumentSymbo
   }
   const name = d.name?.value ?? 'deployment';
   return [
-    sym(
-      name,
-      SymbolKind.Package,
-      span(['deployment'], d.keyRange),
-      d.name?.range ?? d.keyRange,
-      d.description,
-      children,
+    contain(
+      sym(
+        name,
+        SymbolKind.Package,
+        span(['deployment'], d.keyRange),
+        d.name?.range ?? d.keyRange,
+        d.description,
+        children,
+      ),
     ),
   ];
+}
+
+const before = (a: Position, b: Position) =>
+  a.line < b.line || (a.line === b.line && a.character < b.character);
+
+/**
+ * VS Code rejects the whole answer when one symbol's selectionRange lies outside its range
+ * ("selectionRange must be contained in fullRange"), and Outline and breadcrumbs go blank.
+ * Ranges come from the YAML tree, where aliases and repeated keys can put a name outside the
+ * block found for it, so each range is widened to hold its selection and its children.
+ */
+function contain(s: DocumentSymbol): DocumentSymbol {
+  const children = s.children?.map(contain);
+  let { start, end } = s.range;
+  for (const r of [s.selectionRange, ...(children ?? []).map((c) => c.range)]) {
+    if (before(r.start, start)) start = r.start;
+    if (before(end, r.end)) end = r.end;
+  }
+  return { ...s, range: { start, end }, ...(children ? { children } : {}) };
 }
 
 export function foldingRanges(ctx: FeatureContext, uri: string): FoldingRange[] {

@@ -10,6 +10,7 @@ import { registerHistory } from './cli/commands/history';
 import { registerPromotionGraph } from './cli/commands/promotion-graph';
 import { registerPromotionStatus } from './cli/commands/promotion-status';
 import { registerRollback } from './cli/commands/rollback';
+import { registerClaims } from './cli/commands/claims';
 import { registerRequests } from './cli/commands/requests';
 import { registerRollout } from './cli/commands/rollout';
 import { registerValidate } from './cli/commands/validate';
@@ -49,6 +50,7 @@ export async function main(argv: string[], output: Output = stdio): Promise<numb
   registerRollout(program, output, setExit);
   registerApprove(program, output, setExit);
   registerRequests(program, output, setExit);
+  registerClaims(program, output, setExit);
   registerHistory(program, output, setExit);
   registerRollback(program, output, setExit);
   registerVerify(program, output, VERSION, setExit);

@@ -118,7 +118,16 @@ describe('a rollout with --remote killed at any step leaves the remote whole', (
 
       await killedAt(s.a, c2, step);
 
+      const claim = `refs/atmos/claims/${D}/dev`;
+      const claimed = records(s.bare)[claim];
+      // The claim is taken after the `planned` pause and deleted by the push: a rollout killed
+      // in between leaves it on the remote, and the next rollout from this machine takes it
+      // over because its holder's process is gone.
+      if (step === 'planned' || step === 'pushed')
+        assert.equal(claimed, undefined, `no claim on the remote when killed at ${step}`);
+      else assert.ok(claimed, `the claim of the killed rollout is on the remote (${step})`);
       const after = records(s.bare);
+      delete after[claim];
       if (step === 'pushed') {
         // The atomic push completed: the remote holds the whole new state, as the clone does.
         assert.deepEqual(after, records(s.a));
@@ -140,7 +149,13 @@ describe('a rollout with --remote killed at any step leaves the remote whole', (
     const s = setup();
     const c1 = head(s.a);
     await killedAt(s.a, c1, 'refs-updated');
-    assert.deepEqual(records(s.bare), {}, 'nothing reached the remote');
+    // Only the claim the rollout took before its deploy step reached the remote; the next
+    // rollout from this machine takes it over, since its holder's process is gone.
+    assert.deepEqual(
+      Object.keys(records(s.bare)),
+      [`refs/atmos/claims/${D}/dev`],
+      'nothing but the claim reached the remote',
+    );
     assert.equal(Object.keys(atmosRefs(s.a)).length, 3, 'the clone recorded locally');
     assert.ok(fsckClean(s.a));
     assert.ok(fsckClean(s.bare));

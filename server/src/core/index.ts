@@ -20,3 +20,4 @@ export * from './allowed-signers';
 export * from './approval-count';
 export * from './verify';
 export * from './requests';
+export * from './claims';

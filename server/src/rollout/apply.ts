@@ -34,6 +34,7 @@ import { DIRECT_SOURCE, planFrom, withCommitsAhead, type PlanInput } from './pla
 import { approveCommand, describeComponents, planLines, shortSha } from './plan-text';
 import { loadPolicy, type Policy } from './policy';
 import { fetchRecords, pushOrRestore } from './remote';
+import { claimTarget, releaseClaim, type HeldClaim } from './claims';
 import { openRequestOfPlan } from './requests';
 import { gitCall, readSnapshot, type Snapshot } from './snapshot';
 import type { ApplyOptions, ApplyResult, RecordedComponent, RolloutPlan } from './types';
@@ -126,6 +127,24 @@ export async function applyInput(
   /** `reads` is the store to read through before the first write (cancellable with the signal). */
   makeInput: (snap: Snapshot, policy: Policy, reads: GitStore) => Promise<PlanInput>,
 ): Promise<ApplyResult> {
+  // A claim taken before the deploy steps is deleted by the rollout's own transaction; when
+  // the rollout fails after taking it, it is given back here.
+  const held: { claim?: HeldClaim } = {};
+  try {
+    return await applyClaimed(writer, deployment, options, makeInput, held);
+  } catch (err) {
+    if (held.claim) await releaseClaim(writer, held.claim, options.remote || undefined);
+    throw err;
+  }
+}
+
+async function applyClaimed(
+  writer: GitStore,
+  deployment: Deployment,
+  options: ApplyOptions,
+  makeInput: (snap: Snapshot, policy: Policy, reads: GitStore) => Promise<PlanInput>,
+  held: { claim?: HeldClaim },
+): Promise<ApplyResult> {
   // Everything up to the first write reads through a store the caller can cancel; the writes
   // use the caller's store, which never stops midway.
   const signal = options.signal;
@@ -207,6 +226,23 @@ export async function applyInput(
   // was recorded just above, this passes, since the rollout already started writing).
   pointOfNoReturn(notesAfter === undefined ? signal : undefined, name, plan.target);
   await pauseAt('planned');
+  // Two rollouts must never both run their deploy steps on one target: the claim is taken
+  // before the first one runs, and refused (naming the holder) when another rollout has it.
+  if (options.deploy) {
+    progress(`→ Claiming ${plan.target} for the deploy steps`);
+    held.claim = await claimTarget(
+      writer,
+      name,
+      plan.target,
+      snap.claims.get(plan.target),
+      identity,
+      {
+        remote,
+        forMs: options.claimForMs,
+        now: options.now,
+      },
+    );
+  }
 
   const statuses = new Map<string, RecordStatus>();
   for (const c of plan.components) {
@@ -296,6 +332,7 @@ export async function applyInput(
       allowedSigners: policy.allowedSigners,
     }));
   if (close) updates.push({ ref: close.ref, oldSha: close.tip });
+  if (held.claim) updates.push({ ref: held.claim.ref, oldSha: held.claim.tip });
   await gitCall(() => writer.updateRefs(updates));
   await pauseAt('refs-updated');
 

@@ -60,3 +60,4 @@ export {
   type RequestSummary,
   type ListRequestsOptions,
 } from './request-list';
+export { claimTarget, releaseClaim, clearClaim, type HeldClaim } from './claims';

@@ -2,7 +2,7 @@
  * The shared remote (design section 5): every command given `--remote` fetches a deployment's
  * records first, and writes push them back in one atomic push with a lease per ref.
  */
-import { requestRefPrefix, statusIndexPrefix } from '../core';
+import { claimRefPrefix, requestRefPrefix, statusIndexPrefix } from '../core';
 import { GitStoreError, type GitStore, type RefUpdate } from '../git';
 import { RolloutError } from './errors';
 import { checkNames, checkRemoteName } from './names';
@@ -16,6 +16,7 @@ export function remoteRefspecs(deployment: string): string[] {
     `+refs/notes/atmos/${deployment}/*:refs/notes/atmos/${deployment}/*`,
     `+${tagPrefix(deployment)}*:${tagPrefix(deployment)}*`,
     `+${requestRefPrefix(deployment)}*:${requestRefPrefix(deployment)}*`,
+    `+${claimRefPrefix(deployment)}*:${claimRefPrefix(deployment)}*`,
   ];
 }
 

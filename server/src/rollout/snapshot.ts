@@ -11,6 +11,8 @@ import {
   notesRef,
   parseApprovalNote,
   newestTagPerComponent,
+  claimRefPrefix,
+  parseClaimRef,
   parseDeploymentRef,
   parseRequestRef,
   requestRefPrefix,
@@ -69,6 +71,8 @@ export interface Snapshot {
   indexes: Map<string, IndexRef>;
   /** target → the tip of its approval request ref (`refs/atmos/requests/<d>/<t>`), if any. */
   requests: Map<string, string>;
+  /** target → the tip of its deploy claim ref (`refs/atmos/claims/<d>/<t>`), if any. */
+  claims: Map<string, string>;
 }
 
 export function tagPrefix(deployment: string): string {
@@ -94,7 +98,12 @@ export async function readSnapshot(
   name: string,
   { withTags = true, parseTags = true }: { withTags?: boolean; parseTags?: boolean } = {},
 ): Promise<Snapshot> {
-  const prefixes = [deploymentRefPrefix(name), statusIndexPrefix(name), requestRefPrefix(name)];
+  const prefixes = [
+    deploymentRefPrefix(name),
+    statusIndexPrefix(name),
+    requestRefPrefix(name),
+    claimRefPrefix(name),
+  ];
   if (withTags) prefixes.push(tagPrefix(name));
   const entries = await gitCall(() => store.listRefs(prefixes));
   const refs = new Map<string, Map<string, string>>();
@@ -103,7 +112,13 @@ export async function readSnapshot(
   const tagRefs: RefEntry[] = [];
   const indexes = new Map<string, IndexRef>();
   const requests = new Map<string, string>();
+  const claims = new Map<string, string>();
   for (const e of entries) {
+    const c = parseClaimRef(e.ref);
+    if (c) {
+      if (c.deployment === name) claims.set(c.target, e.sha);
+      continue;
+    }
     const r = parseRequestRef(e.ref);
     if (r) {
       if (r.deployment === name) requests.set(r.target, e.sha);
@@ -129,7 +144,7 @@ export async function readSnapshot(
     refs.get(p.target)!.set(p.component, e.sha);
   }
   tags.sort(compareTags);
-  return { refs, refValues, tags, tagRefs, indexes, requests };
+  return { refs, refValues, tags, tagRefs, indexes, requests, claims };
 }
 
 /** Parses a status index object read by `readObjects` into the snapshot's entry for `target`. */

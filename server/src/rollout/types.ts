@@ -145,6 +145,8 @@ export interface ApplyOptions extends RolloutOptions {
   closeRequest?: { ref: string; tip: string };
   /** The plan and its approvals were printed already (while waiting); do not print them again. */
   planPrinted?: boolean;
+  /** How long the deploy claim on the target holds (`--claim-for`; default one hour). */
+  claimForMs?: number;
 }
 
 export interface RecordedComponent {

@@ -24,7 +24,7 @@ import { CliError, EXIT, jsonError } from '../errors';
 import type { Output } from '../output';
 import { commonOptions, type CommonOptions } from '../options';
 import { findDeployment, loadWorkspace } from '../workspace';
-import { waitOptions, whileWaiting } from './wait-options';
+import { claimDuration, waitOptions, whileWaiting } from './wait-options';
 
 export interface GitCommandContext {
   deployment: Deployment;
@@ -168,6 +168,7 @@ export interface ApplyCliOptions extends CommonOptions {
   approver?: string;
   role?: string;
   policyRev?: string;
+  claimFor?: string;
 }
 
 /** The options rollout and rollback share, turned into service options. */
@@ -187,6 +188,7 @@ export function applyOptions(opts: ApplyCliOptions, output: Output, policy: Poli
     approver: opts.approver,
     approverRole: opts.role,
     redeploy: !!opts.redeploy,
+    claimForMs: opts.claimFor === undefined ? undefined : claimDuration(opts.claimFor),
     confirm: interactive ? askApproval : undefined,
     onProgress: (line: string) => (json ? output.err(line) : output.out(line)),
   };
@@ -239,7 +241,11 @@ export function applyFlags(cmd: Command): Command {
           'approved_by for an approval recorded here (default: git identity)',
         )
         .option('--role <role>', 'approver_role for an approval recorded here')
-        .option('--redeploy', 'record the rollout even when the target already runs these SHAs'),
+        .option('--redeploy', 'record the rollout even when the target already runs these SHAs')
+        .option(
+          '--claim-for <duration>',
+          'with --exec, how long the claim on the target that keeps other rollouts from deploying at the same time holds if this rollout dies (default 1h)',
+        ),
     ),
   );
 }

@@ -18,6 +18,11 @@ function duration(flag: string, text: string): number {
   return ms;
 }
 
+/** `--claim-for <duration>` in milliseconds. */
+export function claimDuration(text: string): number {
+  return duration('--claim-for', text);
+}
+
 /** The wait asked for, or undefined without `--wait`. */
 export function waitOptions(opts: {
   wait?: string | boolean;

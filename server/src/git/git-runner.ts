@@ -95,16 +95,7 @@ export class GitRunner {
     let spawnError: Error | undefined;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    const git: SimpleGit = simpleGit({
-      baseDir: this.cwd,
-      maxConcurrentProcesses: 1,
-      trimmed: false,
-      // Returning nothing tells simple-git that no exit is an error: the exit code recorded by
-      // the plugin below is what counts.
-      errors: () => undefined,
-      unsafe: ALLOWED_FROM_ENVIRONMENT,
-    });
-    git.env(this.env);
+    const git = this.instance();
     pluginStore(git).append('spawn.after', (_data, { spawned }) => {
       spawned.stdout?.on('data', (c: Buffer) => out.push(c));
       spawned.stderr?.on('data', (c: Buffer) => err.push(c));
@@ -148,6 +139,112 @@ export class GitRunner {
       stderr: Buffer.concat(err).toString('utf8'),
       code,
     };
+  }
+
+  /**
+   * Runs one git command that reads nothing from stdin and hands its standard output over chunk
+   * by chunk, as git writes it, with backpressure: git waits while the caller is busy. simple-git
+   * keeps every chunk of a command's output until it exits, which for a listing of a hundred
+   * thousand records is the whole listing in memory; here its listener is taken off the stream
+   * the moment the process starts, so memory stays flat however long the output is. A caller that
+   * stops early (`break`) ends git; a non-zero exit is thrown only when the output was read to
+   * the end, with git's message.
+   */
+  async *stream(args: string[]): AsyncGenerator<Buffer, void, undefined> {
+    const signal = this.signal;
+    if (signal) await testPause('cancellable-git');
+    if (signal?.aborted) throw this.cancelled(args);
+    let spawnError: Error | undefined;
+    let code: number | undefined;
+    const err: Buffer[] = [];
+    let started!: (child: ChildProcess | undefined) => void;
+    const onStart = new Promise<ChildProcess | undefined>((resolve) => (started = resolve));
+    let closed!: () => void;
+    const onClose = new Promise<void>((resolve) => (closed = resolve));
+    const git = this.instance();
+    pluginStore(git).append('spawn.after', (_data, context) => {
+      const child = context.spawned;
+      // simple-git's own listeners collect the output and time its exit; the output is read
+      // below instead, and the exit is taken from the process itself.
+      child.stdout?.removeAllListeners('data');
+      child.stdout?.pause();
+      child.stderr?.on('data', (c: Buffer) => err.push(c));
+      child.on('exit', (c) => (code = c ?? -1));
+      child.on('error', (e) => {
+        spawnError = e;
+        closed();
+      });
+      child.on('close', () => closed());
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end('');
+      started(child);
+    });
+    this.processes++;
+    // The promise simple-git returns settles after the process closes; the close event above is
+    // what this method waits for, so it is only kept from being reported as unhandled.
+    git.raw(args).then(
+      () => started(undefined),
+      (e: unknown) => {
+        spawnError ??= e instanceof Error ? e : new Error(String(e));
+        started(undefined);
+        closed();
+      },
+    );
+    const child = await onStart;
+    const stdout = child?.stdout;
+    if (!child || !stdout)
+      throw new GitStoreError(
+        'git',
+        `Cannot run git: ${spawnError?.message ?? 'it did not start'}`,
+        spawnError?.message,
+      );
+    let killed = false;
+    const kill = () => {
+      killed = true;
+      child.kill('SIGKILL');
+    };
+    if (signal && !WRITES.has(args[0])) signal.addEventListener('abort', kill, { once: true });
+    let finished = false;
+    try {
+      for await (const chunk of stdout as AsyncIterable<Buffer>) yield chunk;
+      finished = true;
+    } finally {
+      signal?.removeEventListener('abort', kill);
+      // A caller that stopped early no longer wants the rest: git is ended, not waited for.
+      if (!finished && code === undefined) {
+        stdout.destroy();
+        child.kill('SIGTERM');
+      }
+      await onClose;
+    }
+    if (killed || signal?.aborted) throw this.cancelled(args);
+    if (spawnError || code === undefined)
+      throw new GitStoreError(
+        'git',
+        `Cannot run git: ${spawnError?.message ?? 'it did not start'}`,
+        spawnError?.message,
+      );
+    if (code !== 0)
+      throw this.failure(args, {
+        stdout: '',
+        stdoutBytes: Buffer.alloc(0),
+        stderr: Buffer.concat(err).toString('utf8'),
+        code,
+      });
+  }
+
+  private instance(): SimpleGit {
+    const git: SimpleGit = simpleGit({
+      baseDir: this.cwd,
+      maxConcurrentProcesses: 1,
+      trimmed: false,
+      // Returning nothing tells simple-git that no exit is an error: the exit code recorded by
+      // the plugin is what counts.
+      errors: () => undefined,
+      unsafe: ALLOWED_FROM_ENVIRONMENT,
+    });
+    git.env(this.env);
+    return git;
   }
 
   async ok(args: string[], input?: string): Promise<string> {

@@ -21,7 +21,9 @@ import {
   type TagObjectSpec,
   type NoteLineOrigin,
   type SigningSetup,
+  type StreamedTag,
 } from './store';
+import { tagRows, TAG_ROW_FORMAT } from './tag-stream';
 import { appendSignedNote, readNoteOrigins, signingSetup, type GitOps } from './signed-notes';
 import { fetchRefs, pushRefs } from './remote-git';
 import { GitRunner, type RunResult } from './git-runner';
@@ -152,23 +154,54 @@ export class SimpleGitStore implements GitStore {
     return entries;
   }
 
+  async *tagsNewestFirst(prefixes: string[]): AsyncGenerator<StreamedTag[]> {
+    if (prefixes.length === 0) return;
+    // The last sort key given is git's first: the stamp, then the whole name for equal stamps.
+    yield* tagRows(
+      this.runner.stream([
+        'for-each-ref',
+        `--format=${TAG_ROW_FORMAT}`,
+        '--sort=-refname',
+        '--sort=-refname:lstrip=-1',
+        '--',
+        ...prefixes,
+      ]),
+    );
+  }
+
   async readNotes(notesRef: string, commits: string[]): Promise<Map<string, string>> {
     const result = new Map<string, string>();
     if (commits.length === 0) return result;
-    const list = await this.run(['notes', `--ref=${notesRef}`, 'list']);
-    if (list.code !== 0) return result;
-    const wanted = new Set(commits);
+    const notes = await this.listNotes(notesRef);
     const blobs: Array<[string, string]> = [];
-    for (const line of list.stdout.split('\n')) {
-      const [blob, commit] = line.trim().split(' ');
-      if (blob && commit && wanted.has(commit)) blobs.push([blob, commit]);
+    for (const commit of new Set(commits)) {
+      const blob = notes.get(commit);
+      if (blob) blobs.push([blob, commit]);
     }
     if (blobs.length === 0) return result;
-    const bodies = await this.catFile(blobs.map(([b]) => b));
+    const bodies = await this.readBlobs(blobs.map(([b]) => b));
     for (const [blob, commit] of blobs) {
-      const text = bodies.get(blob)?.body;
+      const text = bodies.get(blob);
       if (text !== undefined) result.set(commit, text);
     }
+    return result;
+  }
+
+  async listNotes(notesRef: string): Promise<Map<string, string>> {
+    const notes = new Map<string, string>();
+    const list = await this.run(['notes', `--ref=${notesRef}`, 'list']);
+    if (list.code !== 0) return notes;
+    for (const line of list.stdout.split('\n')) {
+      const [blob, commit] = line.trim().split(' ');
+      if (blob && commit) notes.set(commit, blob);
+    }
+    return notes;
+  }
+
+  async readBlobs(shas: string[]): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    for (const [sha, o] of await this.catFile([...new Set(shas)]))
+      if (o.type === 'blob') result.set(sha, o.body);
     return result;
   }
 

@@ -11,12 +11,14 @@
  *   applyRollout(store, deployment, options)  plan, approval, deploy step, one transaction
  *   approve(store, deployment, options)       record the approval note for the current plan
  *   history(store, deployment, options)       recorded rollouts, newest first
+ *   streamHistory(store, deployment, options) the same, handed on while git lists them
  *   rollback(store, deployment, options)      put a recorded SHA set back through the rules
  *   verifyRecords(store, options)             replay the whole trail into findings (verify)
  */
 export { RolloutError, EXIT_CODE, type RolloutErrorKind, type RolloutErrorReason } from './errors';
 export { loadPolicy, remotePolicyRef, type Policy } from './policy';
-export { readDeployedState, history } from './snapshot';
+export { readDeployedState } from './snapshot';
+export { history, streamHistory } from './history';
 export { planRollout, findApproval, approvalScope } from './plan';
 export { applyRollout, PAUSE_STEPS, type PauseStep } from './apply';
 export { approve } from './approve';

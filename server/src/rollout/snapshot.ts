@@ -5,11 +5,7 @@
  * thousand.
  */
 import {
-  approvalKey,
-  recordApprovalKeys,
   deploymentRefPrefix,
-  notesRef,
-  parseApprovalNote,
   newestTagPerComponent,
   parseDeploymentRef,
   parseStatusIndex,
@@ -21,7 +17,6 @@ import {
   type DeployedComponent,
   type DeployedState,
   type Deployment,
-  type Approval,
   type DeploymentRecord,
   type ParsedTagName,
   type StatusIndex,
@@ -29,7 +24,6 @@ import {
 import { GitStoreError, type GitStore, type RefEntry } from '../git';
 import { RolloutError } from './errors';
 import { checkNames, deploymentName } from './names';
-import type { HistoryEntry, HistoryOptions } from './types';
 
 export interface TagRef {
   /** Tag name without `refs/tags/`. */
@@ -282,87 +276,6 @@ async function newestRecords(
   if ([...groups].some(([key, list]) => !chosen.has(key) && list.length > FIRST_READ))
     await pick((list) => list.slice(FIRST_READ));
   return chosen;
-}
-
-/** Recorded rollouts from the deployment tags, newest first. */
-export async function history(
-  store: GitStore,
-  deployment: Deployment,
-  options: HistoryOptions = {},
-): Promise<HistoryEntry[]> {
-  const name = deploymentName(deployment);
-  checkNames({ deployment: name });
-  const snap = await readSnapshot(store, name);
-  let tags = [...snap.tags].reverse();
-  if (options.target) tags = tags.filter((t) => t.parsed.target === options.target);
-  if (options.component) tags = tags.filter((t) => t.parsed.component === options.component);
-  if (options.limit && options.limit > 0) tags = tags.slice(0, options.limit);
-  const records = await readRecords(store, tags);
-  const approvals = await recordedApprovals(store, name, [...records.values()]);
-  const entries: HistoryEntry[] = [];
-  for (const t of tags) {
-    const r = records.get(t.name)?.record;
-    if (!r) continue;
-    const approval = r.metadata.approver ? approvals(r) : undefined;
-    entries.push({
-      tag: t.name,
-      deployment: r.deployment,
-      target: r.target,
-      component: r.component,
-      gitSha: r.git_sha,
-      timestamp: r.timestamp,
-      status: r.status,
-      deployedBy: r.deployed_by,
-      buildId: r.build_id || undefined,
-      promotedFrom: r.promoted_from,
-      promotedAt: r.promoted_at,
-      rollbackOf: r.rollback_of,
-      ...(approval
-        ? {
-            approver: approval.approved_by,
-            ...(approval.recorded_by ? { approvalRecordedBy: approval.recorded_by } : {}),
-          }
-        : r.metadata.approver
-          ? { unbackedApprover: r.metadata.approver }
-          : {}),
-      ...(r.policy_sha ? { policySha: r.policy_sha } : {}),
-      metadata: r.metadata,
-    });
-  }
-  return entries;
-}
-
-/**
- * The recorded approval note behind each record's `metadata.approver`, looked up in one read of
- * the notes on the records' commits. A tag's metadata alone proves nothing (anyone can write
- * it), so history says "approved by" only where a note of the same approver, time, target and
- * SHA exists.
- */
-async function recordedApprovals(
-  store: GitStore,
-  deployment: string,
-  records: ReadTag[],
-): Promise<(r: DeploymentRecord) => Approval | undefined> {
-  const claiming = records.filter((r) => r.record.metadata.approver);
-  if (claiming.length === 0) return () => undefined;
-  const notes = await gitCall(() =>
-    store.readNotes(notesRef(deployment), [...new Set(claiming.map((r) => r.record.git_sha))]),
-  );
-  const byCommit = new Map<string, Approval[]>();
-  for (const [commit, text] of notes) byCommit.set(commit, parseApprovalNote(text).approvals);
-  // A review rollout may carry several approvals (approval-use.ts); history names them all
-  // only when every one has its note.
-  return (r) => {
-    const notes = byCommit.get(r.git_sha) ?? [];
-    const found = recordApprovalKeys(r).map((key) =>
-      notes.find((a) => approvalKey(a) === key && a.components[r.component] === r.git_sha),
-    );
-    if (found.length === 0 || found.some((a) => !a)) return undefined;
-    const all = found as Approval[];
-    return all.length === 1
-      ? all[0]
-      : { ...all[0], approved_by: all.map((a) => a.approved_by).join(', ') };
-  };
 }
 
 /** Runs a store call, turning git failures into rollout errors with exit codes. */

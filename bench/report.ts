@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ExtensionResult } from './cases/extension';
 import type { GitResult } from './cases/git';
+import { historyTables, historyTargets, type HistoryScaleResult } from './cases/history';
 import type { LspSize, ServerRun } from './cases/lsp';
 import type { WorkspaceResult } from './cases/workspace';
 import type { MachineInfo } from './machine';
@@ -18,6 +19,7 @@ export interface BenchResults {
   lsp?: LspSize[];
   workspace?: WorkspaceResult;
   git?: GitResult;
+  history?: HistoryScaleResult;
   extension?: ExtensionResult;
   targets?: TargetCheck[];
 }
@@ -158,6 +160,7 @@ export function evaluateTargets(res: BenchResults): TargetCheck[] {
       ),
     );
   }
+  if (res.history) out.push(...historyTargets(res.history));
   return out;
 }
 
@@ -308,6 +311,8 @@ export function renderTables(res: BenchResults): string {
       '',
     );
   }
+
+  if (res.history) L.push(...historyTables(res.history));
 
   if (res.extension) {
     const e = res.extension;

@@ -26,6 +26,16 @@ interface SpawnAfterContext {
   spawned: ChildProcess;
 }
 
+/** One process of a `pipeline` and what is known about it so far. */
+interface Streaming {
+  child: ChildProcess;
+  stderr: Buffer[];
+  code?: number;
+  error?: Error;
+  /** Settles once the process has exited and its output is closed (or it failed to start). */
+  closed: Promise<void>;
+}
+
 interface PluginStoreLike {
   append(type: 'spawn.after', action: (data: unknown, context: SpawnAfterContext) => void): void;
 }
@@ -142,95 +152,116 @@ export class GitRunner {
   }
 
   /**
-   * Runs one git command that reads nothing from stdin and hands its standard output over chunk
-   * by chunk, as git writes it, with backpressure: git waits while the caller is busy. simple-git
-   * keeps every chunk of a command's output until it exits, which for a listing of a hundred
-   * thousand records is the whole listing in memory; here its listener is taken off the stream
-   * the moment the process starts, so memory stays flat however long the output is. A caller that
-   * stops early (`break`) ends git; a non-zero exit is thrown only when the output was read to
-   * the end, with git's message.
+   * Runs git commands as a shell pipeline (`a | b | …`: each one's output is the next one's
+   * input) and hands the last one's standard output over chunk by chunk, as git writes it, with
+   * backpressure: git waits while the caller is busy. simple-git keeps every chunk of a
+   * command's output until it exits, which for a listing of a hundred thousand records is the
+   * whole listing in memory; here its listener is taken off each output the moment the process
+   * starts, so memory stays flat however long the output is. A caller that stops early (`break`)
+   * ends every process; a non-zero exit is thrown only when the output was read to the end, with
+   * git's message.
    */
-  async *stream(args: string[]): AsyncGenerator<Buffer, void, undefined> {
+  async *pipeline(commands: string[][]): AsyncGenerator<Buffer, void, undefined> {
     const signal = this.signal;
     if (signal) await testPause('cancellable-git');
-    if (signal?.aborted) throw this.cancelled(args);
-    let spawnError: Error | undefined;
-    let code: number | undefined;
-    const err: Buffer[] = [];
+    if (signal?.aborted) throw this.cancelled(commands[0]);
+    const started: Streaming[] = [];
+    const killAll = (how: NodeJS.Signals) => {
+      for (const p of started) {
+        p.child.stdout?.destroy();
+        p.child.kill(how);
+      }
+    };
+    let killed = false;
+    const cancel = () => {
+      killed = true;
+      killAll('SIGKILL');
+    };
+    const killable = !!signal && commands.every((args) => !WRITES.has(args[0]));
+    if (killable) signal.addEventListener('abort', cancel, { once: true });
+    let finished = false;
+    try {
+      for (const [i, args] of commands.entries()) {
+        const p = await this.startStreaming(args, i > 0);
+        if (started.length) started[started.length - 1].child.stdout!.pipe(p.child.stdin!);
+        started.push(p);
+      }
+      const last = started[started.length - 1].child.stdout!;
+      for await (const chunk of last as AsyncIterable<Buffer>) yield chunk;
+      finished = true;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+      // A caller that stopped early no longer wants the rest: git is ended, not waited for.
+      if (!finished) killAll('SIGTERM');
+      await Promise.all(started.map((p) => p.closed));
+    }
+    if (killed || (killable && signal.aborted)) throw this.cancelled(commands[0]);
+    for (const [i, p] of started.entries()) {
+      if (p.error || p.code === undefined)
+        throw new GitStoreError(
+          'git',
+          `Cannot run git: ${p.error?.message ?? 'it did not start'}`,
+          p.error?.message,
+        );
+      if (p.code !== 0)
+        throw this.failure(commands[i], {
+          stdout: '',
+          stdoutBytes: Buffer.alloc(0),
+          stderr: Buffer.concat(p.stderr).toString('utf8'),
+          code: p.code,
+        });
+    }
+  }
+
+  /** Starts one git process for `pipeline`, its output not yet read; stdin is left open for a pipe. */
+  private async startStreaming(args: string[], piped: boolean): Promise<Streaming> {
+    let closed!: () => void;
+    const p: Streaming = {
+      child: undefined as unknown as ChildProcess,
+      stderr: [],
+      closed: new Promise<void>((resolve) => (closed = resolve)),
+    };
     let started!: (child: ChildProcess | undefined) => void;
     const onStart = new Promise<ChildProcess | undefined>((resolve) => (started = resolve));
-    let closed!: () => void;
-    const onClose = new Promise<void>((resolve) => (closed = resolve));
     const git = this.instance();
-    pluginStore(git).append('spawn.after', (_data, context) => {
-      const child = context.spawned;
-      // simple-git's own listeners collect the output and time its exit; the output is read
-      // below instead, and the exit is taken from the process itself.
-      child.stdout?.removeAllListeners('data');
-      child.stdout?.pause();
-      child.stderr?.on('data', (c: Buffer) => err.push(c));
-      child.on('exit', (c) => (code = c ?? -1));
-      child.on('error', (e) => {
-        spawnError = e;
+    pluginStore(git).append('spawn.after', (_data, { spawned }) => {
+      // simple-git's own listeners collect the output and time its exit; the output is read by
+      // the pipeline instead, and the exit is taken from the process itself.
+      spawned.stdout?.removeAllListeners('data');
+      spawned.stdout?.pause();
+      spawned.stderr?.on('data', (c: Buffer) => p.stderr.push(c));
+      spawned.on('exit', (c) => (p.code = c ?? -1));
+      spawned.on('error', (e) => {
+        p.error = e;
         closed();
       });
-      child.on('close', () => closed());
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.end('');
-      started(child);
+      spawned.on('close', () => closed());
+      // The next process ends early when the caller stops; what was still being piped to it
+      // is dropped.
+      spawned.stdin?.on('error', () => undefined);
+      if (!piped) spawned.stdin?.end('');
+      started(spawned);
     });
     this.processes++;
     // The promise simple-git returns settles after the process closes; the close event above is
-    // what this method waits for, so it is only kept from being reported as unhandled.
+    // what the pipeline waits for, so it is only kept from being reported as unhandled.
     git.raw(args).then(
       () => started(undefined),
       (e: unknown) => {
-        spawnError ??= e instanceof Error ? e : new Error(String(e));
+        p.error ??= e instanceof Error ? e : new Error(String(e));
         started(undefined);
         closed();
       },
     );
     const child = await onStart;
-    const stdout = child?.stdout;
-    if (!child || !stdout)
+    if (!child?.stdout)
       throw new GitStoreError(
         'git',
-        `Cannot run git: ${spawnError?.message ?? 'it did not start'}`,
-        spawnError?.message,
+        `Cannot run git: ${p.error?.message ?? 'it did not start'}`,
+        p.error?.message,
       );
-    let killed = false;
-    const kill = () => {
-      killed = true;
-      child.kill('SIGKILL');
-    };
-    if (signal && !WRITES.has(args[0])) signal.addEventListener('abort', kill, { once: true });
-    let finished = false;
-    try {
-      for await (const chunk of stdout as AsyncIterable<Buffer>) yield chunk;
-      finished = true;
-    } finally {
-      signal?.removeEventListener('abort', kill);
-      // A caller that stopped early no longer wants the rest: git is ended, not waited for.
-      if (!finished && code === undefined) {
-        stdout.destroy();
-        child.kill('SIGTERM');
-      }
-      await onClose;
-    }
-    if (killed || signal?.aborted) throw this.cancelled(args);
-    if (spawnError || code === undefined)
-      throw new GitStoreError(
-        'git',
-        `Cannot run git: ${spawnError?.message ?? 'it did not start'}`,
-        spawnError?.message,
-      );
-    if (code !== 0)
-      throw this.failure(args, {
-        stdout: '',
-        stdoutBytes: Buffer.alloc(0),
-        stderr: Buffer.concat(err).toString('utf8'),
-        code,
-      });
+    p.child = child;
+    return p;
   }
 
   private instance(): SimpleGit {

@@ -23,7 +23,7 @@ import {
   type SigningSetup,
   type StreamedTag,
 } from './store';
-import { tagRows, TAG_ROW_FORMAT } from './tag-stream';
+import { OBJECT_HEADER_FORMAT, parseTagObject, REF_LINE_FORMAT, tagObjects } from './tag-stream';
 import { appendSignedNote, readNoteOrigins, signingSetup, type GitOps } from './signed-notes';
 import { fetchRefs, pushRefs } from './remote-git';
 import { GitRunner, type RunResult } from './git-runner';
@@ -156,15 +156,21 @@ export class SimpleGitStore implements GitStore {
 
   async *tagsNewestFirst(prefixes: string[]): AsyncGenerator<StreamedTag[]> {
     if (prefixes.length === 0) return;
-    // The last sort key given is git's first: the stamp, then the whole name for equal stamps.
-    yield* tagRows(
-      this.runner.stream([
-        'for-each-ref',
-        `--format=${TAG_ROW_FORMAT}`,
-        '--sort=-refname',
-        '--sort=-refname:lstrip=-1',
-        '--',
-        ...prefixes,
+    // Sorting on a field that needs the object would make git read every tag before writing
+    // the first line; sorted on names only, for-each-ref answers at once and cat-file reads the
+    // objects while the caller works. The last sort key given is git's first: the stamp, then
+    // the whole name for equal stamps.
+    yield* tagObjects(
+      this.runner.pipeline([
+        [
+          'for-each-ref',
+          `--format=${REF_LINE_FORMAT}`,
+          '--sort=-refname',
+          '--sort=-refname:lstrip=-1',
+          '--',
+          ...prefixes,
+        ],
+        ['cat-file', `--batch=${OBJECT_HEADER_FORMAT}`],
       ]),
     );
   }
@@ -470,20 +476,6 @@ export class SimpleGitStore implements GitStore {
   push(remote: string, updates: RefUpdate[]): Promise<void> {
     return pushRefs((args) => this.run(args), remote, updates);
   }
-}
-
-/** An annotated tag of a commit, or undefined for any other tag. */
-function parseTagObject(body: string): TagObject | undefined {
-  const at = body.indexOf('\n\n');
-  const header = at < 0 ? body : body.slice(0, at);
-  const object = /^object ([0-9a-f]+)$/m.exec(header)?.[1];
-  if (!object || !/^type commit$/m.test(header)) return undefined;
-  const when = /^tagger .* (\d+) [+-]\d{4}$/m.exec(header)?.[1];
-  return {
-    object,
-    taggedAt: when ? new Date(Number(when) * 1000).toISOString() : undefined,
-    message: at < 0 ? '' : body.slice(at + 2),
-  };
 }
 
 function tagObjectText(t: TagObjectSpec): string {

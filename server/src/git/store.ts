@@ -196,11 +196,11 @@ export interface GitStore {
   readTags(tagShas: string[]): Promise<Map<string, TagObject>>;
 
   /**
-   * Every tag under the given prefixes with its tag object, in one `git for-each-ref` whose
-   * output is read as git writes it, in groups of rows (one per chunk of git's output), so
-   * memory stays flat however many tags there are. Ordered by the last segment of the name,
-   * descending (a deployment tag's stamp), then by the whole name, descending. Leaving the loop
-   * early ends git. This is the one read that costs one process but is not read whole.
+   * Every tag under the given prefixes with its tag object, from `git for-each-ref` piped into
+   * `git cat-file --batch` (two processes), read as git writes it in groups (one per chunk of
+   * git's output), so memory stays flat however many tags there are. Ordered by the last
+   * segment of the name, descending (a deployment tag's stamp), then by the whole name,
+   * descending. Leaving the loop early ends git. The one read that is not read whole.
    */
   tagsNewestFirst(prefixes: string[]): AsyncIterable<StreamedTag[]>;
 

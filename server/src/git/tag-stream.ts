@@ -1,69 +1,62 @@
 /**
- * Reading annotated tags as `git for-each-ref` writes them, one row at a time: each row is the
- * tag's name, object, type, the object it points at and that object's type, the tagger's time
- * and the message, separated by NUL bytes (which no tag name, header or message can hold) and
- * ended by a NUL and git's newline. Rows are parsed from the chunks as they arrive, so nothing
- * but the row being read is held.
+ * Reading deployment tags as git lists them: `git for-each-ref` names the tags in order and
+ * pipes them into `git cat-file --batch`, whose output (each object after a header naming it
+ * and, through `%(rest)`, the ref it was listed under) is parsed from the chunks as they arrive,
+ * so nothing but the object being read is held.
  */
-import type { StreamedTag } from './store';
+import type { StreamedTag, TagObject } from './store';
 
-const FIELDS = [
-  '%(refname)',
-  '%(objectname)',
-  '%(objecttype)',
-  '%(*objectname)',
-  '%(*objecttype)',
-  '%(taggerdate:unix)',
-  '%(contents)',
-];
+/** What `for-each-ref` writes for `cat-file` to read: the object, then the ref as `%(rest)`. */
+export const REF_LINE_FORMAT = '%(objectname) %(refname)';
 
-/** The `--format` of the rows `tagRows` reads. */
-export const TAG_ROW_FORMAT = `${FIELDS.join('%00')}%00`;
+/** The header `cat-file` writes before each object. */
+export const OBJECT_HEADER_FORMAT = '%(objectname) %(objecttype) %(objectsize) %(rest)';
 
 /**
- * The tags in git's output, in git's order. Rows are handed on a chunk at a time (an array per
- * chunk of git's output), which keeps the cost per row to a loop step rather than an await.
+ * The tags in `cat-file`'s output, in the order they were listed. Tags are handed on a chunk of
+ * git's output at a time (an array per chunk), which keeps the cost per tag to a loop step
+ * rather than an await.
  */
-export async function* tagRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<StreamedTag[]> {
+export async function* tagObjects(chunks: AsyncIterable<Buffer>): AsyncGenerator<StreamedTag[]> {
   let rest: Buffer | undefined;
   for await (const chunk of chunks) {
     const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
-    const rows: StreamedTag[] = [];
-    const ends: number[] = [];
+    const tags: StreamedTag[] = [];
     let start = 0;
     for (;;) {
-      // A row is complete once its seven NUL bytes and the newline after them have arrived.
-      ends.length = 0;
-      let at = start;
-      while (ends.length < FIELDS.length) {
-        const nul = buf.indexOf(0, at);
-        if (nul < 0) break;
-        ends.push(nul);
-        at = nul + 1;
+      const nl = buf.indexOf(0x0a, start);
+      if (nl < 0) break;
+      const header = buf.toString('utf8', start, nl).split(' ');
+      // A name git cannot find comes back as `<name> missing`, without the custom header.
+      if (header.length < 4) {
+        start = nl + 1;
+        continue;
       }
-      if (ends.length < FIELDS.length || at >= buf.length) break;
-      rows.push(toTag(buf, start, ends));
-      start = buf[at] === 0x0a ? at + 1 : at;
+      const [sha, type, size] = header;
+      const end = nl + 1 + Number(size);
+      // The object and the newline after it must both have arrived.
+      if (end >= buf.length) break;
+      const ref = header.slice(3).join(' ');
+      const tag = type === 'tag' ? parseTagObject(buf.toString('utf8', nl + 1, end)) : undefined;
+      tags.push(tag ? { ref, sha, tag } : { ref, sha });
+      start = end + 1;
     }
-    // The part of a row still to come is copied, so the chunk it came in is not kept alive.
+    // The part still to come is copied, so the chunk it came in is not kept alive.
     rest = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
-    if (rows.length) yield rows;
+    if (tags.length) yield tags;
   }
 }
 
-function toTag(buf: Buffer, start: number, ends: number[]): StreamedTag {
-  const field = (i: number) => buf.toString('utf8', i === 0 ? start : ends[i - 1] + 1, ends[i]);
-  const ref = field(0);
-  const sha = field(1);
-  if (field(2) !== 'tag' || field(4) !== 'commit') return { ref, sha };
-  const seconds = field(5);
+/** An annotated tag of a commit, or undefined for any other tag. */
+export function parseTagObject(body: string): TagObject | undefined {
+  const at = body.indexOf('\n\n');
+  const header = at < 0 ? body : body.slice(0, at);
+  const object = /^object ([0-9a-f]+)$/m.exec(header)?.[1];
+  if (!object || !/^type commit$/m.test(header)) return undefined;
+  const when = /^tagger .* (\d+) [+-]\d{4}$/m.exec(header)?.[1];
   return {
-    ref,
-    sha,
-    tag: {
-      object: field(3),
-      taggedAt: /^\d+$/.test(seconds) ? new Date(Number(seconds) * 1000).toISOString() : undefined,
-      message: field(6),
-    },
+    object,
+    taggedAt: when ? new Date(Number(when) * 1000).toISOString() : undefined,
+    message: at < 0 ? '' : body.slice(at + 2),
   };
 }

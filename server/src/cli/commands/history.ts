@@ -50,6 +50,18 @@ export async function runHistory(
   // entry is known only once the next one arrives, so each entry waits for the next.
   let pending: string | undefined;
   const head = `{\n  "deployment": ${JSON.stringify(name)},\n  "entries": `;
+  // Lines are written some 64 KiB at a time: one write per record was a tenth of the time of
+  // a hundred thousand records.
+  const lines: string[] = [];
+  let size = 0;
+  const print = (line: string) => {
+    lines.push(line);
+    size += line.length;
+    if (size < 65536) return;
+    output.out(lines.join('\n'));
+    lines.length = 0;
+    size = 0;
+  };
   await service(async () => {
     for await (const e of entries) {
       if (limit > 0 && shown === limit) {
@@ -58,17 +70,18 @@ export async function runHistory(
       }
       if (json) {
         // Nothing is printed before the first entry, so a failure before it prints only the error.
-        output.out(pending === undefined ? `${head}[` : `${pending},`);
+        print(pending === undefined ? `${head}[` : `${pending},`);
         pending = indent(JSON.stringify(e, null, 2));
-      } else output.out(entryLine(e));
+      } else print(entryLine(e));
       shown++;
     }
   });
   if (json) {
     const close = pending === undefined ? `${head}[]` : `${pending}\n  ]`;
-    output.out(`${close}${more ? ',\n  "more": true' : ''}\n}`);
-    return EXIT.ok;
+    print(`${close}${more ? ',\n  "more": true' : ''}\n}`);
   }
+  if (lines.length) output.out(lines.join('\n'));
+  if (json) return EXIT.ok;
   if (shown === 0)
     output.err(`No recorded rollouts of ${name}${opts.target ? ` to ${opts.target}` : ''}.`);
   if (more)

@@ -5,13 +5,14 @@
  * and ends git when the reader stops.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { formatTagMessage, tagName, type DeploymentRecord } from '../../server/src/core';
 import { SimpleGitStore } from '../../server/src/git';
-import { cli, git, head, makeRepo } from './helpers';
+import { CLI, cli, ENV, git, head, makeRepo } from './helpers';
 
 const D = 'payment-service';
 
@@ -72,6 +73,35 @@ function historyJson(
   const parsed = JSON.parse(r.stdout) as { entries: Array<{ tag: string }>; more?: boolean };
   return { ...parsed, text: r.stdout };
 }
+
+/**
+ * Runs `fn` with GIT_TRACE2_EVENT set (in this process for the store, and in `env` for a child)
+ * and returns the clean exit of the pipeline's `cat-file`, if it had one: a process that is
+ * stopped (by a signal, or a failed write) never reports one.
+ */
+async function traced(
+  fn: (env: NodeJS.ProcessEnv) => Promise<void>,
+): Promise<{ event: string } | undefined> {
+  const trace = path.join(tmpdir(), `atmos-history-trace-${process.pid}-${++traces}.json`);
+  rmSync(trace, { force: true });
+  process.env.GIT_TRACE2_EVENT = trace;
+  try {
+    await fn({ GIT_TRACE2_EVENT: trace });
+  } finally {
+    delete process.env.GIT_TRACE2_EVENT;
+  }
+  const events = readFileSync(trace, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string; sid: string; name?: string; code?: number });
+  rmSync(trace, { force: true });
+  const catFile = new Set(
+    events.filter((e) => e.event === 'cmd_name' && e.name === 'cat-file').map((e) => e.sid),
+  );
+  assert.equal(catFile.size, 1, 'one cat-file process');
+  return events.find((e) => catFile.has(e.sid) && e.event === 'exit' && e.code === 0);
+}
+let traces = 0;
 
 describe('history read as git lists it', () => {
   it('orders by the record time, a second by its -2, -10 suffixes as numbers, then by name', () => {
@@ -176,30 +206,28 @@ describe('history read as git lists it', () => {
     assert.equal(rows, n);
     assert.ok(groups > 10, `read in ${groups} pieces`);
 
-    const trace = path.join(tmpdir(), `atmos-history-trace-${process.pid}.json`);
-    rmSync(trace, { force: true });
-    process.env.GIT_TRACE2_EVENT = trace;
-    try {
-      const traced = new SimpleGitStore(repo);
-      for await (const group of traced.tagsNewestFirst([prefix])) {
+    const early = await traced(async () => {
+      const store = new SimpleGitStore(repo);
+      for await (const group of store.tagsNewestFirst([prefix])) {
         assert.ok(group.length > 0);
         break;
       }
-    } finally {
-      delete process.env.GIT_TRACE2_EVENT;
-    }
-    const events = readFileSync(trace, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { event: string; sid: string; name?: string; code?: number });
-    rmSync(trace, { force: true });
-    // The process that reads the tag objects was stopped (by a signal, or a failed write), not
-    // left to read every tag: it never reports a clean exit.
-    const catFile = new Set(
-      events.filter((e) => e.event === 'cmd_name' && e.name === 'cat-file').map((e) => e.sid),
+    });
+    assert.equal(early, undefined, 'cat-file read every tag after the loop was left');
+
+    // `history --limit 0 | head`: the reader goes away after the first lines, and git stops.
+    const piped = await traced(
+      (env) =>
+        new Promise<void>((resolve) => {
+          const child = spawn(process.execPath, [CLI, 'history', D, '--limit', '0'], {
+            cwd: repo,
+            env: { ...ENV, ...env },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          child.stdout.once('data', () => child.stdout.destroy());
+          child.on('close', () => resolve());
+        }),
     );
-    assert.equal(catFile.size, 1, 'one cat-file process');
-    const cleanExit = events.find((e) => catFile.has(e.sid) && e.event === 'exit' && e.code === 0);
-    assert.equal(cleanExit, undefined, 'cat-file read every tag');
+    assert.equal(piped, undefined, 'cat-file read every tag after the reader went away');
   });
 });

@@ -68,6 +68,8 @@ export async function runHistory(
         more = true;
         break;
       }
+      // `history --limit 0 | head`: once the reader has gone, git is stopped too.
+      if (output.outClosed?.()) break;
       if (json) {
         // Nothing is printed before the first entry, so a failure before it prints only the error.
         print(pending === undefined ? `${head}[` : `${pending},`);

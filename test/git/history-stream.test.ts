@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { formatTagMessage, tagName, type DeploymentRecord } from '../../server/src/core';
-import { SimpleGitStore } from '../../server/src/git';
+import { GitStoreError, SimpleGitStore } from '../../server/src/git';
 import { CLI, cli, ENV, git, head, makeRepo } from './helpers';
 
 const D = 'payment-service';
@@ -229,5 +229,17 @@ describe('history read as git lists it', () => {
         }),
     );
     assert.equal(piped, undefined, 'cat-file read every tag after the reader went away');
+  });
+
+  it("a git failure in the pipeline is thrown with git's reason once the output has ended", async () => {
+    const notRepo = mkdtempSync(path.join(tmpdir(), 'atmos-not-a-repo-'));
+    const store = new SimpleGitStore(notRepo);
+    await assert.rejects(
+      async () => {
+        for await (const group of store.tagsNewestFirst(['refs/tags/atmos/deployments/x/']))
+          assert.fail(`read ${group.length} tags outside a repository`);
+      },
+      (err: unknown) => err instanceof GitStoreError && err.kind === 'not-a-repo',
+    );
   });
 });

@@ -9,7 +9,8 @@
  * plugin store is reached through the instance's `_plugins` field of the pinned simple-git
  * 3.36.0; `pluginStore` checks it is there and fails loudly if a future version moves it.
  */
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitStoreError } from './store';
 import { testPause } from './test-pause';
@@ -38,6 +39,7 @@ interface Streaming {
 
 interface PluginStoreLike {
   append(type: 'spawn.after', action: (data: unknown, context: SpawnAfterContext) => void): void;
+  append(type: 'spawn.options', action: (options: SpawnOptions) => SpawnOptions): void;
 }
 
 const DROPPED_ENV = new Set([
@@ -181,10 +183,11 @@ export class GitRunner {
     if (killable) signal.addEventListener('abort', cancel, { once: true });
     let finished = false;
     try {
-      for (const [i, args] of commands.entries()) {
-        const p = await this.startStreaming(args, i > 0);
-        if (started.length) started[started.length - 1].child.stdout!.pipe(p.child.stdin!);
-        started.push(p);
+      for (const args of commands) {
+        const before = started[started.length - 1]?.child.stdout ?? undefined;
+        started.push(await this.startStreaming(args, before));
+        // The next process holds the pipe now; this process's copy would only keep it open.
+        before?.destroy();
       }
       const last = started[started.length - 1].child.stdout!;
       for await (const chunk of last as AsyncIterable<Buffer>) yield chunk;
@@ -213,8 +216,12 @@ export class GitRunner {
     }
   }
 
-  /** Starts one git process for `pipeline`, its output not yet read; stdin is left open for a pipe. */
-  private async startStreaming(args: string[], piped: boolean): Promise<Streaming> {
+  /**
+   * Starts one git process for `pipeline`, its output not yet read. `input` (the previous
+   * process's output) becomes its standard input directly, as a shell connects a pipe, so the
+   * bytes between two git processes never pass through node.
+   */
+  private async startStreaming(args: string[], input: Readable | undefined): Promise<Streaming> {
     let closed!: () => void;
     const p: Streaming = {
       child: undefined as unknown as ChildProcess,
@@ -224,6 +231,11 @@ export class GitRunner {
     let started!: (child: ChildProcess | undefined) => void;
     const onStart = new Promise<ChildProcess | undefined>((resolve) => (started = resolve));
     const git = this.instance();
+    if (input)
+      pluginStore(git).append('spawn.options', (options) => ({
+        ...options,
+        stdio: [input, 'pipe', 'pipe'],
+      }));
     pluginStore(git).append('spawn.after', (_data, { spawned }) => {
       // simple-git's own listeners collect the output and time its exit; the output is read by
       // the pipeline instead, and the exit is taken from the process itself.
@@ -236,10 +248,8 @@ export class GitRunner {
         closed();
       });
       spawned.on('close', () => closed());
-      // The next process ends early when the caller stops; what was still being piped to it
-      // is dropped.
       spawned.stdin?.on('error', () => undefined);
-      if (!piped) spawned.stdin?.end('');
+      spawned.stdin?.end('');
       started(spawned);
     });
     this.processes++;

@@ -87,6 +87,15 @@ export async function readSnapshot(
   const prefixes = [deploymentRefPrefix(name), statusIndexPrefix(name)];
   if (withTags) prefixes.push(tagPrefix(name));
   const entries = await gitCall(() => store.listRefs(prefixes));
+  return buildSnapshot(entries, name, { parseTags });
+}
+
+/** A snapshot of one deployment from listed refs (its own, or a listing of many deployments). */
+export function buildSnapshot(
+  entries: RefEntry[],
+  name: string,
+  { parseTags = true }: { parseTags?: boolean } = {},
+): Snapshot {
   const refs = new Map<string, Map<string, string>>();
   const refValues = new Map<string, string>();
   const tags: TagRef[] = [];
@@ -161,67 +170,98 @@ export async function readDeployedState(
   checkNames({ deployment: name });
   const snap = await readSnapshot(store, name, { parseTags: false });
   // Without the index (tests compare both ways) every component is read from the tags.
-  const wanted = useIndex ? [...snap.indexes].filter(([target]) => snap.refs.has(target)) : [];
+  const states = await deployedStates(store, new Map([[name, snap]]), useIndex);
+  return states.get(name) ?? {};
+}
+
+/**
+ * What runs where for each deployment of `snaps` (read without parsing tags), in one
+ * `cat-file --batch` of every index object they name, plus one or two of the newest tags of the
+ * components the indexes leave open, however many deployments there are.
+ */
+export async function deployedStates(
+  store: GitStore,
+  snaps: Map<string, Snapshot>,
+  useIndex = true,
+): Promise<Map<string, DeployedState>> {
+  const wanted: Array<{ name: string; target: string; sha: string }> = [];
+  if (useIndex)
+    for (const [name, snap] of snaps)
+      for (const [target, i] of snap.indexes)
+        if (snap.refs.has(target)) wanted.push({ name, target, sha: i.sha });
   const reading = wanted.length
-    ? gitCall(() => store.readObjects(wanted.map(([, i]) => i.sha)))
+    ? gitCall(() => store.readObjects(wanted.map((w) => w.sha)))
     : undefined;
   // The pass over every tag name runs while git reads the index objects: one turn of the event
   // loop lets simple-git start that process first.
   if (reading) await new Promise((resolve) => setImmediate(resolve));
-  /** `target/component` → the ref name of its newest tag, in one pass over the listed names. */
-  const newest = newestTagPerComponent(
-    snap.tagRefs.map((t) => t.ref),
-    name,
-  );
+  /** Per deployment, `target/component` → the ref name of its newest tag. */
+  const newest = new Map<string, Map<string, string>>();
+  for (const [name, snap] of snaps)
+    newest.set(
+      name,
+      newestTagPerComponent(
+        snap.tagRefs.map((t) => t.ref),
+        name,
+      ),
+    );
   if (reading) {
     const objects = await reading;
-    for (const [target, i] of wanted)
-      fillIndex(snap, name, target, objects.get(i.sha)?.tag?.message);
+    for (const w of wanted)
+      fillIndex(snaps.get(w.name)!, w.name, w.target, objects.get(w.sha)?.tag?.message);
   }
-  const state: DeployedState = {};
-  /** `target NUL component` → the SHA its ref points at, for components the index left open. */
+  const states = new Map<string, DeployedState>();
+  /** `deployment NUL target NUL component` → the SHA its ref points at, where the index is silent. */
   const open = new Map<string, string>();
-  for (const [target, comps] of snap.refs) {
-    state[target] = {};
-    const index = snap.indexes.get(target)?.index;
-    for (const [component, sha] of comps) {
-      const key = `${target}\u0000${component}`;
-      const e = index?.components[component];
-      if (
-        e &&
-        e.sha === sha &&
-        newest.get(`${target}/${component}`) === `refs/tags/${e.last_tag ?? e.tag}`
-      )
-        state[target][component] = {
-          sha,
-          deployedAt: e.deployed_at,
-          deployedBy: e.deployed_by,
-          tag: e.tag,
-          promotedFrom: e.promoted_from,
-        };
-      else {
-        state[target][component] = { sha };
-        open.set(key, sha);
+  for (const [name, snap] of snaps) {
+    const state: DeployedState = {};
+    states.set(name, state);
+    const newestOf = newest.get(name)!;
+    for (const [target, comps] of snap.refs) {
+      state[target] = {};
+      const index = snap.indexes.get(target)?.index;
+      for (const [component, sha] of comps) {
+        const e = index?.components[component];
+        if (
+          e &&
+          e.sha === sha &&
+          newestOf.get(`${target}/${component}`) === `refs/tags/${e.last_tag ?? e.tag}`
+        )
+          state[target][component] = {
+            sha,
+            deployedAt: e.deployed_at,
+            deployedBy: e.deployed_by,
+            tag: e.tag,
+            promotedFrom: e.promoted_from,
+          };
+        else {
+          state[target][component] = { sha };
+          open.set(`${name}\u0000${target}\u0000${component}`, sha);
+        }
       }
     }
   }
-  if (open.size === 0) return state;
+  if (open.size === 0) return states;
   // Only the components the index left open are parsed from their tag names.
   const candidates: TagRef[] = [];
-  for (const e of snap.tagRefs) {
-    const parsed = parseTagName(e.ref);
-    if (parsed?.deployment === name && open.has(`${parsed.target}\u0000${parsed.component}`))
-      candidates.push({ name: e.ref.slice('refs/tags/'.length), sha: e.sha, parsed });
-  }
+  for (const [name, snap] of snaps)
+    for (const e of snap.tagRefs) {
+      const parsed = parseTagName(e.ref);
+      if (
+        parsed?.deployment === name &&
+        open.has(`${name}\u0000${parsed.target}\u0000${parsed.component}`)
+      )
+        candidates.push({ name: e.ref.slice('refs/tags/'.length), sha: e.sha, parsed });
+    }
   candidates.sort(compareTags);
   const found = await newestRecords(store, candidates, open);
   for (const [key, sha] of open) {
-    const [target, component] = key.split('\u0000');
+    const [name, target, component] = key.split('\u0000');
     const hit = found.get(key);
     // A ref no record backs was written with plain git; status blocks promotions from it.
-    state[target][component] = hit ? fromRecord(sha, hit) : { sha, unrecorded: true };
+    states.get(name)![target][component] = hit ? fromRecord(sha, hit) : { sha, unrecorded: true };
   }
-  return state;
+  return states;
 }
 
 function fromRecord(sha: string, hit: { tag: TagRef; read: ReadTag }): DeployedComponent {
@@ -238,7 +278,8 @@ function fromRecord(sha: string, hit: { tag: TagRef; read: ReadTag }): DeployedC
 const FIRST_READ = 3;
 
 /**
- * For each wanted `target NUL component` → SHA, the newest successful tag recording that SHA.
+ * For each wanted `deployment NUL target NUL component` → SHA, the newest successful tag
+ * recording that SHA.
  * It is nearly always among the newest few, so those are read first, in one batch; the rest
  * only for components where none matched.
  */
@@ -250,7 +291,7 @@ async function newestRecords(
   // Tags per target and component, newest first, only where a ref exists.
   const groups = new Map<string, TagRef[]>();
   for (const t of [...tags].reverse()) {
-    const key = `${t.parsed.target}\u0000${t.parsed.component}`;
+    const key = `${t.parsed.deployment}\u0000${t.parsed.target}\u0000${t.parsed.component}`;
     if (!wantedShas.has(key)) continue;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key)!.push(t);

@@ -6,6 +6,7 @@
  * `conflict` 1.
  *
  *   readDeployedState(store, deployment)      what runs where (one for-each-ref + one cat-file)
+ *   readWorkspaceStates(store, deployments)  every deployment's state in one pass, cached by refs
  *   readPromotionStatus(store, deployment)    edges with state and ages (promotion-status)
  *   planRollout(store, deployment, options)   what a rollout would do; writes nothing
  *   applyRollout(store, deployment, options)  plan, approval, deploy step, one transaction
@@ -19,6 +20,7 @@ export { RolloutError, EXIT_CODE, type RolloutErrorKind, type RolloutErrorReason
 export { loadPolicy, remotePolicyRef, type Policy } from './policy';
 export { readDeployedState } from './snapshot';
 export { history, streamHistory } from './history';
+export { readWorkspaceStates, type WorkspaceStates } from './workspace-state';
 export { planRollout, findApproval, approvalScope } from './plan';
 export { applyRollout, PAUSE_STEPS, type PauseStep } from './apply';
 export { approve } from './approve';

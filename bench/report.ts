@@ -6,6 +6,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ExtensionResult } from './cases/extension';
 import type { GitResult } from './cases/git';
 import { historyTables, historyTargets, type HistoryScaleResult } from './cases/history';
+import {
+  workspaceStatusTables,
+  workspaceStatusTargets,
+  type WorkspaceStatusResult,
+} from './cases/workspace-status';
 import type { LspSize, ServerRun } from './cases/lsp';
 import type { WorkspaceResult } from './cases/workspace';
 import type { MachineInfo } from './machine';
@@ -20,6 +25,7 @@ export interface BenchResults {
   workspace?: WorkspaceResult;
   git?: GitResult;
   history?: HistoryScaleResult;
+  workspaceStatus?: WorkspaceStatusResult;
   extension?: ExtensionResult;
   targets?: TargetCheck[];
 }
@@ -161,6 +167,7 @@ export function evaluateTargets(res: BenchResults): TargetCheck[] {
     );
   }
   if (res.history) out.push(...historyTargets(res.history));
+  if (res.workspaceStatus) out.push(...workspaceStatusTargets(res.workspaceStatus));
   return out;
 }
 
@@ -313,6 +320,7 @@ export function renderTables(res: BenchResults): string {
   }
 
   if (res.history) L.push(...historyTables(res.history));
+  if (res.workspaceStatus) L.push(...workspaceStatusTables(res.workspaceStatus));
 
   if (res.extension) {
     const e = res.extension;

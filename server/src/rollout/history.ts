@@ -80,8 +80,7 @@ export async function* streamHistory(
         settle();
       sameStamp.push(read);
     }
-    if (batch.length >= batchSize || !batch.some((r) => r.record.metadata.approver))
-      yield* flush();
+    if (batch.length >= batchSize || !batch.some((r) => r.record.metadata.approver)) yield* flush();
     if (handed >= limit) return;
   }
   settle();

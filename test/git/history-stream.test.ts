@@ -5,13 +5,14 @@
  * and ends git when the reader stops.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { formatTagMessage, tagName, type DeploymentRecord } from '../../server/src/core';
 import { GitStoreError, SimpleGitStore } from '../../server/src/git';
+import { OBJECT_HEADER_FORMAT, tagObjects } from '../../server/src/git/tag-stream';
 import { CLI, cli, ENV, git, head, makeRepo } from './helpers';
 
 const D = 'payment-service';
@@ -241,5 +242,39 @@ describe('history read as git lists it', () => {
       },
       (err: unknown) => err instanceof GitStoreError && err.kind === 'not-a-repo',
     );
+  });
+
+  it('parses cat-file output the same however git splits it into chunks', async () => {
+    const repo = makeRepo();
+    const names = writeTags(
+      repo,
+      Array.from({ length: 5 }, (_, i) => ({ target: 'dev', component: 'api', stamp: stamp(i) })),
+      'é'.repeat(50),
+    );
+    git(repo, ['tag', 'atmos/deployments/light']);
+    const refs = [...names.map((n) => `refs/tags/${n}`), 'refs/tags/atmos/deployments/light'];
+    const input = `${refs.map((r) => `${git(repo, ['rev-parse', r]).trim()} ${r}`).join('\n')}\n${'0'.repeat(40)} refs/tags/gone\n`;
+    const output = Buffer.from(
+      spawnSync('git', ['cat-file', `--batch=${OBJECT_HEADER_FORMAT}`], { cwd: repo, input })
+        .stdout,
+    );
+    const parse = async (size: number) => {
+      async function* chunks() {
+        for (let at = 0; at < output.length; at += size) yield output.subarray(at, at + size);
+      }
+      const tags = [];
+      for await (const group of tagObjects(chunks())) tags.push(...group);
+      return tags;
+    };
+    const whole = await parse(output.length);
+    assert.deepEqual(
+      whole.map((t) => t.ref),
+      refs,
+      'every listed ref in order, the missing name left out',
+    );
+    assert.equal(whole[5].tag, undefined, 'a lightweight tag has no tag object');
+    assert.ok(whole[0].tag?.message.includes('é'.repeat(50)));
+    for (const size of [1, 2, 7, 64, 333])
+      assert.deepEqual(await parse(size), whole, `chunks of ${size}`);
   });
 });

@@ -5,6 +5,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ExtensionResult } from './cases/extension';
 import type { GitResult } from './cases/git';
+import { historyTables, historyTargets, type HistoryScaleResult } from './cases/history';
+import {
+  workspaceStatusTables,
+  workspaceStatusTargets,
+  type WorkspaceStatusResult,
+} from './cases/workspace-status';
 import type { LspSize, ServerRun } from './cases/lsp';
 import type { WorkspaceResult } from './cases/workspace';
 import type { MachineInfo } from './machine';
@@ -18,6 +24,8 @@ export interface BenchResults {
   lsp?: LspSize[];
   workspace?: WorkspaceResult;
   git?: GitResult;
+  history?: HistoryScaleResult;
+  workspaceStatus?: WorkspaceStatusResult;
   extension?: ExtensionResult;
   targets?: TargetCheck[];
 }
@@ -158,6 +166,8 @@ export function evaluateTargets(res: BenchResults): TargetCheck[] {
       ),
     );
   }
+  if (res.history) out.push(...historyTargets(res.history));
+  if (res.workspaceStatus) out.push(...workspaceStatusTargets(res.workspaceStatus));
   return out;
 }
 
@@ -315,6 +325,9 @@ export function renderTables(res: BenchResults): string {
       '',
     );
   }
+
+  if (res.history) L.push(...historyTables(res.history));
+  if (res.workspaceStatus) L.push(...workspaceStatusTables(res.workspaceStatus));
 
   if (res.extension) {
     const e = res.extension;

@@ -4,13 +4,16 @@
  * late in the run keeps what was measured) and rewrites the tables of docs/performance.md.
  *
  * BENCH_QUICK=1: a smoke pass with small sizes and few runs.
- * BENCH_ONLY=lsp,workspace,git,extension: run only these cases (docs are then left alone).
+ * BENCH_ONLY=lsp,workspace,git,history,status,extension: run only these cases (docs are then
+ * left alone).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runActivationCase } from './cases/activation';
 import { runExtensionCase } from './cases/extension';
 import { runGitCase } from './cases/git';
+import { runHistoryCase } from './cases/history';
+import { runWorkspaceStatusCase } from './cases/workspace-status';
 import { runLspCase } from './cases/lsp';
 import { runWorkspaceCase } from './cases/workspace';
 import { QUICK } from './config';
@@ -51,6 +54,14 @@ async function main(): Promise<void> {
   }
   if (want('git')) {
     results.git = await runGitCase(log);
+    save();
+  }
+  if (want('history')) {
+    results.history = await runHistoryCase(log);
+    save();
+  }
+  if (want('status')) {
+    results.workspaceStatus = await runWorkspaceStatusCase(log);
     save();
   }
   if (want('extension')) {

@@ -423,7 +423,7 @@ async function historyCase(log: Log, available: boolean): Promise<GitResult['his
     );
     result.baselineProcesses = Math.round((result.baselineProcesses * tags) / 100);
     if (available) {
-      const args = ['history', name, '--target', 'prod', '--format', 'json'];
+      const args = ['history', name, '--target', 'prod', '--limit', '0', '--format', 'json'];
       const first = cli(args, repo);
       const entries = JSON.parse(first.stdout) as unknown[] | { entries?: unknown[] };
       const n = Array.isArray(entries) ? entries.length : (entries.entries?.length ?? -1);

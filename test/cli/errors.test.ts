@@ -100,7 +100,7 @@ describe('--format json failures print one error object on stdout', () => {
 
     for (const args of [
       ['rollout', D, '--target', 'dev', '--metadata', 'no-equals-sign'],
-      ['history', D, '--limit', '0'],
+      ['history', D, '--limit', 'all'],
       ['history', D, '--target', 'qa'],
       ['promotion-status', D, '--cwd', '/no/such/folder'],
       ['promotion-graph', D, '--max-depth', 'deep'],

@@ -2,6 +2,8 @@
 export interface Output {
   out(text: string): void;
   err(text: string): void;
+  /** True once the reader of `out` went away (a closed pipe): a long listing can stop. */
+  outClosed?(): boolean;
 }
 
 /**
@@ -10,28 +12,37 @@ export interface Output {
  * command runs to its end, so a rollout piped into `head` still finishes its transaction rather
  * than dying between two git steps.
  */
-function quietOnClosedPipe(stream: NodeJS.WriteStream): (text: string) => void {
+function quietOnClosedPipe(stream: NodeJS.WriteStream): {
+  write: (text: string) => void;
+  closed: () => boolean;
+} {
   let closed = false;
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') closed = true;
     else throw err;
   });
-  return (text) => {
-    if (!closed) stream.write(text.endsWith('\n') ? text : `${text}\n`);
+  return {
+    write: (text) => {
+      if (!closed) stream.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    closed: () => closed,
   };
 }
 
-let streams: Output | undefined;
+let streams:
+  | { out: ReturnType<typeof quietOnClosedPipe>; err: ReturnType<typeof quietOnClosedPipe> }
+  | undefined;
 
-function open(): Output {
+function open(): NonNullable<typeof streams> {
   streams ??= { out: quietOnClosedPipe(process.stdout), err: quietOnClosedPipe(process.stderr) };
   return streams;
 }
 
 /** stdout and stderr, made quiet on a closed pipe the first time they are used. */
 export const stdio: Output = {
-  out: (text) => open().out(text),
-  err: (text) => open().err(text),
+  out: (text) => open().out.write(text),
+  err: (text) => open().err.write(text),
+  outClosed: () => open().out.closed(),
 };
 
 export type Format = 'text' | 'json';

@@ -22,7 +22,9 @@ import {
   type NoteLineOrigin,
   type SigningSetup,
   type RecordCommit,
+  type StreamedTag,
 } from './store';
+import { OBJECT_HEADER_FORMAT, parseTagObject, REF_LINE_FORMAT, tagObjects } from './tag-stream';
 import { appendSignedNote, readNoteOrigins, signingSetup, type GitOps } from './signed-notes';
 import { fetchRefs, pushRefs } from './remote-git';
 import { readRecordLog, writeRecordCommit } from './record-commits';
@@ -155,23 +157,60 @@ export class SimpleGitStore implements GitStore {
     return entries;
   }
 
+  async *tagsNewestFirst(prefixes: string[]): AsyncGenerator<StreamedTag[]> {
+    if (prefixes.length === 0) return;
+    // Sorting on a field that needs the object would make git read every tag before writing
+    // the first line; sorted on names only, for-each-ref answers at once and cat-file reads the
+    // objects while the caller works. The last sort key given is git's first: the stamp, then
+    // the whole name for equal stamps.
+    yield* tagObjects(
+      this.runner.pipeline([
+        [
+          'for-each-ref',
+          `--format=${REF_LINE_FORMAT}`,
+          '--sort=-refname',
+          '--sort=-refname:lstrip=-1',
+          '--',
+          ...prefixes,
+        ],
+        ['cat-file', `--batch=${OBJECT_HEADER_FORMAT}`],
+      ]),
+    );
+  }
+
   async readNotes(notesRef: string, commits: string[]): Promise<Map<string, string>> {
     const result = new Map<string, string>();
     if (commits.length === 0) return result;
-    const list = await this.run(['notes', `--ref=${notesRef}`, 'list']);
-    if (list.code !== 0) return result;
-    const wanted = new Set(commits);
+    const notes = await this.listNotes(notesRef);
     const blobs: Array<[string, string]> = [];
-    for (const line of list.stdout.split('\n')) {
-      const [blob, commit] = line.trim().split(' ');
-      if (blob && commit && wanted.has(commit)) blobs.push([blob, commit]);
+    for (const commit of new Set(commits)) {
+      const blob = notes.get(commit);
+      if (blob) blobs.push([blob, commit]);
     }
     if (blobs.length === 0) return result;
-    const bodies = await this.catFile(blobs.map(([b]) => b));
+    const bodies = await this.readBlobs(blobs.map(([b]) => b));
     for (const [blob, commit] of blobs) {
-      const text = bodies.get(blob)?.body;
+      const text = bodies.get(blob);
       if (text !== undefined) result.set(commit, text);
     }
+    return result;
+  }
+
+  async listNotes(notesRef: string): Promise<Map<string, string>> {
+    const notes = new Map<string, string>();
+    const list = await this.run(['notes', `--ref=${notesRef}`, 'list']);
+    if (list.code !== 0) return notes;
+    for (const line of list.stdout.split('\n')) {
+      const [blob, commit] = line.trim().split(' ');
+      if (blob && commit) notes.set(commit, blob);
+    }
+    return notes;
+  }
+
+  async readBlobs(shas: string[]): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    for (const [sha, o] of await this.catFile([...new Set(shas)]))
+      if (o.type === 'blob') result.set(sha, o.body);
     return result;
   }
 
@@ -440,20 +479,6 @@ export class SimpleGitStore implements GitStore {
   push(remote: string, updates: RefUpdate[]): Promise<void> {
     return pushRefs((args) => this.run(args), remote, updates);
   }
-}
-
-/** An annotated tag of a commit, or undefined for any other tag. */
-function parseTagObject(body: string): TagObject | undefined {
-  const at = body.indexOf('\n\n');
-  const header = at < 0 ? body : body.slice(0, at);
-  const object = /^object ([0-9a-f]+)$/m.exec(header)?.[1];
-  if (!object || !/^type commit$/m.test(header)) return undefined;
-  const when = /^tagger .* (\d+) [+-]\d{4}$/m.exec(header)?.[1];
-  return {
-    object,
-    taggedAt: when ? new Date(Number(when) * 1000).toISOString() : undefined,
-    message: at < 0 ? '' : body.slice(at + 2),
-  };
 }
 
 function tagObjectText(t: TagObjectSpec): string {

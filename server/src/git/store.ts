@@ -37,6 +37,16 @@ export interface TagObject {
   message: string;
 }
 
+/** One ref under `refs/tags/` as `tagsNewestFirst` streams it. */
+export interface StreamedTag {
+  /** Full ref name. */
+  ref: string;
+  /** The object the ref names (the tag object for an annotated tag). */
+  sha: string;
+  /** The parsed tag; undefined for a lightweight tag or a tag of anything but a commit. */
+  tag?: TagObject;
+}
+
 /** An object as `cat-file --batch` reports it; annotated tags pointing at commits are parsed. */
 export interface GitObject {
   type: string;
@@ -196,8 +206,26 @@ export interface GitStore {
   /** Annotated tag objects by SHA, in one `git cat-file --batch`; missing ones are left out. */
   readTags(tagShas: string[]): Promise<Map<string, TagObject>>;
 
+  /**
+   * Every tag under the given prefixes with its tag object, from `git for-each-ref` piped into
+   * `git cat-file --batch` (two processes), read as git writes it in groups (one per chunk of
+   * git's output), so memory stays flat however many tags there are. Ordered by the last
+   * segment of the name, descending (a deployment tag's stamp), then by the whole name,
+   * descending. Leaving the loop early ends git. The one read that is not read whole.
+   */
+  tagsNewestFirst(prefixes: string[]): AsyncIterable<StreamedTag[]>;
+
   /** The note text attached to each of `commits` under `notesRef` (at most two processes). */
   readNotes(notesRef: string, commits: string[]): Promise<Map<string, string>>;
+
+  /**
+   * Which commits carry a note under `notesRef` and the blob of each (commit → blob), in one
+   * `git notes list`; empty when the notes ref does not exist.
+   */
+  listNotes(notesRef: string): Promise<Map<string, string>>;
+
+  /** The text of these blobs, in one `git cat-file --batch`; missing ones are left out. */
+  readBlobs(shas: string[]): Promise<Map<string, string>>;
 
   /** Appends one line to the note on `commit` under `notesRef`, never replacing what is there. */
   appendNote(notesRef: string, commit: string, line: string): Promise<void>;

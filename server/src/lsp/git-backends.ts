@@ -16,6 +16,8 @@ import {
   openGitStore,
   planRollout,
   readDeployedState,
+  readWorkspaceStates,
+  type WorkspaceStates,
   rollback,
   RolloutError,
   verifyRecords,
@@ -60,6 +62,8 @@ export function createGitBackends(
     return undefined;
   }
   let problem: string | undefined;
+  /** The last pass over many deployments, for `readWorkspaceStates` to keep what did not change. */
+  let lastPass: WorkspaceStates | undefined;
 
   const find = (name: string): Deployment | undefined => {
     const uri = docs.filesOf(name)[0];
@@ -118,6 +122,15 @@ export function createGitBackends(
         problem = String((err as Error)?.message ?? err);
         return {};
       }
+    },
+    async deployedMany(names: string[], signal?: AbortSignal) {
+      const deployments = names.map(find).filter((d): d is Deployment => !!d);
+      // The previous pass is kept so that deployments whose refs did not change since keep
+      // their state: after a rollout of one, the next status reads that one's objects only.
+      const read = await readWorkspaceStates(reads(signal), deployments, lastPass);
+      lastPass = read;
+      problem = undefined;
+      return read.states;
     },
     problem: () => problem,
     async commitsAhead(_name: string, from: string[], to: string[]) {

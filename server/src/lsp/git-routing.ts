@@ -45,6 +45,20 @@ export class GitRouter {
       const b = this.pick(name);
       return typeof b === 'string' ? undefined : b.live.commitsAhead(name, from, to);
     },
+    // One pass per repository: the names grouped by the folder that holds their files.
+    deployedMany: async (names: string[], signal?: AbortSignal) => {
+      const groups = new Map<GitBackends, string[]>();
+      for (const name of names) {
+        const b = this.pick(name);
+        if (typeof b !== 'string') groups.set(b, [...(groups.get(b) ?? []), name]);
+      }
+      const out = new Map<string, DeployedState>();
+      for (const [b, group] of groups) {
+        if (!b.live.deployedMany) continue;
+        for (const [name, state] of await b.live.deployedMany(group, signal)) out.set(name, state);
+      }
+      return out;
+    },
   };
 
   private backend(deploymentName: string | undefined): RolloutBackend {

@@ -19,6 +19,17 @@ export interface LiveState {
    * `3 commits ahead`; undefined when git cannot tell.
    */
   commitsAhead(deploymentName: string, from: string[], to: string[]): Promise<number | undefined>;
+  /**
+   * The deployed state of many deployments in one read (`readWorkspaceStates`), for a status of
+   * the whole workspace; deployments it cannot answer are left out. Optional: without it each
+   * deployment is read alone.
+   */
+  deployedMany?(
+    deploymentNames: string[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, DeployedState>>;
+  /** Reads the deployments not yet cached in one pass and caches them (the cache does this). */
+  prefetch?(deploymentNames: string[], signal?: AbortSignal): Promise<void>;
 }
 
 /** Live state for a workspace without git records: nothing is deployed anywhere. */
@@ -56,6 +67,8 @@ interface CachedRead {
 export class CachedLiveState implements LiveState {
   private readonly cache = new Map<string, CachedRead>();
   private readonly counts = new Map<string, Promise<number | undefined>>();
+  /** Counts invalidations, so a pass that a refs change overtook is not cached. */
+  private generation = 0;
 
   constructor(private inner: LiveState) {}
 
@@ -91,6 +104,28 @@ export class CachedLiveState implements LiveState {
     }
   }
 
+  /**
+   * Reads every deployment of `names` the cache does not hold in one pass and caches each, so
+   * the status of a whole workspace that follows reads none of them alone. A failed pass caches
+   * nothing: each deployment is then read alone, as before.
+   */
+  async prefetch(names: string[], signal?: AbortSignal): Promise<void> {
+    const missing = names.filter((n) => !this.cache.has(n));
+    if (missing.length < 2 || !this.inner.deployedMany) return;
+    // A refs change during the pass makes its answer old: it is then not cached.
+    const generation = this.generation;
+    let states: Map<string, DeployedState>;
+    try {
+      states = await this.inner.deployedMany(missing, signal);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      return;
+    }
+    if (generation !== this.generation) return;
+    for (const [name, state] of states)
+      if (!this.cache.has(name)) this.cache.set(name, { state: Promise.resolve(state) });
+  }
+
   problem(deploymentName?: string): string | undefined {
     return this.inner.problem(deploymentName);
   }
@@ -106,6 +141,7 @@ export class CachedLiveState implements LiveState {
   }
 
   invalidate(): void {
+    this.generation++;
     this.cache.clear();
     this.counts.clear();
   }

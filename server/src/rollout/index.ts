@@ -6,11 +6,13 @@
  * `conflict` 1.
  *
  *   readDeployedState(store, deployment)      what runs where (one for-each-ref + one cat-file)
+ *   readWorkspaceStates(store, deployments)  every deployment's state in one pass, cached by refs
  *   readPromotionStatus(store, deployment)    edges with state and ages (promotion-status)
  *   planRollout(store, deployment, options)   what a rollout would do; writes nothing
  *   applyRollout(store, deployment, options)  plan, approval, deploy step, one transaction
  *   approve(store, deployment, options)       record the approval note for the current plan
  *   history(store, deployment, options)       recorded rollouts, newest first
+ *   streamHistory(store, deployment, options) the same, handed on while git lists them
  *   rollback(store, deployment, options)      put a recorded SHA set back through the rules
  *   verifyRecords(store, options)             replay the whole trail into findings (verify)
  *   rolloutWithWait(store, deployment, ...)    request approval, wait for it, then roll out
@@ -19,7 +21,9 @@
  */
 export { RolloutError, EXIT_CODE, type RolloutErrorKind, type RolloutErrorReason } from './errors';
 export { loadPolicy, remotePolicyRef, type Policy } from './policy';
-export { readDeployedState, history } from './snapshot';
+export { readDeployedState } from './snapshot';
+export { history, streamHistory } from './history';
+export { readWorkspaceStates, type WorkspaceStates } from './workspace-state';
 export { planRollout, findApproval, approvalScope } from './plan';
 export { applyRollout, PAUSE_STEPS, type PauseStep } from './apply';
 export { approve } from './approve';

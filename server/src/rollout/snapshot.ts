@@ -5,11 +5,7 @@
  * thousand.
  */
 import {
-  approvalKey,
-  recordApprovalKeys,
   deploymentRefPrefix,
-  notesRef,
-  parseApprovalNote,
   newestTagPerComponent,
   claimRefPrefix,
   parseClaimRef,
@@ -25,7 +21,6 @@ import {
   type DeployedComponent,
   type DeployedState,
   type Deployment,
-  type Approval,
   type DeploymentRecord,
   type ParsedTagName,
   type StatusIndex,
@@ -33,7 +28,6 @@ import {
 import { GitStoreError, type GitStore, type RefEntry } from '../git';
 import { RolloutError } from './errors';
 import { checkNames, deploymentName } from './names';
-import type { HistoryEntry, HistoryOptions } from './types';
 
 export interface TagRef {
   /** Tag name without `refs/tags/`. */
@@ -106,6 +100,15 @@ export async function readSnapshot(
   ];
   if (withTags) prefixes.push(tagPrefix(name));
   const entries = await gitCall(() => store.listRefs(prefixes));
+  return buildSnapshot(entries, name, { parseTags });
+}
+
+/** A snapshot of one deployment from listed refs (its own, or a listing of many deployments). */
+export function buildSnapshot(
+  entries: RefEntry[],
+  name: string,
+  { parseTags = true }: { parseTags?: boolean } = {},
+): Snapshot {
   const refs = new Map<string, Map<string, string>>();
   const refValues = new Map<string, string>();
   const tags: TagRef[] = [];
@@ -192,67 +195,98 @@ export async function readDeployedState(
   checkNames({ deployment: name });
   const snap = await readSnapshot(store, name, { parseTags: false });
   // Without the index (tests compare both ways) every component is read from the tags.
-  const wanted = useIndex ? [...snap.indexes].filter(([target]) => snap.refs.has(target)) : [];
+  const states = await deployedStates(store, new Map([[name, snap]]), useIndex);
+  return states.get(name) ?? {};
+}
+
+/**
+ * What runs where for each deployment of `snaps` (read without parsing tags), in one
+ * `cat-file --batch` of every index object they name, plus one or two of the newest tags of the
+ * components the indexes leave open, however many deployments there are.
+ */
+export async function deployedStates(
+  store: GitStore,
+  snaps: Map<string, Snapshot>,
+  useIndex = true,
+): Promise<Map<string, DeployedState>> {
+  const wanted: Array<{ name: string; target: string; sha: string }> = [];
+  if (useIndex)
+    for (const [name, snap] of snaps)
+      for (const [target, i] of snap.indexes)
+        if (snap.refs.has(target)) wanted.push({ name, target, sha: i.sha });
   const reading = wanted.length
-    ? gitCall(() => store.readObjects(wanted.map(([, i]) => i.sha)))
+    ? gitCall(() => store.readObjects(wanted.map((w) => w.sha)))
     : undefined;
   // The pass over every tag name runs while git reads the index objects: one turn of the event
   // loop lets simple-git start that process first.
   if (reading) await new Promise((resolve) => setImmediate(resolve));
-  /** `target/component` → the ref name of its newest tag, in one pass over the listed names. */
-  const newest = newestTagPerComponent(
-    snap.tagRefs.map((t) => t.ref),
-    name,
-  );
+  /** Per deployment, `target/component` → the ref name of its newest tag. */
+  const newest = new Map<string, Map<string, string>>();
+  for (const [name, snap] of snaps)
+    newest.set(
+      name,
+      newestTagPerComponent(
+        snap.tagRefs.map((t) => t.ref),
+        name,
+      ),
+    );
   if (reading) {
     const objects = await reading;
-    for (const [target, i] of wanted)
-      fillIndex(snap, name, target, objects.get(i.sha)?.tag?.message);
+    for (const w of wanted)
+      fillIndex(snaps.get(w.name)!, w.name, w.target, objects.get(w.sha)?.tag?.message);
   }
-  const state: DeployedState = {};
-  /** `target NUL component` → the SHA its ref points at, for components the index left open. */
+  const states = new Map<string, DeployedState>();
+  /** `deployment NUL target NUL component` → the SHA its ref points at, where the index is silent. */
   const open = new Map<string, string>();
-  for (const [target, comps] of snap.refs) {
-    state[target] = {};
-    const index = snap.indexes.get(target)?.index;
-    for (const [component, sha] of comps) {
-      const key = `${target}\u0000${component}`;
-      const e = index?.components[component];
-      if (
-        e &&
-        e.sha === sha &&
-        newest.get(`${target}/${component}`) === `refs/tags/${e.last_tag ?? e.tag}`
-      )
-        state[target][component] = {
-          sha,
-          deployedAt: e.deployed_at,
-          deployedBy: e.deployed_by,
-          tag: e.tag,
-          promotedFrom: e.promoted_from,
-        };
-      else {
-        state[target][component] = { sha };
-        open.set(key, sha);
+  for (const [name, snap] of snaps) {
+    const state: DeployedState = {};
+    states.set(name, state);
+    const newestOf = newest.get(name)!;
+    for (const [target, comps] of snap.refs) {
+      state[target] = {};
+      const index = snap.indexes.get(target)?.index;
+      for (const [component, sha] of comps) {
+        const e = index?.components[component];
+        if (
+          e &&
+          e.sha === sha &&
+          newestOf.get(`${target}/${component}`) === `refs/tags/${e.last_tag ?? e.tag}`
+        )
+          state[target][component] = {
+            sha,
+            deployedAt: e.deployed_at,
+            deployedBy: e.deployed_by,
+            tag: e.tag,
+            promotedFrom: e.promoted_from,
+          };
+        else {
+          state[target][component] = { sha };
+          open.set(`${name}\u0000${target}\u0000${component}`, sha);
+        }
       }
     }
   }
-  if (open.size === 0) return state;
+  if (open.size === 0) return states;
   // Only the components the index left open are parsed from their tag names.
   const candidates: TagRef[] = [];
-  for (const e of snap.tagRefs) {
-    const parsed = parseTagName(e.ref);
-    if (parsed?.deployment === name && open.has(`${parsed.target}\u0000${parsed.component}`))
-      candidates.push({ name: e.ref.slice('refs/tags/'.length), sha: e.sha, parsed });
-  }
+  for (const [name, snap] of snaps)
+    for (const e of snap.tagRefs) {
+      const parsed = parseTagName(e.ref);
+      if (
+        parsed?.deployment === name &&
+        open.has(`${name}\u0000${parsed.target}\u0000${parsed.component}`)
+      )
+        candidates.push({ name: e.ref.slice('refs/tags/'.length), sha: e.sha, parsed });
+    }
   candidates.sort(compareTags);
   const found = await newestRecords(store, candidates, open);
   for (const [key, sha] of open) {
-    const [target, component] = key.split('\u0000');
+    const [name, target, component] = key.split('\u0000');
     const hit = found.get(key);
     // A ref no record backs was written with plain git; status blocks promotions from it.
-    state[target][component] = hit ? fromRecord(sha, hit) : { sha, unrecorded: true };
+    states.get(name)![target][component] = hit ? fromRecord(sha, hit) : { sha, unrecorded: true };
   }
-  return state;
+  return states;
 }
 
 function fromRecord(sha: string, hit: { tag: TagRef; read: ReadTag }): DeployedComponent {
@@ -269,7 +303,8 @@ function fromRecord(sha: string, hit: { tag: TagRef; read: ReadTag }): DeployedC
 const FIRST_READ = 3;
 
 /**
- * For each wanted `target NUL component` → SHA, the newest successful tag recording that SHA.
+ * For each wanted `deployment NUL target NUL component` → SHA, the newest successful tag
+ * recording that SHA.
  * It is nearly always among the newest few, so those are read first, in one batch; the rest
  * only for components where none matched.
  */
@@ -281,7 +316,7 @@ async function newestRecords(
   // Tags per target and component, newest first, only where a ref exists.
   const groups = new Map<string, TagRef[]>();
   for (const t of [...tags].reverse()) {
-    const key = `${t.parsed.target}\u0000${t.parsed.component}`;
+    const key = `${t.parsed.deployment}\u0000${t.parsed.target}\u0000${t.parsed.component}`;
     if (!wantedShas.has(key)) continue;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key)!.push(t);
@@ -307,87 +342,6 @@ async function newestRecords(
   if ([...groups].some(([key, list]) => !chosen.has(key) && list.length > FIRST_READ))
     await pick((list) => list.slice(FIRST_READ));
   return chosen;
-}
-
-/** Recorded rollouts from the deployment tags, newest first. */
-export async function history(
-  store: GitStore,
-  deployment: Deployment,
-  options: HistoryOptions = {},
-): Promise<HistoryEntry[]> {
-  const name = deploymentName(deployment);
-  checkNames({ deployment: name });
-  const snap = await readSnapshot(store, name);
-  let tags = [...snap.tags].reverse();
-  if (options.target) tags = tags.filter((t) => t.parsed.target === options.target);
-  if (options.component) tags = tags.filter((t) => t.parsed.component === options.component);
-  if (options.limit && options.limit > 0) tags = tags.slice(0, options.limit);
-  const records = await readRecords(store, tags);
-  const approvals = await recordedApprovals(store, name, [...records.values()]);
-  const entries: HistoryEntry[] = [];
-  for (const t of tags) {
-    const r = records.get(t.name)?.record;
-    if (!r) continue;
-    const approval = r.metadata.approver ? approvals(r) : undefined;
-    entries.push({
-      tag: t.name,
-      deployment: r.deployment,
-      target: r.target,
-      component: r.component,
-      gitSha: r.git_sha,
-      timestamp: r.timestamp,
-      status: r.status,
-      deployedBy: r.deployed_by,
-      buildId: r.build_id || undefined,
-      promotedFrom: r.promoted_from,
-      promotedAt: r.promoted_at,
-      rollbackOf: r.rollback_of,
-      ...(approval
-        ? {
-            approver: approval.approved_by,
-            ...(approval.recorded_by ? { approvalRecordedBy: approval.recorded_by } : {}),
-          }
-        : r.metadata.approver
-          ? { unbackedApprover: r.metadata.approver }
-          : {}),
-      ...(r.policy_sha ? { policySha: r.policy_sha } : {}),
-      metadata: r.metadata,
-    });
-  }
-  return entries;
-}
-
-/**
- * The recorded approval note behind each record's `metadata.approver`, looked up in one read of
- * the notes on the records' commits. A tag's metadata alone proves nothing (anyone can write
- * it), so history says "approved by" only where a note of the same approver, time, target and
- * SHA exists.
- */
-async function recordedApprovals(
-  store: GitStore,
-  deployment: string,
-  records: ReadTag[],
-): Promise<(r: DeploymentRecord) => Approval | undefined> {
-  const claiming = records.filter((r) => r.record.metadata.approver);
-  if (claiming.length === 0) return () => undefined;
-  const notes = await gitCall(() =>
-    store.readNotes(notesRef(deployment), [...new Set(claiming.map((r) => r.record.git_sha))]),
-  );
-  const byCommit = new Map<string, Approval[]>();
-  for (const [commit, text] of notes) byCommit.set(commit, parseApprovalNote(text).approvals);
-  // A review rollout may carry several approvals (approval-use.ts); history names them all
-  // only when every one has its note.
-  return (r) => {
-    const notes = byCommit.get(r.git_sha) ?? [];
-    const found = recordApprovalKeys(r).map((key) =>
-      notes.find((a) => approvalKey(a) === key && a.components[r.component] === r.git_sha),
-    );
-    if (found.length === 0 || found.some((a) => !a)) return undefined;
-    const all = found as Approval[];
-    return all.length === 1
-      ? all[0]
-      : { ...all[0], approved_by: all.map((a) => a.approved_by).join(', ') };
-  };
 }
 
 /** Runs a store call, turning git failures into rollout errors with exit codes. */

@@ -1,0 +1,62 @@
+/**
+ * Reading deployment tags as git lists them: `git for-each-ref` names the tags in order and
+ * pipes them into `git cat-file --batch`, whose output (each object after a header naming it
+ * and, through `%(rest)`, the ref it was listed under) is parsed from the chunks as they arrive,
+ * so nothing but the object being read is held.
+ */
+import type { StreamedTag, TagObject } from './store';
+
+/** What `for-each-ref` writes for `cat-file` to read: the object, then the ref as `%(rest)`. */
+export const REF_LINE_FORMAT = '%(objectname) %(refname)';
+
+/** The header `cat-file` writes before each object. */
+export const OBJECT_HEADER_FORMAT = '%(objectname) %(objecttype) %(objectsize) %(rest)';
+
+/**
+ * The tags in `cat-file`'s output, in the order they were listed. Tags are handed on a chunk of
+ * git's output at a time (an array per chunk), which keeps the cost per tag to a loop step
+ * rather than an await.
+ */
+export async function* tagObjects(chunks: AsyncIterable<Buffer>): AsyncGenerator<StreamedTag[]> {
+  let rest: Buffer | undefined;
+  for await (const chunk of chunks) {
+    const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
+    const tags: StreamedTag[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(0x0a, start);
+      if (nl < 0) break;
+      const header = buf.toString('utf8', start, nl).split(' ');
+      // A name git cannot find comes back as `<name> missing`, without the custom header.
+      if (header.length < 4) {
+        start = nl + 1;
+        continue;
+      }
+      const [sha, type, size] = header;
+      const end = nl + 1 + Number(size);
+      // The object and the newline after it must both have arrived.
+      if (end >= buf.length) break;
+      const ref = header.slice(3).join(' ');
+      const tag = type === 'tag' ? parseTagObject(buf.toString('utf8', nl + 1, end)) : undefined;
+      tags.push(tag ? { ref, sha, tag } : { ref, sha });
+      start = end + 1;
+    }
+    // The part still to come is copied, so the chunk it came in is not kept alive.
+    rest = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
+    if (tags.length) yield tags;
+  }
+}
+
+/** An annotated tag of a commit, or undefined for any other tag. */
+export function parseTagObject(body: string): TagObject | undefined {
+  const at = body.indexOf('\n\n');
+  const header = at < 0 ? body : body.slice(0, at);
+  const object = /^object ([0-9a-f]+)$/m.exec(header)?.[1];
+  if (!object || !/^type commit$/m.test(header)) return undefined;
+  const when = /^tagger .* (\d+) [+-]\d{4}$/m.exec(header)?.[1];
+  return {
+    object,
+    taggedAt: when ? new Date(Number(when) * 1000).toISOString() : undefined,
+    message: at < 0 ? '' : body.slice(at + 2),
+  };
+}

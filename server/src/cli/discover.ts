@@ -172,7 +172,11 @@ export function expandPaths(cwd: string, args: string[]): Discovery & { missing:
         });
       continue;
     }
-    if (st.isDirectory()) {
+    const link = isLink(abs) ? 'a link to ' : '';
+    if (st.isDirectory() && YAML.test(abs)) {
+      // Named like a file and meant as one, as in the walk: not entered, and reported.
+      unchecked.push({ abs, reason: `${link}a folder, not a file` });
+    } else if (st.isDirectory()) {
       const found = discoverDeploymentFiles(abs);
       if (found.files.length || found.unchecked.length) {
         files.push(...found.files);
@@ -187,7 +191,7 @@ export function expandPaths(cwd: string, args: string[]): Discovery & { missing:
         unchecked.push(...own.unchecked);
       }
     } else if (st.isFile()) files.push({ abs, fsPath: abs });
-    else unchecked.push({ abs, reason: `${kindOf(st)}, not a file` });
+    else unchecked.push({ abs, reason: `${link}${kindOf(st)}, not a file` });
   }
   // A path named twice (itself and inside a folder) is checked, or reported, once.
   const unique = new Map(files.map((f) => [f.abs, f]));

@@ -194,7 +194,6 @@ describe('flag typos and missing required flags', () => {
   it('a missing required flag is named, with exit 2', () => {
     for (const [args, flag] of [
       [['rollout', D, '--git-sha', 'HEAD'], "'--target <target>'"],
-      [['approve', D, '--target', 'prod'], "'--promote-from <source>'"],
       [['approve', D, '--promote-from', 'staging'], "'--target <target>'"],
       [['rollback', D, '--target', 'dev'], "'--to <tag-or-timestamp>'"],
     ] as const) {
@@ -206,6 +205,11 @@ describe('flag typos and missing required flags', () => {
       );
       assert.equal(r.stdout, '');
     }
+    // `approve` takes either source: a promotion's or a commit rollout's (issue 16, class 7).
+    const r = cli(repo, ['approve', D, '--target', 'prod']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /Pass --promote-from <source> .* or --git-sha <commit> /);
+    assert.equal(r.stdout, '');
   });
 });
 

@@ -1,7 +1,15 @@
 /** SARIF 2.1.0 for code scanning: one run, one rule per diagnostic code. */
 import { CODES, type Problem } from '../core';
 
-export function toSarif(problems: Problem[], version: string): unknown {
+/**
+ * `unchecked` files become tool execution notifications at level error, and the invocation is
+ * marked unsuccessful, which is how SARIF says that part of the input was not analysed.
+ */
+export function toSarif(
+  problems: Problem[],
+  version: string,
+  unchecked: Array<{ file: string; reason: string }> = [],
+): unknown {
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -15,6 +23,16 @@ export function toSarif(problems: Problem[], version: string): unknown {
             rules: CODES.map((id) => ({ id, shortDescription: { text: id } })),
           },
         },
+        invocations: [
+          {
+            executionSuccessful: unchecked.length === 0,
+            toolExecutionNotifications: unchecked.map((u) => ({
+              level: 'error',
+              message: { text: `Not checked: ${u.reason}.` },
+              locations: [{ physicalLocation: { artifactLocation: { uri: u.file } } }],
+            })),
+          },
+        ],
         results: problems.map((p) => ({
           ruleId: p.code,
           level: p.severity === 'error' ? 'error' : 'warning',

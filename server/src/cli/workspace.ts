@@ -9,30 +9,39 @@ import {
   type DeploymentFile,
   type ParseLimits,
 } from '../core';
-import { discoverDeploymentFiles } from './discover';
+import { discoverDeploymentFiles, type FoundFile, type Unchecked } from './discover';
 import { CliError, EXIT } from './errors';
 
 export interface LoadedWorkspace {
   cwd: string;
   index: WorkspaceIndex;
+  /** Files the walk found but could not check, each with its reason (`validate` reports them). */
+  unchecked: Unchecked[];
 }
 
-/** Reads one file; files are named relative to cwd so messages and JSON match `--cwd`. */
+/**
+ * Reads one file; files are named relative to cwd so messages and JSON match `--cwd`. A file
+ * that cannot be read comes back as its reason, for the caller to report, not as an exception.
+ */
 export function loadFile(
   cwd: string,
-  abs: string,
+  found: FoundFile,
   limits: ParseLimits = DEFAULT_LIMITS,
-): DeploymentFile {
+): DeploymentFile | Unchecked {
   let text: string;
   try {
-    text = readFileSync(abs, 'utf8');
+    text = readFileSync(found.fsPath, 'utf8');
   } catch (err) {
-    throw new CliError(
-      `Cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      EXIT.usage,
-    );
+    return {
+      abs: found.abs,
+      reason: `a file that cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    };
   }
-  return parseDeploymentFile(text, relativeName(cwd, abs), limits);
+  return parseDeploymentFile(text, relativeName(cwd, found.abs), limits);
+}
+
+export function isUnchecked(x: DeploymentFile | Unchecked): x is Unchecked {
+  return 'reason' in x;
 }
 
 export function relativeName(cwd: string, abs: string): string {
@@ -42,19 +51,17 @@ export function relativeName(cwd: string, abs: string): string {
 
 export function loadWorkspace(cwd: string, limits: ParseLimits = DEFAULT_LIMITS): LoadedWorkspace {
   const index = new WorkspaceIndex();
-  for (const abs of discoverDeploymentFiles(cwd)) {
-    // A file found by the walk and gone by the read (another process cleaning up, a checkout in
-    // progress) is simply not part of the workspace; any other read error still stops here.
-    let file: DeploymentFile;
-    try {
-      file = loadFile(cwd, abs, limits);
-    } catch (err) {
-      if (!existsSync(abs)) continue;
-      throw err;
-    }
-    if (file.isDeployment) index.set(file);
+  const found = discoverDeploymentFiles(cwd);
+  const unchecked = [...found.unchecked];
+  for (const f of found.files) {
+    const file = loadFile(cwd, f, limits);
+    if (!isUnchecked(file)) {
+      if (file.isDeployment) index.set(file);
+    } else if (existsSync(f.fsPath)) unchecked.push(file);
+    // A file found by the walk and gone by the read (another process cleaning up, a checkout
+    // in progress) is simply not part of the workspace, so it is not reported either.
   }
-  return { cwd, index };
+  return { cwd, index, unchecked };
 }
 
 /** The file that defines a deployment, or a usage error that lists the known ones. */
@@ -62,10 +69,18 @@ export function findDeployment(ws: LoadedWorkspace, name: string): DeploymentFil
   const file = ws.index.find(name);
   if (file?.deployment) return file;
   const known = ws.index.deploymentNames();
+  // The deployment may be in a file the walk could not read; naming those beats a bare "unknown".
+  const unread = ws.unchecked.length
+    ? ` ${ws.unchecked.length} file${ws.unchecked.length === 1 ? '' : 's'} could not be checked: ${ws.unchecked
+        .slice(0, 5)
+        .map((u) => `${relativeName(ws.cwd, u.abs)} (${u.reason})`)
+        .join(', ')}${ws.unchecked.length > 5 ? ', …' : ''}.`
+    : '';
   throw new CliError(
-    known.length
+    (known.length
       ? `Unknown deployment '${displayName(name)}'. Known deployments: ${known.map(displayName).join(', ')}.`
-      : `Unknown deployment '${displayName(name)}': no deployment files were found under ${ws.cwd} (looked for deployments/*.yaml with a top-level 'deployment:' key).`,
+      : `Unknown deployment '${displayName(name)}': no deployment files were found under ${ws.cwd} (looked for deployments/*.yaml with a top-level 'deployment:' key).`) +
+      unread,
     EXIT.usage,
   );
 }

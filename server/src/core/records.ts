@@ -379,12 +379,63 @@ function approvalShapeProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * `promoted_from` of an approval or approval request for a commit rolled onto a target
+ * directly (`--git-sha`). It holds a ':', which no target name can (names become git refs), so
+ * it never reads as a promotion from a target, not even one named `commit`.
+ */
+export const DIRECT_SOURCE = ':commit';
+
+/**
+ * What earlier versions wrote there instead. It still counts as a commit rollout where the
+ * deployment has no target named `commit`; where it has one, the word is read as that target,
+ * as it is written, because nothing in the line tells the two apart.
+ */
+export const LEGACY_DIRECT_SOURCE = 'commit';
+
 export interface ApprovalScope {
   deployment: string;
   target: string;
   promotedFrom: string;
+  /** A second `promoted_from` that counts as this source: LEGACY_DIRECT_SOURCE, where safe. */
+  legacyFrom?: string;
   /** Component → SHA of the plan to run. */
   components: Record<string, string>;
+}
+
+/**
+ * The source half of a scope: `source` is a plan's source target (undefined for a commit
+ * rollout) or a recorded `promoted_from`, which may be either placeholder. `hasTarget` says
+ * whether the deployment has a target of that name.
+ */
+export function scopeSource(
+  source: string | undefined,
+  hasTarget: (name: string) => boolean,
+): Pick<ApprovalScope, 'promotedFrom' | 'legacyFrom'> {
+  const legacyIsDirect = !hasTarget(LEGACY_DIRECT_SOURCE);
+  const direct =
+    source === undefined ||
+    source === DIRECT_SOURCE ||
+    (source === LEGACY_DIRECT_SOURCE && legacyIsDirect);
+  if (!direct) return { promotedFrom: source };
+  return legacyIsDirect
+    ? { promotedFrom: DIRECT_SOURCE, legacyFrom: LEGACY_DIRECT_SOURCE }
+    : { promotedFrom: DIRECT_SOURCE };
+}
+
+/** True when a recorded `promoted_from` names the scope's source. */
+export function sourceMatches(promotedFrom: string, scope: ApprovalScope): boolean {
+  return (
+    promotedFrom === scope.promotedFrom ||
+    (scope.legacyFrom !== undefined && promotedFrom === scope.legacyFrom)
+  );
+}
+
+/** A `promoted_from` in words: the placeholder is not a target. */
+export function sourceText(promotedFrom: string): string {
+  return promotedFrom === DIRECT_SOURCE
+    ? 'a commit rolled out directly (--git-sha)'
+    : `promotion from ${promotedFrom}`;
 }
 
 /** An approval counts only for the same deployment, target, source and exact SHAs. */
@@ -392,7 +443,7 @@ export function approvalMatches(a: Approval, scope: ApprovalScope): boolean {
   if (
     a.deployment !== scope.deployment ||
     a.target !== scope.target ||
-    a.promoted_from !== scope.promotedFrom
+    !sourceMatches(a.promoted_from, scope)
   )
     return false;
   const planned = Object.entries(scope.components);
@@ -404,8 +455,7 @@ export function approvalMatches(a: Approval, scope: ApprovalScope): boolean {
 export function approvalMismatch(a: Approval, scope: ApprovalScope): string | undefined {
   if (a.deployment !== scope.deployment) return `it is for deployment ${a.deployment}`;
   if (a.target !== scope.target) return `it is for target ${a.target}`;
-  if (a.promoted_from !== scope.promotedFrom)
-    return `it approves promotion from ${a.promoted_from}`;
+  if (!sourceMatches(a.promoted_from, scope)) return `it approves ${sourceText(a.promoted_from)}`;
   for (const [c, sha] of Object.entries(scope.components)) {
     if (a.components[c] === undefined) return `it does not cover component ${c}`;
     if (a.components[c] !== sha)

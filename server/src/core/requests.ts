@@ -13,7 +13,7 @@
 import { ALLOWED_SIGNERS_PATH } from './allowed-signers';
 import type { ReviewRule } from './approval-count';
 import { displayName } from './names';
-import type { ApprovalScope } from './records';
+import { sourceMatches, type ApprovalScope } from './records';
 
 export const REQUEST_ROOT = 'refs/atmos/requests';
 
@@ -248,7 +248,7 @@ export function readRequestChain(
 /** True when the request asks for exactly this plan (same source, same component SHAs). */
 export function requestMatches(request: ApprovalRequest, scope: ApprovalScope): boolean {
   if (request.deployment !== scope.deployment || request.target !== scope.target) return false;
-  if (request.promoted_from !== scope.promotedFrom) return false;
+  if (!sourceMatches(request.promoted_from, scope)) return false;
   const a = Object.entries(request.components).sort(([x], [y]) => x.localeCompare(y));
   const b = Object.entries(scope.components).sort(([x], [y]) => x.localeCompare(y));
   return a.length === b.length && a.every(([c, s], i) => b[i][0] === c && b[i][1] === s);

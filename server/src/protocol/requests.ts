@@ -290,7 +290,7 @@ export interface ApprovalRequestsParams {
 export interface ApprovalRequestInfo {
   deployment: string;
   target: string;
-  /** The source target, or `commit` for a commit rollout. */
+  /** The source target, or `:commit` (earlier `commit`) for a commit rollout. */
   promotedFrom: string;
   /** What the request asks to deploy, component → SHA. */
   components: Record<string, string>;

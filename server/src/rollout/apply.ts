@@ -30,7 +30,7 @@ import { testPause } from '../git/test-pause';
 import { appendApproval, newApproval } from './approve';
 import { RolloutError } from './errors';
 import { checkNames, deploymentName } from './names';
-import { DIRECT_SOURCE, planFrom, withCommitsAhead, type PlanInput } from './plan';
+import { planFrom, withCommitsAhead, type PlanInput } from './plan';
 import { approveCommand, describeComponents, planLines, shortSha } from './plan-text';
 import { loadPolicy, type Policy } from './policy';
 import { fetchRecords, pushOrRestore } from './remote';
@@ -209,7 +209,7 @@ async function applyClaimed(
         : `Record one with:\n  ${approveCommand(plan, options.components)}\nthen run the rollout again, or pass --approve to approve it yourself now.`;
       throw new RolloutError(
         'approval-missing',
-        `Rolling out ${name} to ${plan.target} requires approval, and no recorded approval matches this plan (${plan.promotedFrom ?? DIRECT_SOURCE} → ${plan.target}: ${describeComponents(plan)}).${problem} ${how}`,
+        `Rolling out ${name} to ${plan.target} requires approval, and no recorded approval matches this plan (${plan.promotedFrom ?? 'commit'} → ${plan.target}: ${describeComponents(plan)}).${problem} ${how}`,
       );
     }
     approval = newApproval(identity, options.approver, options.approverRole, options.now, plan);

@@ -96,6 +96,7 @@ export async function approve(
     {
       target: options.target,
       promoteFrom: options.promoteFrom,
+      gitSha: options.gitSha,
       components: options.components,
       signers: { text: policy.allowedSigners },
     },

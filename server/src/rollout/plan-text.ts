@@ -34,7 +34,12 @@ export function commitsAheadText(n: number): string {
 /** The command that records the approval this plan lacks. */
 export function approveCommand(plan: RolloutPlan, requested?: string[]): string {
   const parts = ['atmos-deployments', 'approve', plan.deployment, '--target', plan.target];
+  // A commit rollout is approved by its commit: `approve` plans the same rollout from it. A
+  // rollback plan may restore several commits, which one --git-sha cannot name; it has its own
+  // advice and never prints this command.
+  const shas = [...new Set(plan.components.map((c) => c.sha))];
   if (plan.promotedFrom) parts.push('--promote-from', plan.promotedFrom);
+  else if (shas.length === 1) parts.push('--git-sha', shas[0]);
   for (const c of requested ?? []) parts.push('--component', c);
   return parts.join(' ');
 }

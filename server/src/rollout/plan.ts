@@ -11,8 +11,11 @@ import {
   checkPromotion,
   ownSource,
   componentNames,
+  findTarget,
   notesRef,
   parseApprovalNote,
+  scopeSource,
+  DIRECT_SOURCE,
   type Approval,
   type ApprovalScope,
   type Deployment,
@@ -52,7 +55,7 @@ export interface PlanInput extends RolloutOptions {
 }
 
 /** The word used as `promoted_from` in the approval of a commit rolled onto a target directly. */
-export const DIRECT_SOURCE = 'commit';
+export { DIRECT_SOURCE } from '../core';
 
 /**
  * Plans a rollout without writing anything. Throws a RolloutError: `refused` when the rules
@@ -235,6 +238,10 @@ export async function planFrom(
     nothingToDo: components.every((c) => c.sha === c.currentSha),
     warnings,
   };
+  // A commit rollout's approvals written by earlier versions say `commit`; they still count,
+  // unless a real target has that name (then the word means that target).
+  const legacy = scopeSource(source, (t) => !!findTarget(deployment, t)).legacyFrom;
+  if (source === undefined && legacy !== undefined) plan.legacyFrom = legacy;
   if (plan.requiresApproval) {
     const review = await reviewContext(store, deployment, target, input.signers);
     const found = await findApproval(store, approvalScope(plan), snap, review);
@@ -273,7 +280,14 @@ export function approvalScope(plan: RolloutPlan): ApprovalScope {
   return {
     deployment: plan.deployment,
     target: plan.target,
-    promotedFrom: plan.promotedFrom ?? DIRECT_SOURCE,
+    // A source target is taken as named; only a commit rollout has the placeholder, and the
+    // legacy word where the plan says it is safe.
+    ...(plan.promotedFrom !== undefined
+      ? { promotedFrom: plan.promotedFrom }
+      : {
+          promotedFrom: DIRECT_SOURCE,
+          ...(plan.legacyFrom !== undefined ? { legacyFrom: plan.legacyFrom } : {}),
+        }),
     components: Object.fromEntries(plan.components.map((c) => [c.component, c.sha])),
   };
 }

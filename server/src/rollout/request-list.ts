@@ -9,6 +9,8 @@ import {
   findTarget,
   notesRef,
   reviewRuleOf,
+  scopeSource,
+  DIRECT_SOURCE,
   type ApprovalScope,
   type Deployment,
   type RequestView,
@@ -27,8 +29,10 @@ export interface RequestSummary {
   target: string;
   ref: string;
   state: RequestView['state'];
-  /** The source target, or `commit`. */
+  /** The source target, or the placeholder of a commit rollout (`:commit`, earlier `commit`). */
   promotedFrom: string;
+  /** True when the request is for a commit rolled onto an entry point, not a promotion. */
+  direct: boolean;
   /** Component → SHA the request asks to deploy. */
   components: Record<string, string>;
   requestedBy: string;
@@ -89,12 +93,14 @@ export async function listApprovalRequests(
   for (const v of shown) {
     const r = v.request;
     const rule = reviewRuleOf(findTarget(policy.deployment, v.target)?.promotion);
+    const source = (from: string) => scopeSource(from, (t) => !!findTarget(policy.deployment, t));
     const base: RequestSummary = {
       deployment: name,
       target: v.target,
       ref: v.ref,
       state: v.state,
       promotedFrom: r?.promoted_from ?? '',
+      direct: !!r && source(r.promoted_from).promotedFrom === DIRECT_SOURCE,
       components: r?.components ?? {},
       requestedBy: r?.requested_by ?? '',
       requestedAt: r?.requested_at ?? '',
@@ -122,7 +128,7 @@ export async function listApprovalRequests(
     const scope: ApprovalScope = {
       deployment: name,
       target: v.target,
-      promotedFrom: r.promoted_from,
+      ...source(r.promoted_from),
       components: r.components,
     };
     // The requester is the deployer: their own approval never counts for a review target.
@@ -159,13 +165,14 @@ export async function listApprovalRequests(
   return out;
 }
 
-function scopeOf(name: string, v: RequestView): ApprovalScope | undefined {
+function scopeOf(name: string, v: RequestView, d: Deployment): ApprovalScope | undefined {
   const r = v.request;
   return r
     ? {
         deployment: name,
         target: v.target,
-        promotedFrom: r.promoted_from,
+        // A request for a commit rollout matches its approvals under either placeholder.
+        ...scopeSource(r.promoted_from, (t) => !!findTarget(d, t)),
         components: r.components,
       }
     : undefined;
@@ -185,7 +192,9 @@ async function prefetch(
   views: RequestView[],
   snap: Snapshot,
 ): Promise<Prefetched> {
-  const scopes = views.map((v) => scopeOf(name, v)).filter((s): s is ApprovalScope => !!s);
+  const scopes = views
+    .map((v) => scopeOf(name, v, deployment))
+    .filter((s): s is ApprovalScope => !!s);
   const commits = [...new Set(scopes.flatMap((s) => Object.values(s.components)))];
   const notes = commits.length
     ? await gitCall(() => store.readNotes(notesRef(name), commits))

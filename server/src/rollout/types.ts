@@ -64,6 +64,11 @@ export interface RolloutPlan {
   target: string;
   /** The source target; absent for a plain commit rolled onto a target without source rules. */
   promotedFrom?: string;
+  /**
+   * For a commit rollout: the `promoted_from` earlier versions wrote in its approvals and
+   * requests (`commit`), which still counts; absent where a target is named `commit`.
+   */
+  legacyFrom?: string;
   components: PlannedComponent[];
   /** Components of the deployment left out because nothing is deployed in the source. */
   skipped: string[];
@@ -174,7 +179,10 @@ export interface ApproveOptions {
   /** The rules come from the committed file, as for a rollout. */
   policy: PolicySource;
   target: string;
-  promoteFrom: string;
+  /** The source target of the promotion to approve; absent with `gitSha`. */
+  promoteFrom?: string;
+  /** The commit of a commit rollout to approve (an entry point's `rollout --git-sha`). */
+  gitSha?: string;
   components?: string[];
   /** `approved_by`; defaults to the git identity's email. */
   approver?: string;

@@ -1,7 +1,10 @@
-/** `approve <deployment> --target <t> --promote-from <s>`: record the approval note for the current plan. */
+/**
+ * `approve <deployment> --target <t> (--promote-from <s> | --git-sha <sha>)`: record the
+ * approval note for the current plan of a promotion, or of a commit rolled onto an entry point.
+ */
 import type { Command } from 'commander';
 import { approve } from '../../rollout';
-import { EXIT } from '../errors';
+import { CliError, EXIT } from '../errors';
 import type { Output } from '../output';
 import { commonOptions, type CommonOptions } from '../options';
 import {
@@ -15,7 +18,8 @@ import {
 
 export interface ApproveCliOptions extends CommonOptions {
   target: string;
-  promoteFrom: string;
+  promoteFrom?: string;
+  gitSha?: string;
   component?: string[];
   role?: string;
   approver?: string;
@@ -28,12 +32,20 @@ export async function runApprove(
   opts: ApproveCliOptions,
   output: Output,
 ): Promise<number> {
+  // An approval names what it approves: HEAD by default would approve whatever is checked out
+  // when the command happens to run, so one of the two is required.
+  if ((opts.promoteFrom === undefined) === (opts.gitSha === undefined))
+    throw new CliError(
+      'Pass --promote-from <source> to approve a promotion, or --git-sha <commit> to approve a commit rolled onto an entry point (one of the two).',
+      EXIT.usage,
+    );
   const { deployment, store, policy } = openDeployment(name, opts);
   const result = await service(() =>
     approve(store, deployment, {
       policy,
       target: opts.target,
       promoteFrom: opts.promoteFrom,
+      gitSha: opts.gitSha,
       components: opts.component,
       role: opts.role,
       approver: opts.approver,
@@ -56,11 +68,15 @@ export function registerApprove(
         program
           .command('approve')
           .description(
-            'Record an approval (a git note under refs/notes/atmos/<deployment>/approvals) for the current plan of a promotion, bound to its deployment, target, source and component SHAs, for a rollout run later or elsewhere.',
+            'Record an approval (a git note under refs/notes/atmos/<deployment>/approvals) for the current plan of a promotion (--promote-from) or of a commit rolled onto an entry point (--git-sha), bound to its deployment, target, source and component SHAs, for a rollout run later or elsewhere.',
           )
           .argument('<deployment>', 'deployment name')
           .requiredOption('--target <target>', 'target the promotion goes to')
-          .requiredOption('--promote-from <source>', 'target the promotion comes from')
+          .option('--promote-from <source>', 'target the promotion comes from')
+          .option(
+            '--git-sha <sha>',
+            'commit of a commit rollout (rollout --git-sha) to approve, instead of --promote-from',
+          )
           .option('--component <name>', 'limit to this component (repeatable)', collect)
           .option('--role <role>', 'approver_role, such as ops-lead')
           .option('--approver <who>', 'approved_by (default: the git identity email)'),

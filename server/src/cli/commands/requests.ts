@@ -39,6 +39,13 @@ async function requestedDeployments(opts: ApprovalsCliOptions): Promise<string[]
   return service(() => deploymentsWithRequests(store));
 }
 
+/** The flag that names what a request asks to deploy: its source, or its commit. */
+function approveSource(r: RequestSummary): string {
+  if (!r.direct) return `--promote-from ${r.promotedFrom}`;
+  const shas = [...new Set(Object.values(r.components))];
+  return `--git-sha ${shas.join(',')}`;
+}
+
 function describe(r: RequestSummary): string[] {
   const comps = Object.entries(r.components)
     .map(([c, sha]) => `${c} ${sha.slice(0, 7)}`)
@@ -55,7 +62,7 @@ function describe(r: RequestSummary): string[] {
   for (const p of r.problems) lines.push(`  ! ${p}`);
   if (r.state === 'open')
     lines.push(
-      `  approve: atmos-deployments approve ${r.deployment} --target ${r.target}${r.promotedFrom === 'commit' ? '' : ` --promote-from ${r.promotedFrom}`}`,
+      `  approve: atmos-deployments approve ${r.deployment} --target ${r.target} ${approveSource(r)}`,
       `  decline: atmos-deployments decline ${r.deployment} --target ${r.target} --reason "<why>"`,
     );
   return lines;

@@ -6,7 +6,7 @@ import { allowedSignersFor } from '../../rollout/signers-file';
 import { expandPaths } from '../discover';
 import { CliError, EXIT } from '../errors';
 import type { Output } from '../output';
-import { loadFile, loadWorkspace } from '../workspace';
+import { isUnchecked, loadFile, loadWorkspace, relativeName } from '../workspace';
 import { toSarif } from '../sarif';
 import { commonOptions, type CommonOptions } from '../options';
 
@@ -22,6 +22,11 @@ export interface ValidateJson {
     code: string;
     message: string;
   }>;
+  /**
+   * Paths that should have been checked and were not (a FIFO, an unreadable file or folder, a
+   * dangling link, ...), each with its reason. Not empty means the run exits 2.
+   */
+  unchecked: Array<{ file: string; reason: string }>;
 }
 
 export function runValidate(
@@ -33,14 +38,18 @@ export function runValidate(
   const { cwd, limits } = opts;
   const ws = loadWorkspace(cwd, limits);
   let files = ws.index.all();
+  let unchecked = ws.unchecked;
   if (paths.length) {
-    const { files: abs, missing } = expandPaths(cwd, paths);
+    const { files: found, unchecked: unreachable, missing } = expandPaths(cwd, paths);
     if (missing.length)
       throw new CliError(`No such file or directory: ${missing.join(', ')}`, EXIT.usage);
-    files = abs.map((a) => {
-      const loaded = loadFile(cwd, a, limits);
-      return ws.index.get(loaded.file) ?? loaded;
-    });
+    unchecked = [...unreachable];
+    files = [];
+    for (const f of found) {
+      const loaded = loadFile(cwd, f, limits);
+      if (isUnchecked(loaded)) unchecked.push(loaded);
+      else files.push(ws.index.get(loaded.file) ?? loaded);
+    }
     for (const f of files) {
       if (!f.isDeployment)
         output.err(
@@ -56,6 +65,7 @@ export function runValidate(
       allowedSigners: allowedSignersFor(path.resolve(cwd, f.file)),
     }),
   );
+  const skipped = unchecked.map((u) => ({ file: relativeName(cwd, u.abs), reason: u.reason }));
   if (opts.format === 'json') {
     const json: ValidateJson = {
       files: files.length,
@@ -69,26 +79,35 @@ export function runValidate(
         code: p.code,
         message: p.message,
       })),
+      unchecked: skipped,
     };
     output.out(JSON.stringify(json, null, 2));
   } else if (opts.format === 'sarif') {
-    output.out(JSON.stringify(toSarif(problems, version), null, 2));
-  } else {
+    output.out(JSON.stringify(toSarif(problems, version, skipped), null, 2));
+  }
+  // Every format says on stderr what was not checked, so a person reading a CI log sees why the
+  // run failed even when stdout goes to a file.
+  for (const u of skipped) output.err(`${u.file}: not checked: ${u.reason}.`);
+  if (opts.format === 'text') {
     for (const p of problems)
       output.out(
         `${p.file}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity} ${p.code} ${p.message}`,
       );
     const errors = problems.filter((p) => p.severity === 'error').length;
     const warnings = problems.length - errors;
-    if (files.length === 0)
+    const notChecked = skipped.length ? `; ${skipped.length} not checked` : '';
+    if (files.length === 0 && !skipped.length)
       output.err(
         `No deployment files found under ${cwd} (looked for deployments/*.yaml with a top-level 'deployment:' key).`,
       );
     else
       output.err(
-        `${files.length} file${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}.`,
+        `${files.length} file${files.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}${notChecked}.`,
       );
   }
+  // A file that could not be checked fails the run even when every checked file is clean: a CI
+  // gate must never pass by skipping (issue 16, class 5).
+  if (skipped.length) return EXIT.usage;
   return problems.some((p) => p.severity === 'error') ? EXIT.refused : EXIT.ok;
 }
 

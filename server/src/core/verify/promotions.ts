@@ -20,14 +20,12 @@ import {
   notesRef,
   parseApprovalNote,
   formatApprovalLine,
+  scopeSource,
   type Approval,
 } from '../records';
 import { currentRulesNote, type Policies, type RulesFor } from './policies';
 import { short, type TrailRecord } from './records';
 import type { TrailInput, VerifyFinding } from './types';
-
-/** The word a direct rollout's approval names as its source (the rollout service's). */
-const DIRECT_SOURCE = 'commit';
 
 /**
  * One rollout: the tags of one deployment and target with the same timestamp and deployer (and
@@ -105,8 +103,12 @@ export function checkRollouts(
     let gated = false;
     let note = '';
     let review: ReviewRule | undefined;
+    // Whether the rules of the rollout name a target, for reading a legacy `commit` source.
+    let hasTarget = (_name: string) => false;
     for (const r of g.records) {
       const rules = policies.rulesFor(r);
+      const d = rules.deployment;
+      if (d) hasTarget = (name) => !!findTarget(d, name);
       findings.push(...ruleFindings(r, rules, recordedIn, input.policyName));
       if (rules.deployment && !rules.finding) {
         const promotion = findTarget(rules.deployment, r.record.target)?.promotion;
@@ -117,8 +119,8 @@ export function checkRollouts(
     }
     findings.push(
       ...(review
-        ? reviewFindings(input, g, review, note, spent, signatures)
-        : approvalFindings(input, g, gated, note, spent)),
+        ? reviewFindings(input, g, review, note, spent, signatures, hasTarget)
+        : approvalFindings(input, g, gated, note, spent, hasTarget)),
     );
   }
   return { findings, rollouts: rollouts.length };
@@ -163,6 +165,7 @@ function approvalFindings(
   gated: boolean,
   note: string,
   spent: Map<string, TrailRecord>,
+  hasTarget: (name: string) => boolean,
 ): VerifyFinding[] {
   const first = g.records[0];
   const claimed = g.records.find((r) => recordApprovalKey(r.record) !== undefined);
@@ -181,7 +184,7 @@ function approvalFindings(
   const scope = {
     deployment: first.record.deployment,
     target: first.record.target,
-    promotedFrom: first.record.promoted_from ?? DIRECT_SOURCE,
+    ...scopeSource(first.record.promoted_from, hasTarget),
     components: Object.fromEntries(g.records.map((r) => [r.record.component, r.commit])),
   };
   const lines = approvalsOn(
@@ -233,6 +236,7 @@ function reviewFindings(
   note: string,
   spent: Map<string, TrailRecord>,
   signatures: Map<string, LineSignature[]>,
+  hasTarget: (name: string) => boolean,
 ): VerifyFinding[] {
   const first = g.records[0];
   const each = (code: VerifyFinding['code'], message: string) =>
@@ -241,7 +245,7 @@ function reviewFindings(
   const scope = {
     deployment: first.record.deployment,
     target: first.record.target,
-    promotedFrom: first.record.promoted_from ?? DIRECT_SOURCE,
+    ...scopeSource(first.record.promoted_from, hasTarget),
     components: Object.fromEntries(g.records.map((r) => [r.record.component, r.commit])),
   };
   const lines = approvalsOn(

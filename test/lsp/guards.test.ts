@@ -75,7 +75,12 @@ const MALFORMED: Array<[string, unknown, RegExp]> = [
   [
     'atmosDeployments/approve',
     { deployment: 'payment-service', target: 'prod' },
-    /params\.promoteFrom must be a string/,
+    /params must have exactly one of promoteFrom \(a promotion\) and gitSha/,
+  ],
+  [
+    'atmosDeployments/approve',
+    { deployment: 'payment-service', target: 'prod', promoteFrom: 'staging', gitSha: 'HEAD' },
+    /params must have exactly one of promoteFrom \(a promotion\) and gitSha/,
   ],
   ['atmosDeployments/approve', [1, 2], /params must be an object, not a list/],
   [

@@ -67,7 +67,13 @@ export async function approveRequest(
 ): Promise<ApproveResult | undefined> {
   const r = await pickRequest(ctx, args, 'Approve a request');
   if (!r) return undefined;
-  return approve(ctx, { deployment: r.deployment, target: r.target, from: r.promotedFrom });
+  return r.direct
+    ? approve(ctx, {
+        deployment: r.deployment,
+        target: r.target,
+        gitSha: Object.values(r.components)[0],
+      })
+    : approve(ctx, { deployment: r.deployment, target: r.target, from: r.promotedFrom });
 }
 
 export async function declineRequest(
@@ -113,7 +119,7 @@ export async function reviewRequest(
     { modal: true, detail: requestDetail(r) },
     ...(r.yours ? ['Approve…'] : []),
     'Decline…',
-    'Compare Targets',
+    ...(r.direct ? [] : ['Compare Targets']),
   );
   if (choice === 'Approve…') return approveRequest(ctx, { request: r });
   if (choice === 'Decline…') return declineRequest(ctx, { request: r });

@@ -264,13 +264,16 @@ export async function approve(
     'Approve promotion to',
   );
   if (!target) return undefined;
-  const from = await pickSource(deployment, target, args);
-  if (!from) return undefined;
+  // A request for a commit rolled out directly names its commit; a promotion, its source.
+  const gitSha = args?.gitSha;
+  const from = gitSha ? undefined : await pickSource(deployment, target, args);
+  if (!gitSha && !from) return undefined;
   try {
     const res = await ctx.session.request(PlanRolloutRequest, {
       deployment: deployment.name,
       target: target.name,
       promoteFrom: from,
+      gitSha,
     });
     if (!res.plan) {
       void showFailure(ctx, res.refusal ?? 'the server returned no plan');
@@ -285,6 +288,7 @@ export async function approve(
       deployment: deployment.name,
       target: target.name,
       promoteFrom: from,
+      gitSha,
       role: role || undefined,
     });
     void vscode.window.showInformationMessage(done.message);

@@ -19,7 +19,12 @@ export function requestKey(r: ApprovalRequestInfo): string {
 
 /** `payment-service: staging → prod`, names escaped for display. */
 export function requestRoute(r: ApprovalRequestInfo): string {
-  return `${displayName(r.deployment)}: ${displayName(r.promotedFrom)} → ${displayName(r.target)}`;
+  return `${displayName(r.deployment)}: ${requestSource(r)} → ${displayName(r.target)}`;
+}
+
+/** The source as people say it: the target, or `commit` for a commit rolled out directly. */
+export function requestSource(r: ApprovalRequestInfo): string {
+  return r.direct ? 'commit' : displayName(r.promotedFrom);
 }
 
 /** The plan of a request as the Review modal and tooltips show it. */

@@ -13,7 +13,7 @@ import {
   type StatusResult,
   type TargetInfo,
 } from '../../../server/src/protocol/requests';
-import { requestDetail } from '../requests/requests';
+import { requestDetail, requestSource } from '../requests/requests';
 import type { ApprovalRequests } from '../requests/requests';
 import type { Session } from '../session';
 
@@ -239,7 +239,7 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
       case 'request': {
         const r = node.request;
         const item = new vscode.TreeItem(
-          `${r.promotedFrom} → ${r.target}`,
+          `${requestSource(r)} → ${r.target}`,
           vscode.TreeItemCollapsibleState.None,
         );
         item.id = `d/${r.deployment}/r/${r.target}/${r.requestedAt}`;
@@ -249,7 +249,7 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
           'git-pull-request',
           new vscode.ThemeColor(r.yours ? 'charts.yellow' : 'descriptionForeground'),
         );
-        item.tooltip = `Approval request: ${r.deployment} ${r.promotedFrom} → ${r.target}\n${requestDetail(r)}`;
+        item.tooltip = `Approval request: ${r.deployment} ${requestSource(r)} → ${r.target}\n${requestDetail(r)}`;
         // A click or Enter opens the review, the one action every request offers.
         item.command = {
           command: 'atmosDeployments.reviewRequest',

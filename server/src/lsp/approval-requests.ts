@@ -64,6 +64,7 @@ export async function listRequests(
           needed: r.needed,
           approvedBy: r.approvedBy,
           summary: r.summary,
+          direct: r.direct,
           yours: r.yours,
           problems: r.problems,
         })),

@@ -189,6 +189,7 @@ export function createGitBackends(
           signal,
           target: p.target,
           promoteFrom: p.promoteFrom,
+          gitSha: p.gitSha,
           role: p.role ?? (settings().approvalRole || undefined),
           remote: remote(),
         });

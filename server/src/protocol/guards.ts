@@ -149,12 +149,24 @@ export const isApplyRolloutParams = guard<ApplyRolloutParams>({
   metadata: Is.optional(Is.stringMap(Is.text)),
 });
 
-export const isApproveParams = guard<ApproveParams>({
+const approveFields = guard<ApproveParams>({
   deployment: Is.string,
   target: Is.string,
-  promoteFrom: Is.string,
+  promoteFrom: Is.optional(Is.string),
+  gitSha: Is.optional(Is.string),
   role: Is.optional(Is.string),
 });
+
+/** A promotion names its source and a direct rollout its commit: exactly one of the two. */
+export const isApproveParams: ParamsGuard<ApproveParams> = (params: unknown) => {
+  const wrong = approveFields(params);
+  if (wrong) return wrong;
+  const p = params as ApproveParams;
+  const given = [p.promoteFrom, p.gitSha].filter((v) => v !== undefined && v !== null).length;
+  return given === 1
+    ? undefined
+    : 'params must have exactly one of promoteFrom (a promotion) and gitSha (a commit rolled out directly)';
+};
 
 export const isHistoryParams = guard<HistoryParams>({
   deployment: Is.string,

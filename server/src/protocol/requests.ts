@@ -180,7 +180,10 @@ export const ApplyRolloutRequest = new RequestType<ApplyRolloutParams, ApplyResu
 export interface ApproveParams {
   deployment: string;
   target: string;
-  promoteFrom: string;
+  /** The source target; for a commit rolled out directly, give `gitSha` instead. */
+  promoteFrom?: string;
+  /** The commit of a direct rollout to approve (an entry point); exactly one of the two. */
+  gitSha?: string;
   role?: string;
 }
 
@@ -305,6 +308,8 @@ export interface ApprovalRequestInfo {
   approvedBy: string[];
   /** `1 of 2 approvals: alice@example.com`, or `not approved yet`. */
   summary: string;
+  /** True for a commit rolled out directly (approve it with `gitSha`, not `promoteFrom`). */
+  direct: boolean;
   /** The person using the editor may approve it now (a listed approver, not the requester). */
   yours: boolean;
   /** Why entries or approvals do not count, one sentence each. */

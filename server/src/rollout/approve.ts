@@ -16,7 +16,7 @@ import {
 import { RolloutError } from './errors';
 import type { GitStore } from '../git';
 import { testPause } from '../git/test-pause';
-import { pointOfNoReturn } from './apply';
+import { pointOfNoReturn } from './prepare';
 import { checkNames, deploymentName } from './names';
 import { approvalScope, planFrom } from './plan';
 import { describeComponents } from './plan-text';

@@ -34,6 +34,22 @@ interface Read {
 }
 
 /**
+ * The targets that have deployment records (tags) of `deployment`, sorted, from one
+ * `for-each-ref` of the tag names. History asks it only when a target or the deployment is no
+ * longer in the deployment file, since records outlive the YAML that led to them.
+ */
+export async function recordedTargets(store: GitStore, deployment: string): Promise<string[]> {
+  checkNames({ deployment });
+  const refs = await gitCall(() => store.listRefs([tagPrefix(deployment)]));
+  const targets = new Set<string>();
+  for (const r of refs) {
+    const parsed = parseTagName(r.ref);
+    if (parsed?.deployment === deployment) targets.add(parsed.target);
+  }
+  return [...targets].sort((a, b) => a.localeCompare(b));
+}
+
+/**
  * Recorded rollouts from the deployment tags, newest first (by the tag name's time, then its
  * `-2`, `-3` suffix, then the whole name), filtered by target and component, at most
  * `options.limit` of them when it is above 0. Costs one `git for-each-ref` for the tags and
@@ -42,10 +58,11 @@ interface Read {
  */
 export async function* streamHistory(
   store: GitStore,
-  deployment: Deployment,
+  /** The deployment, or only its name when its file is gone but its records remain. */
+  deployment: Deployment | string,
   options: HistoryOptions = {},
 ): AsyncGenerator<HistoryEntry, void, undefined> {
-  const name = deploymentName(deployment);
+  const name = typeof deployment === 'string' ? deployment : deploymentName(deployment);
   checkNames({ deployment: name });
   const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
   const batchSize = Math.min(limit, BATCH);

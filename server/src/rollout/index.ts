@@ -22,7 +22,7 @@
 export { RolloutError, EXIT_CODE, type RolloutErrorKind, type RolloutErrorReason } from './errors';
 export { loadPolicy, remotePolicyRef, type Policy } from './policy';
 export { readDeployedState } from './snapshot';
-export { history, streamHistory } from './history';
+export { history, streamHistory, recordedTargets } from './history';
 export { readWorkspaceStates, type WorkspaceStates } from './workspace-state';
 export { planRollout, findApproval, approvalScope } from './plan';
 export { applyRollout, PAUSE_STEPS, type PauseStep } from './apply';

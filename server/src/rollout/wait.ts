@@ -14,7 +14,8 @@ import {
   type RequestView,
 } from '../core';
 import { GitStoreError, type GitStore } from '../git';
-import { applyRollout, planForWrite } from './apply';
+import { applyRollout } from './apply';
+import { planForWrite } from './prepare';
 import { RolloutError } from './errors';
 import { approvalScope } from './plan';
 import { approveCommand } from './plan-text';

@@ -1,11 +1,53 @@
 /** `history <deployment>`: recorded rollouts from the deployment tags, newest first. */
 import type { Command } from 'commander';
-import { fetchRecords, streamHistory, type HistoryEntry } from '../../rollout';
-import { componentNames, didYouMean, displayName, knownTargetsText, targetNames } from '../../core';
+import {
+  fetchRecords,
+  openGitStore,
+  recordedTargets,
+  streamHistory,
+  type GitStore,
+  type HistoryEntry,
+} from '../../rollout';
+import {
+  componentNames,
+  didYouMean,
+  displayName,
+  knownTargetsText,
+  targetNames,
+  type Deployment,
+} from '../../core';
 import { CliError, EXIT } from '../errors';
 import type { Output } from '../output';
 import { commonOptions, type CommonOptions } from '../options';
 import { addRemoteOption, openDeployment, remoteOption, service } from './rollout';
+
+/**
+ * The deployment and the store for a history. A deployment that is no longer in any deployment
+ * file still has its records: its history is read by name then, with a note that says so. The
+ * records are fetched first with a remote, so the check sees what the team recorded.
+ */
+async function openForHistory(
+  name: string,
+  opts: HistoryCliOptions,
+  remote: string | undefined,
+  output: Output,
+): Promise<{ deployment?: Deployment; store: GitStore }> {
+  try {
+    const opened = openDeployment(name, opts);
+    if (remote) await service(() => fetchRecords(opened.store, name, remote));
+    return opened;
+  } catch (err) {
+    if (!(err instanceof CliError && /^Unknown deployment /.test(err.message))) throw err;
+    const store = openGitStore(opts.cwd);
+    if (remote) await service(() => fetchRecords(store, name, remote));
+    const recorded = await service(() => recordedTargets(store, name));
+    if (recorded.length === 0) throw err;
+    output.err(
+      `${displayName(name)} is not in any deployment file here; showing its recorded history (targets ${recorded.map(displayName).join(', ')}).`,
+    );
+    return { store };
+  }
+}
 
 export interface HistoryCliOptions extends CommonOptions {
   target?: string;
@@ -19,13 +61,24 @@ export async function runHistory(
   opts: HistoryCliOptions,
   output: Output,
 ): Promise<number> {
-  const { deployment, store } = openDeployment(name, opts);
-  // A typo in a filter would otherwise read as "nothing recorded", which is a different fact.
-  if (opts.target !== undefined && !targetNames(deployment).includes(opts.target))
-    throw new CliError(
-      `Unknown target '${displayName(opts.target)}' in deployment ${displayName(name)}.${didYouMean(deployment, opts.target)} ${knownTargetsText(deployment)}`,
-    );
-  const components = componentNames(deployment);
+  const remote = remoteOption(opts);
+  const { deployment, store } = await openForHistory(name, opts, remote, output);
+  // A typo in a filter would otherwise read as "nothing recorded", which is a different fact;
+  // a target removed from the file still has its records, and they are still history.
+  if (opts.target !== undefined && !(deployment && targetNames(deployment).includes(opts.target))) {
+    const recorded = await service(() => recordedTargets(store, name));
+    if (!recorded.includes(opts.target))
+      throw new CliError(
+        deployment
+          ? `Unknown target '${displayName(opts.target)}' in deployment ${displayName(name)}.${didYouMean(deployment, opts.target)} ${knownTargetsText(deployment)}`
+          : `No records of target '${displayName(opts.target)}' in deployment ${displayName(name)}. Recorded targets: ${recorded.map(displayName).join(', ')}.`,
+      );
+    if (deployment)
+      output.err(
+        `Target '${displayName(opts.target)}' is no longer in the deployment file of ${displayName(name)}; showing its recorded history.`,
+      );
+  }
+  const components = deployment ? componentNames(deployment) : [];
   if (opts.component !== undefined && components.length && !components.includes(opts.component))
     throw new CliError(
       `Unknown component '${displayName(opts.component)}' in deployment ${displayName(name)}. Known components: ${components.map(displayName).join(', ')}.`,
@@ -35,10 +88,8 @@ export async function runHistory(
       `--limit ${JSON.stringify(opts.limit)}: expected a whole number (0 for every record).`,
     );
   const limit = opts.limit === undefined ? DEFAULT_LIMIT : Number(opts.limit);
-  const remote = remoteOption(opts);
-  if (remote) await service(() => fetchRecords(store, name, remote));
   // One record past the limit is read to tell whether there are more; git stops right after.
-  const entries = streamHistory(store, deployment, {
+  const entries = streamHistory(store, deployment ?? name, {
     target: opts.target,
     component: opts.component,
     limit: limit > 0 ? limit + 1 : undefined,

@@ -219,8 +219,39 @@ describe('rollout options', () => {
     const r = cli(repo, ['rollout', 'payment-service', '--target', 'dev', '--dry-run']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /Dry run: would roll out payment-service to dev/);
+    // A dry run says what it would do; it never announces a deployment.
+    assert.match(r.stdout, /^→ Would roll out payment-service to dev$/m);
+    assert.doesNotMatch(r.stdout, /Deploying/);
     assert.deepEqual(atmosRefs(repo), {});
     assert.equal(tags(repo).length, 0);
+  });
+
+  it('without --exec says once that only records were written, and how to attach a deploy step', () => {
+    const repo = makeRepo();
+    const r = cli(repo, ['rollout', 'payment-service', '--target', 'dev']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /Deploying|Rolled out/);
+    assert.match(r.stdout, /^→ Rolling out payment-service to dev$/m);
+    assert.match(
+      r.stdout,
+      /^✓ Recorded the rollout of payment-service to dev: .* \(no deploy command configured\)\.$/m,
+    );
+    assert.equal(r.stdout.match(/no deploy command configured/g)?.length, 1, r.stdout);
+    assert.equal(r.stdout.match(/--exec <command>/g)?.length, 1, r.stdout);
+    // With a deploy step the spec's words stand.
+    const d = cli(repo, [
+      'rollout',
+      'payment-service',
+      '--target',
+      'dev',
+      '--redeploy',
+      '--exec',
+      'true',
+    ]);
+    assert.equal(d.code, 0, d.stderr);
+    assert.match(d.stdout, /^→ Deploying payment-service to dev$/m);
+    assert.match(d.stdout, /^✓ Rolled out payment-service to dev: /m);
+    assert.doesNotMatch(d.stdout, /no deploy command configured|--exec <command>/);
   });
 
   it('--exec runs per component with the ATMOS_* variables; a failure records status failed and leaves that ref', () => {

@@ -282,7 +282,13 @@ export class SimpleGitStore implements GitStore {
       // message's first line (git's `%s` also joins a wrapped first paragraph, rare enough).
       const start = o.body.indexOf('\n\n');
       if (start < 0) continue;
-      subjects.set(sha, o.body.slice(start + 2).split('\n', 1)[0].trim());
+      subjects.set(
+        sha,
+        o.body
+          .slice(start + 2)
+          .split('\n', 1)[0]
+          .trim(),
+      );
     }
     return subjects;
   }

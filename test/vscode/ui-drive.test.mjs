@@ -455,16 +455,37 @@ test(
           await shot('promote-pick', kind);
           await pick.click();
           const dialog = page.locator('.monaco-dialog-box');
-          const outcome = await pollUntil(
-            async () => {
-              if (await dialog.isVisible().catch(() => false)) return 'dialog';
-              const n = await d.readNotifications(page);
-              return n.find((m) => /Atmos Deployments:|nothing to do/.test(m))
-                ? 'notification'
-                : undefined;
-            },
-            { timeoutMs: 60000, what: 'the approval modal or a notification' },
-          );
+          const waitForModal = () =>
+            pollUntil(
+              async () => {
+                if (await dialog.isVisible().catch(() => false)) return 'dialog';
+                const n = await d.readNotifications(page);
+                return n.find((m) => /Atmos Deployments:|nothing to do/.test(m))
+                  ? 'notification'
+                  : undefined;
+              },
+              { timeoutMs: 60000, what: 'the approval modal or a notification' },
+            );
+          let outcome = await waitForModal();
+          const tagsBefore = recordTags(ws, to);
+          if (outcome === 'dialog' && to === 'prod') {
+            // Enter alone never approves prod: the modal's first, focused button is Cancel.
+            const first = await dialog.locator('.monaco-button').first().innerText();
+            t.diagnostic(`prod modal buttons: first "${first}"; pressing Enter`);
+            await page.keyboard.press('Enter');
+            await dialog.waitFor({ state: 'hidden', timeout: 30000 });
+            await waitForText(
+              () => d.readNotifications(page),
+              (n) => n.some((m) => /^Cancelled: nothing was written\./.test(m)),
+              'the cancelled notice after Enter on the prod modal',
+            );
+            assert.deepEqual(recordTags(ws, to), tagsBefore, 'Enter recorded nothing');
+            await d.runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+            await d.runCommand(page, 'Atmos Deployments: Promote…');
+            await pick.waitFor({ timeout: 30000 });
+            await pick.click();
+            outcome = await waitForModal();
+          }
           if (outcome !== 'dialog') {
             const n = await d.readNotifications(page);
             await shot('promote-refused', kind);
@@ -473,14 +494,20 @@ test(
           const text = await dialog.innerText();
           t.diagnostic(`modal (${kind}): ${text.replace(/\s+/g, ' ')}`);
           assert.match(text, new RegExp(`${from} → ${to}`));
+          // The plan names who acts and the subject of the commit that moves.
+          assert.match(text, /As: Demo <demo@example\.com>/);
+          const subject = git(ws, 'log', '-1', '--format=%s');
+          assert.ok(text.includes(`${git(ws, 'rev-parse', '--short=7', 'HEAD')} ${subject}`), text);
           await shot('approval', kind);
-          const tagsBefore = recordTags(ws, to);
-          const button = to === 'prod' ? 'Approve' : 'Promote';
+          const button = to === 'prod' ? 'Approve and roll out to prod' : 'Promote';
+          const buttons = await dialog.locator('.monaco-button').allInnerTexts();
+          assert.ok(buttons.includes(button), `modal buttons: ${buttons.join(' | ')}`);
           await dialog.locator('.monaco-button', { hasText: button }).first().click();
           // Only the success toast ends this wait: an error toast also starts with the
-          // extension's name, so a refusal now times out here with the toasts it showed.
+          // extension's name, so a refusal now times out here with the toasts it showed. No
+          // deploy command is set here, so it says only records were written.
           const success = new RegExp(
-            `^Rolled out payment-service to ${to} from ${from}: .*\\b(\\d+) tags? recorded\\.`,
+            `^Recorded the rollout of payment-service to ${to} from ${from}: .* \\(no deploy command configured\\)\\. (\\d+) tags? recorded\\.`,
           );
           const done = await waitForText(
             () => d.readNotifications(page),
@@ -497,14 +524,18 @@ test(
             !toast.includes('atmos/deployments/'),
             `a short result naming no tags: ${toast}`,
           );
-          const buttons = await page.evaluate(() =>
+          const toastButtons = await page.evaluate(() =>
             Array.from(
               document.querySelectorAll(
                 '.notifications-toasts .notification-list-item .monaco-button',
               ),
             ).map((b) => b.innerText.trim()),
           );
-          assert.ok(buttons.includes('Show History'), `notification buttons: ${buttons}`);
+          assert.ok(toastButtons.includes('Show History'), `notification buttons: ${toastButtons}`);
+          assert.ok(
+            toastButtons.includes('Set Deploy Command'),
+            `notification buttons: ${toastButtons}`,
+          );
           // The records, as plain git sees them: every component of the target at the source's
           // commit, and one new tag per component that names the source.
           const head = git(ws, 'rev-parse', 'HEAD');

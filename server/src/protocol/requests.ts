@@ -423,6 +423,10 @@ export const DEFAULT_SETTINGS: Settings = {
  */
 export interface RolloutErrorData {
   kind: string;
-  reason?: 'uncommitted-policy';
+  /**
+   * What the client can act on: `uncommitted-policy` (offer the file's changes), `no-commits`
+   * (nothing committed to roll out yet), `not-a-repo` (the folder is not in git).
+   */
+  reason?: 'uncommitted-policy' | 'no-commits' | 'not-a-repo';
   uri?: string;
 }

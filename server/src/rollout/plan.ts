@@ -193,6 +193,8 @@ export async function planFrom(
         throw new RolloutError(
           'usage',
           'This repository has no commits yet: commit first, or pass --git-sha <commit>.',
+          undefined,
+          'no-commits',
         );
       if (info.detached)
         warnings.push(`HEAD is detached at ${info.head.slice(0, 9)}; deploying that commit.`);

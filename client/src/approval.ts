@@ -10,6 +10,7 @@ import { displayName } from '../../server/src/core/display';
 import * as vscode from 'vscode';
 import type { RolloutPlan } from '../../server/src/protocol/requests';
 import { COMMITS_AHEAD_LIMIT } from '../../server/src/rollout/types';
+import { openReport } from './commands/reports';
 import { shortSha } from './tree/promotionsTree';
 
 export type ApprovalPrompt = (plan: RolloutPlan, text: ApprovalText) => Promise<boolean>;
@@ -20,8 +21,8 @@ export interface ApprovalText {
   /** The confirming button, named after the action: `Roll Out`, `Approve and roll out to prod`. */
   button: string;
   /**
-   * The modal gives an approval: its first (default) button is Cancel, so Enter alone never
-   * approves; the approving button has to be chosen.
+   * The modal gives an approval: its default button (the one Enter presses) is Review Plan,
+   * which writes nothing, so Enter alone never approves; the approving button has to be chosen.
    */
   guarded: boolean;
 }
@@ -132,21 +133,38 @@ export function describePlan(plan: RolloutPlan, action: PlanAction): ApprovalTex
   };
 }
 
+/** The guarded modal's default button: it opens the plan to read and approves nothing. */
+export const REVIEW_PLAN = 'Review Plan';
+
 const modalPrompt: ApprovalPrompt = async (_plan, text) => {
-  // VS Code focuses a modal's first button, so Enter presses it. An approval puts its own
-  // Cancel first (as the close affordance, so Escape picks it too) and the approving button
-  // second; a plain confirmation keeps its action first, with VS Code's own Cancel.
+  // VS Code's modal focuses its first button that is not the close affordance, wherever Cancel
+  // is drawn, so Enter presses that one. An approval therefore puts Review Plan there (it opens
+  // the plan as a document and writes nothing) and the approving button second; a plain
+  // confirmation keeps its action first, with VS Code's own Cancel.
   const confirm: vscode.MessageItem = { title: text.button };
-  const items: vscode.MessageItem[] = text.guarded
-    ? [{ title: 'Cancel', isCloseAffordance: true }, confirm]
-    : [confirm];
+  const review: vscode.MessageItem = { title: REVIEW_PLAN };
+  const cancel: vscode.MessageItem = { title: 'Cancel', isCloseAffordance: true };
+  const items = text.guarded ? [review, confirm, cancel] : [confirm];
   const choice = await vscode.window.showWarningMessage(
     text.message,
     { modal: true, detail: text.detail },
     ...items,
   );
+  if (choice === review) await openPlan(text);
   return choice === confirm;
 };
+
+/**
+ * The plan as a read-only document, inside a code fence longer than any run of backticks in
+ * it, so names from the repository are shown as typed and never read as Markdown.
+ */
+async function openPlan(text: ApprovalText): Promise<void> {
+  const body = `${text.message}\n\n${text.detail}`;
+  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  const doc = await openReport(`Plan: ${text.message}`, `${fence}text\n${body}\n${fence}\n`);
+  await vscode.window.showTextDocument(doc, { preview: true });
+}
 
 let prompt: ApprovalPrompt = modalPrompt;
 

@@ -382,13 +382,24 @@ test(
           const stagingRow = texts.findIndex((r, n) => n > own && r.startsWith('staging'));
           assert.ok(stagingRow > own, `payment-service/staging row in ${JSON.stringify(texts)}`);
           const row = pane.locator('.monaco-list-row').nth(stagingRow);
-          if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+          // The twistie expands a target; a click on the row itself reveals its YAML.
+          if ((await row.getAttribute('aria-expanded')) !== 'true')
+            await row.locator('.monaco-tl-twistie').click();
           await waitForText(
             () => d.readTreeView(page, 'Promotions', { minRows: 3 }),
             (r) => r.some((x) => /^vpc/.test(x)),
             'staging to expand to its components',
           );
           await shot('tree', kind);
+          if (i === 0) {
+            await row.locator('.label-name').first().click();
+            const revealed = await waitForText(
+              () => cursorStatus(page),
+              (st) => st.includes('(7 selected)'),
+              'a click on the staging row to select "staging" in the YAML',
+            );
+            t.diagnostic(`after clicking the staging row: ${revealed}`);
+          }
 
           // Graph beside the YAML.
           await d.openFile(page, 'deployments/payment-service.yaml');
@@ -469,16 +480,27 @@ test(
           let outcome = await waitForModal();
           const tagsBefore = recordTags(ws, to);
           if (outcome === 'dialog' && to === 'prod') {
-            // Enter alone never approves prod: the modal's first, focused button is Cancel.
-            const first = await dialog.locator('.monaco-button').first().innerText();
-            t.diagnostic(`prod modal buttons: first "${first}"; pressing Enter`);
+            // Enter alone never approves prod: it presses the focused default button, which is
+            // Review Plan (it opens the plan and writes nothing), not the approving one.
+            const all = await dialog.locator('.monaco-button').allInnerTexts();
+            const focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+            t.diagnostic(`prod modal buttons: ${all.join(' | ')}; focused "${focused}"`);
+            assert.ok(all.includes('Approve and roll out to prod'), all.join(' | '));
+            await shot('approval-enter', kind);
             await page.keyboard.press('Enter');
             await dialog.waitFor({ state: 'hidden', timeout: 30000 });
-            await waitForText(
+            const after = await waitForText(
               () => d.readNotifications(page),
               (n) => n.some((m) => /^Cancelled: nothing was written\./.test(m)),
               'the cancelled notice after Enter on the prod modal',
             );
+            t.diagnostic(`after Enter: ${after.join(' | ')}`);
+            assert.ok(!after.some((m) => /^Recorded|^Rolled out/.test(m)), after.join(' | '));
+            await page
+              .locator('.tabs-container .tab', { hasText: 'Approve and promote payment-service' })
+              .first()
+              .waitFor({ timeout: 30000 });
+            await shot('approval-after-enter', kind);
             assert.deepEqual(recordTags(ws, to), tagsBefore, 'Enter recorded nothing');
             await d.runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
             await d.runCommand(page, 'Atmos Deployments: Promote…');
@@ -495,7 +517,7 @@ test(
           t.diagnostic(`modal (${kind}): ${text.replace(/\s+/g, ' ')}`);
           assert.match(text, new RegExp(`${from} → ${to}`));
           // The plan names who acts and the subject of the commit that moves.
-          assert.match(text, /As: Demo <demo@example\.com>/);
+          assert.match(text, /^As: .+ <[^>]+@[^>]+>$/m);
           const subject = git(ws, 'log', '-1', '--format=%s');
           assert.ok(text.includes(`${git(ws, 'rev-parse', '--short=7', 'HEAD')} ${subject}`), text);
           await shot('approval', kind);

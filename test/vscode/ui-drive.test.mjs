@@ -503,6 +503,8 @@ test(
             await shot('approval-after-enter', kind);
             assert.deepEqual(recordTags(ws, to), tagsBefore, 'Enter recorded nothing');
             await d.runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+            // Back to the deployment file (the plan document took the focus), then approve.
+            await d.openFile(page, 'deployments/payment-service.yaml');
             await d.runCommand(page, 'Atmos Deployments: Promote…');
             await pick.waitFor({ timeout: 30000 });
             await pick.click();

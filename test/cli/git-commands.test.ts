@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseDeploymentFile } from '../../server/src/core';
-import { openGitStore, readDeployedState, readPromotionStatus } from '../../server/src/rollout';
+import {
+  openGitStore,
+  planRollout,
+  readDeployedState,
+  readPromotionStatus,
+} from '../../server/src/rollout';
 import { atmosRefs, cli, commit, fsckClean, git, head, makeRepo, tags } from '../git/helpers';
 
 describe('exit codes and faults', () => {
@@ -127,7 +132,7 @@ describe('exit codes and faults', () => {
     assert.ok(fsckClean(dir));
   });
 
-  it('2: not a git repository, and a repository without commits', () => {
+  it('2: not a git repository, and a repository without commits', async () => {
     const plain = mkdtempSync(path.join(tmpdir(), 'atmos-plain-'));
     const files = path.join(dir, 'deployments');
     const copy = (to: string) => {
@@ -148,6 +153,15 @@ describe('exit codes and faults', () => {
     const e = cli(empty, ['rollout', 'payment-service', '--target', 'dev']);
     assert.equal(e.code, 2);
     assert.match(e.stderr, /has no commits yet/);
+    // The service names both cases, so an editor can say them in its own words.
+    const text = readFileSync(path.join(files, 'payment-service.yaml'), 'utf8');
+    const deployment = parseDeploymentFile(text, 'payment-service.yaml').deployment!;
+    await assert.rejects(planRollout(openGitStore(empty), deployment, { target: 'dev' }), {
+      reason: 'no-commits',
+    });
+    await assert.rejects(planRollout(openGitStore(plain), deployment, { target: 'dev' }), {
+      reason: 'not-a-repo',
+    });
   });
 
   it('detached HEAD deploys that commit and says so', () => {

@@ -21,7 +21,11 @@ import { describePlan, setApprovalPrompt } from './approval';
 import { COMMAND_IDS, commandFailures, registerCommands } from './commands';
 import type { CommandContext } from './commands/context';
 import { registerReports } from './commands/reports';
-import { failureNotices, openChanges, revisionProblem } from './commands/rollout';
+import { failureNotices, openChanges, resultNotices } from './commands/notices';
+import { revisionProblem } from './commands/rollout';
+import { targetChoices } from './commands/pick';
+import { gitNotice } from './commands/preflight';
+import { blockedNotices } from './commands/rows';
 import { revealRange } from './commands/views';
 import { GRAPH_VIEW_TYPE, GraphPanels, targetAtLine } from './graph/panel';
 import { createLog, errorText } from './log';
@@ -47,6 +51,10 @@ export interface AtmosDeploymentsApi {
   commandFailures: ReadonlyArray<{ id: string; message: string }>;
   /** Failure notifications of the git commands with their buttons, for the in-host tests. */
   failureNotices: ReadonlyArray<{ message: string; actions: string[]; file?: string }>;
+  resultNotices: ReadonlyArray<{ message: string; actions: string[] }>;
+  blockedNotices: ReadonlyArray<{ message: string; actions: string[] }>;
+  targetChoices: typeof targetChoices;
+  gitNotice: typeof gitNotice;
   /** What the Open Changes button of an uncommitted-rules failure does. */
   openChanges: typeof openChanges;
   languageServer: LanguageServerControl;
@@ -131,6 +139,7 @@ async function start(
         target: to,
         from,
       }),
+    deploymentAt: (uri) => tree.last?.deployments.find((d) => d.uri === uri),
   });
   ctx.graph = graph;
   context.subscriptions.push(
@@ -210,6 +219,10 @@ async function start(
     commands: COMMAND_IDS,
     commandFailures,
     failureNotices,
+    resultNotices,
+    blockedNotices,
+    targetChoices,
+    gitNotice,
     openChanges,
     languageServer: {
       get state() {

@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseDeploymentFile } from '../../server/src/core';
-import { openGitStore, readDeployedState, readPromotionStatus } from '../../server/src/rollout';
+import {
+  openGitStore,
+  planRollout,
+  readDeployedState,
+  readPromotionStatus,
+} from '../../server/src/rollout';
 import { atmosRefs, cli, commit, fsckClean, git, head, makeRepo, tags } from '../git/helpers';
 
 describe('exit codes and faults', () => {
@@ -127,7 +132,7 @@ describe('exit codes and faults', () => {
     assert.ok(fsckClean(dir));
   });
 
-  it('2: not a git repository, and a repository without commits', () => {
+  it('2: not a git repository, and a repository without commits', async () => {
     const plain = mkdtempSync(path.join(tmpdir(), 'atmos-plain-'));
     const files = path.join(dir, 'deployments');
     const copy = (to: string) => {
@@ -148,6 +153,15 @@ describe('exit codes and faults', () => {
     const e = cli(empty, ['rollout', 'payment-service', '--target', 'dev']);
     assert.equal(e.code, 2);
     assert.match(e.stderr, /has no commits yet/);
+    // The service names both cases, so an editor can say them in its own words.
+    const text = readFileSync(path.join(files, 'payment-service.yaml'), 'utf8');
+    const deployment = parseDeploymentFile(text, 'payment-service.yaml').deployment!;
+    await assert.rejects(planRollout(openGitStore(empty), deployment, { target: 'dev' }), {
+      reason: 'no-commits',
+    });
+    await assert.rejects(planRollout(openGitStore(plain), deployment, { target: 'dev' }), {
+      reason: 'not-a-repo',
+    });
   });
 
   it('detached HEAD deploys that commit and says so', () => {
@@ -219,8 +233,39 @@ describe('rollout options', () => {
     const r = cli(repo, ['rollout', 'payment-service', '--target', 'dev', '--dry-run']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /Dry run: would roll out payment-service to dev/);
+    // A dry run says what it would do; it never announces a deployment.
+    assert.match(r.stdout, /^→ Would roll out payment-service to dev$/m);
+    assert.doesNotMatch(r.stdout, /Deploying/);
     assert.deepEqual(atmosRefs(repo), {});
     assert.equal(tags(repo).length, 0);
+  });
+
+  it('without --exec says once that only records were written, and how to attach a deploy step', () => {
+    const repo = makeRepo();
+    const r = cli(repo, ['rollout', 'payment-service', '--target', 'dev']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /Deploying|Rolled out/);
+    assert.match(r.stdout, /^→ Rolling out payment-service to dev$/m);
+    assert.match(
+      r.stdout,
+      /^✓ Recorded the rollout of payment-service to dev: .* \(no deploy command configured\)\.$/m,
+    );
+    assert.equal(r.stdout.match(/no deploy command configured/g)?.length, 1, r.stdout);
+    assert.equal(r.stdout.match(/--exec <command>/g)?.length, 1, r.stdout);
+    // With a deploy step the spec's words stand.
+    const d = cli(repo, [
+      'rollout',
+      'payment-service',
+      '--target',
+      'dev',
+      '--redeploy',
+      '--exec',
+      'true',
+    ]);
+    assert.equal(d.code, 0, d.stderr);
+    assert.match(d.stdout, /^→ Deploying payment-service to dev$/m);
+    assert.match(d.stdout, /^✓ Rolled out payment-service to dev: /m);
+    assert.doesNotMatch(d.stdout, /no deploy command configured|--exec <command>/);
   });
 
   it('--exec runs per component with the ATMOS_* variables; a failure records status failed and leaves that ref', () => {

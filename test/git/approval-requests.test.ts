@@ -173,8 +173,8 @@ describe('approval requests over a smart-HTTP remote, two clones, real keys', ()
       '→ Approval request sent to: alice@example.com, bob@example.com',
       '→ Waiting for approval (timeout: 1m)...',
       '→ Approval received from: alice@example.com at ',
-      '→ Deploying to prod...',
-      '✓ Rolled out pay to prod from staging',
+      '→ Rolling out to prod...',
+      '✓ Recorded the rollout of pay to prod from staging',
     ];
     let at = -1;
     for (const l of lines) {

@@ -86,6 +86,41 @@ describe('commits ahead in the rollout plan', () => {
     assert.equal(await store.countCommits(['0'.repeat(40)], [head(dir)], 100), undefined);
   });
 
+  it('names the subject of every planned and current SHA and who acts, in a fixed number of processes', async () => {
+    // Components at three different commits each way: the subjects still cost one process.
+    const spread = makeRepo();
+    const shas = [commit(spread, 'first subject'), commit(spread, 'second subject')];
+    for (const [i, c] of ['api', 'worker', 'database'].entries()) {
+      const r = cli(spread, [
+        'rollout',
+        'payment-service',
+        '--target',
+        'dev',
+        '--component',
+        c,
+        '--git-sha',
+        shas[i % 2],
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    ok(spread, ['--target', 'staging', '--promote-from', 'dev']);
+    const latest = commit(spread, 'third subject: the one that moves');
+    ok(spread, ['--target', 'dev']);
+    const one = await plan(dir, 'staging', 'dev');
+    const many = await plan(spread, 'staging', 'dev');
+    assert.equal(many.plan.subjects?.[latest], 'third subject: the one that moves');
+    assert.equal(many.plan.subjects?.[shas[0]], 'first subject');
+    assert.equal(many.plan.subjects?.[shas[1]], 'second subject');
+    assert.match(many.plan.actor ?? '', /^.+ <.+@.+>$/);
+    assert.equal(many.processes, one.processes, 'the same processes for one SHA or three');
+    // The dry run shows the subject, who acts, and says "Would", never "Deploying".
+    const out = ok(spread, ['--target', 'staging', '--promote-from', 'dev', '--dry-run']);
+    assert.match(out, /^→ Would roll out payment-service to staging$/m);
+    assert.match(out, /^→ Git SHA: [0-9a-f]{9} third subject: the one that moves$/m);
+    assert.match(out, /^→ As: .+ <.+@.+>$/m);
+    assert.doesNotMatch(out, /Deploying/);
+  });
+
   it('a failing count leaves the field out and the plan stands', async () => {
     // dev runs the first commit again and staging the newest: a move the count would see.
     const real = openGitStore(dir);

@@ -29,7 +29,7 @@ describe('history of what is no longer in the deployment file', () => {
     const dir = recorded();
     const file = path.join(dir, 'deployments', 'payment-service.yaml');
     // staging goes: prod now promotes from dev.
-    const text = PAYMENT_SERVICE.replace(/\n    staging:\n(?: {6}.*\n)+/, '\n').replace(
+    const text = PAYMENT_SERVICE.replace(/\n {4}staging:\n(?: {6}.*\n)+/, '\n').replace(
       'from: staging',
       'from: dev',
     );

@@ -74,7 +74,10 @@ describe('status index', () => {
     const back = cli(repo, ['rollback', D, '--target', 'dev', '--to', stamp]);
     assert.equal(back.code, 0, back.stdout + back.stderr);
     // The result names the rollout the target returns to.
-    assert.match(back.stdout, new RegExp(`Rolled back ${D} on dev to the rollout of ${stamp}: `));
+    assert.match(
+      back.stdout,
+      new RegExp(`Recorded the rollback of ${D} on dev to the rollout of ${stamp}: `),
+    );
     assert.ok(indexAgrees(repo, D, 'dev'));
     await sameBothWays(repo);
     assert.ok(fsckClean(repo));

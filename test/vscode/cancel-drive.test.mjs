@@ -132,7 +132,9 @@ test(
       const done = await pollUntil(
         async () =>
           (await d.readNotifications(page)).find((m) =>
-            /^Rolled out payment-service to staging from dev/.test(m),
+            /^Recorded the rollout of payment-service to staging from dev: .* \(no deploy command configured\)\./.test(
+              m,
+            ),
           ),
         { timeoutMs: 60000, what: 'the success notification' },
       );

@@ -382,13 +382,24 @@ test(
           const stagingRow = texts.findIndex((r, n) => n > own && r.startsWith('staging'));
           assert.ok(stagingRow > own, `payment-service/staging row in ${JSON.stringify(texts)}`);
           const row = pane.locator('.monaco-list-row').nth(stagingRow);
-          if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+          // The twistie expands a target; a click on the row itself reveals its YAML.
+          if ((await row.getAttribute('aria-expanded')) !== 'true')
+            await row.locator('.monaco-tl-twistie').click();
           await waitForText(
             () => d.readTreeView(page, 'Promotions', { minRows: 3 }),
             (r) => r.some((x) => /^vpc/.test(x)),
             'staging to expand to its components',
           );
           await shot('tree', kind);
+          if (i === 0) {
+            await row.locator('.label-name').first().click();
+            const revealed = await waitForText(
+              () => cursorStatus(page),
+              (st) => st.includes('(7 selected)'),
+              'a click on the staging row to select "staging" in the YAML',
+            );
+            t.diagnostic(`after clicking the staging row: ${revealed}`);
+          }
 
           // Graph beside the YAML.
           await d.openFile(page, 'deployments/payment-service.yaml');
@@ -455,16 +466,50 @@ test(
           await shot('promote-pick', kind);
           await pick.click();
           const dialog = page.locator('.monaco-dialog-box');
-          const outcome = await pollUntil(
-            async () => {
-              if (await dialog.isVisible().catch(() => false)) return 'dialog';
-              const n = await d.readNotifications(page);
-              return n.find((m) => /Atmos Deployments:|nothing to do/.test(m))
-                ? 'notification'
-                : undefined;
-            },
-            { timeoutMs: 60000, what: 'the approval modal or a notification' },
-          );
+          const waitForModal = () =>
+            pollUntil(
+              async () => {
+                if (await dialog.isVisible().catch(() => false)) return 'dialog';
+                const n = await d.readNotifications(page);
+                return n.find((m) => /Atmos Deployments:|nothing to do/.test(m))
+                  ? 'notification'
+                  : undefined;
+              },
+              { timeoutMs: 60000, what: 'the approval modal or a notification' },
+            );
+          let outcome = await waitForModal();
+          const tagsBefore = recordTags(ws, to);
+          if (outcome === 'dialog' && to === 'prod') {
+            // Enter alone never approves prod: it presses the focused default button, which is
+            // Review Plan (it opens the plan and writes nothing), not the approving one.
+            const all = await dialog.locator('.monaco-button').allInnerTexts();
+            const focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+            t.diagnostic(`prod modal buttons: ${all.join(' | ')}; focused "${focused}"`);
+            assert.ok(all.includes('Approve and roll out to prod'), all.join(' | '));
+            await shot('approval-enter', kind);
+            await page.keyboard.press('Enter');
+            await dialog.waitFor({ state: 'hidden', timeout: 30000 });
+            const after = await waitForText(
+              () => d.readNotifications(page),
+              (n) => n.some((m) => /^Cancelled: nothing was written\./.test(m)),
+              'the cancelled notice after Enter on the prod modal',
+            );
+            t.diagnostic(`after Enter: ${after.join(' | ')}`);
+            assert.ok(!after.some((m) => /^Recorded|^Rolled out/.test(m)), after.join(' | '));
+            await page
+              .locator('.tabs-container .tab', { hasText: 'Approve and promote payment-service' })
+              .first()
+              .waitFor({ timeout: 30000 });
+            await shot('approval-after-enter', kind);
+            assert.deepEqual(recordTags(ws, to), tagsBefore, 'Enter recorded nothing');
+            await d.runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+            // Back to the deployment file (the plan document took the focus), then approve.
+            await d.openFile(page, 'deployments/payment-service.yaml');
+            await d.runCommand(page, 'Atmos Deployments: Promote…');
+            await pick.waitFor({ timeout: 30000 });
+            await pick.click();
+            outcome = await waitForModal();
+          }
           if (outcome !== 'dialog') {
             const n = await d.readNotifications(page);
             await shot('promote-refused', kind);
@@ -473,14 +518,20 @@ test(
           const text = await dialog.innerText();
           t.diagnostic(`modal (${kind}): ${text.replace(/\s+/g, ' ')}`);
           assert.match(text, new RegExp(`${from} → ${to}`));
+          // The plan names who acts and the subject of the commit that moves.
+          assert.match(text, /^As: .+ <[^>]+@[^>]+>$/m);
+          const subject = git(ws, 'log', '-1', '--format=%s');
+          assert.ok(text.includes(`${git(ws, 'rev-parse', '--short=7', 'HEAD')} ${subject}`), text);
           await shot('approval', kind);
-          const tagsBefore = recordTags(ws, to);
-          const button = to === 'prod' ? 'Approve' : 'Promote';
+          const button = to === 'prod' ? 'Approve and roll out to prod' : 'Promote';
+          const buttons = await dialog.locator('.monaco-button').allInnerTexts();
+          assert.ok(buttons.includes(button), `modal buttons: ${buttons.join(' | ')}`);
           await dialog.locator('.monaco-button', { hasText: button }).first().click();
           // Only the success toast ends this wait: an error toast also starts with the
-          // extension's name, so a refusal now times out here with the toasts it showed.
+          // extension's name, so a refusal now times out here with the toasts it showed. No
+          // deploy command is set here, so it says only records were written.
           const success = new RegExp(
-            `^Rolled out payment-service to ${to} from ${from}: .*\\b(\\d+) tags? recorded\\.`,
+            `^Recorded the rollout of payment-service to ${to} from ${from}: .* \\(no deploy command configured\\)\\. (\\d+) tags? recorded\\.`,
           );
           const done = await waitForText(
             () => d.readNotifications(page),
@@ -497,14 +548,18 @@ test(
             !toast.includes('atmos/deployments/'),
             `a short result naming no tags: ${toast}`,
           );
-          const buttons = await page.evaluate(() =>
+          const toastButtons = await page.evaluate(() =>
             Array.from(
               document.querySelectorAll(
                 '.notifications-toasts .notification-list-item .monaco-button',
               ),
             ).map((b) => b.innerText.trim()),
           );
-          assert.ok(buttons.includes('Show History'), `notification buttons: ${buttons}`);
+          assert.ok(toastButtons.includes('Show History'), `notification buttons: ${toastButtons}`);
+          assert.ok(
+            toastButtons.includes('Set Deploy Command'),
+            `notification buttons: ${toastButtons}`,
+          );
           // The records, as plain git sees them: every component of the target at the source's
           // commit, and one new tag per component that names the source.
           const head = git(ws, 'rev-parse', 'HEAD');

@@ -9,6 +9,7 @@ import type { CommandContext } from './context';
 import { pickDeployment, targetName, type CommandArgs } from './pick';
 import { approve, promote, rollBack, rollOut } from './rollout';
 import { approveRequest, declineRequest, reviewRequest } from './requests';
+import { showPlan } from './rows';
 import { verifyRecords } from './verify';
 import {
   compareTargets,
@@ -66,6 +67,7 @@ const COMMANDS: CommandSpec[] = [
   { id: 'atmosDeployments.reviewRequest', run: reviewRequest },
   { id: 'atmosDeployments.approveRequest', writesGit: true, run: approveRequest },
   { id: 'atmosDeployments.declineRequest', writesGit: true, run: declineRequest },
+  { id: 'atmosDeployments.showPlan', writesGit: true, run: showPlan },
   { id: 'atmosDeployments.showHistory', run: showHistory },
   { id: 'atmosDeployments.compareTargets', run: compareTargets },
   { id: 'atmosDeployments.revealInYaml', run: revealInYaml },
@@ -94,6 +96,20 @@ const COMMANDS: CommandSpec[] = [
       if (!ctx.graph.visible) await ctx.graph.show(await pickDeployment(ctx.tree, args));
       const target = args?.uri instanceof vscode.Uri ? args.uri : undefined;
       return ctx.graph.exportSvg(target);
+    },
+  },
+  {
+    id: 'atmosDeployments.pinGraph',
+    run: (ctx) => {
+      ctx.graph.setPinned(true);
+      return ctx.graph.pinned;
+    },
+  },
+  {
+    id: 'atmosDeployments.unpinGraph',
+    run: (ctx) => {
+      ctx.graph.setPinned(false);
+      return ctx.graph.pinned;
     },
   },
   {

@@ -21,9 +21,11 @@ import {
 } from '../../../server/src/protocol/requests';
 import { askApproval } from '../approval';
 import { errorText } from '../log';
-import { RequestFailed } from '../session';
 import { shortSha } from '../tree/promotionsTree';
 import type { CommandContext } from './context';
+import { report, reportCancelled, showFailure } from './notices';
+import { checkRollOut, gitNotice, showNotice } from './preflight';
+import { RequestFailed } from '../session';
 import { pickDeployment, pickSource, pickTarget, type CommandArgs } from './pick';
 
 /** Plans, asks, applies. Resolves to the server's result, or undefined when nothing was done. */
@@ -31,6 +33,7 @@ async function planAndApply(
   ctx: CommandContext,
   params: RolloutParams,
   title: string,
+  kind: 'rollout' | 'promote',
 ): Promise<ApplyResult | undefined> {
   let plan: RolloutPlan;
   try {
@@ -41,8 +44,11 @@ async function planAndApply(
     }
     plan = res.plan;
   } catch (err) {
-    void showFailure(ctx, errorText(err), err);
-    return { ok: false, tags: [], message: errorText(err) };
+    const data = err instanceof RequestFailed ? (err.data as RolloutErrorData) : undefined;
+    const notice = gitNotice(data?.reason, errorText(err));
+    if (notice) void showNotice(notice);
+    else void showFailure(ctx, errorText(err), err);
+    return { ok: false, tags: [], message: notice?.message ?? errorText(err) };
   }
   if (plan.nothingToDo) {
     const message = `${plan.target} already runs these SHAs; nothing to do.`;
@@ -52,7 +58,7 @@ async function planAndApply(
   // A target that requires approval gets the approval modal; others get the same plan as a
   // confirmation, so nobody promotes without seeing what moves.
   const needsApproval = plan.requiresApproval && !plan.approved;
-  const yes = await askApproval(plan, needsApproval ? 'Approve deployment?' : 'Promote?');
+  const yes = await askApproval(plan, { kind, needsApproval });
   if (!yes) {
     ctx.log.info(`${title}: cancelled by the user; nothing was written`);
     void vscode.window.showInformationMessage('Cancelled: nothing was written.');
@@ -85,108 +91,6 @@ async function planAndApply(
   return result;
 }
 
-/**
- * Says what a cancelled rollout left untouched. The server stops a rollout only before its first
- * write and then answers with `data.kind: 'cancelled'`; a rollout that had started writing
- * finishes, and its result is reported as usual (with a line in the log). True when handled.
- */
-function reportCancelled(
-  ctx: CommandContext,
-  title: string,
-  failure: unknown,
-  cancelRequested: boolean,
-): boolean {
-  const data = failure instanceof RequestFailed ? (failure.data as RolloutErrorData) : undefined;
-  if (data?.kind === 'cancelled') {
-    const message = errorText(failure);
-    ctx.log.info(`${title}: ${message}`);
-    void vscode.window.showInformationMessage(message);
-    return true;
-  }
-  if (cancelRequested)
-    ctx.log.info(
-      `${title}: cancelled after the rollout had started writing records, so it was finished rather than left halfway.`,
-    );
-  return false;
-}
-
-/**
- * Tells the user how a rollout went. The tag names (one per component, each about 70 characters)
- * go to the log; the notification counts them and offers the history, where they are listed,
- * since a notification cuts long text off.
- */
-function report(
-  ctx: CommandContext,
-  title: string,
-  result: ApplyResult,
-  where: { deployment: string; target: string },
-  failure?: unknown,
-): void {
-  if (result.ok) {
-    ctx.log.info(`${title}: ${result.message} ${result.tags.join(' ')}`);
-    const n = result.tags.length;
-    const tags = n ? ` ${n} tag${n === 1 ? '' : 's'} recorded.` : '';
-    const history = 'Show History';
-    void vscode.window
-      .showInformationMessage(`${result.message}${tags}`, ...(n ? [history] : []))
-      .then((choice) =>
-        choice === history
-          ? vscode.commands.executeCommand('atmosDeployments.showHistory', where)
-          : undefined,
-      );
-  } else {
-    void showFailure(ctx, result.message, failure);
-  }
-  ctx.refresh();
-}
-
-/** The deployment file whose uncommitted changes the server refused to follow, if that was it. */
-export function uncommittedPolicyFile(err: unknown): vscode.Uri | undefined {
-  if (!(err instanceof RequestFailed)) return undefined;
-  const data = err.data as Partial<RolloutErrorData> | undefined;
-  if (data?.reason !== 'uncommitted-policy' || typeof data.uri !== 'string') return undefined;
-  try {
-    return vscode.Uri.parse(data.uri, true);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Failure notifications shown, newest last, with the buttons each offered: a notification
- * cannot be read from the extension host, so the in-host tests read what was shown here.
- */
-export const failureNotices: Array<{ message: string; actions: string[]; file?: string }> = [];
-
-/**
- * Opens the changes of a deployment file against HEAD: VS Code's git diff, or the file itself
- * where the git extension is off.
- */
-export async function openChanges(file: vscode.Uri): Promise<void> {
-  try {
-    await vscode.commands.executeCommand('git.openChange', file);
-  } catch {
-    await vscode.window.showTextDocument(file);
-  }
-}
-
-/**
- * Shows why a command failed. When the rules were refused because the deployment file differs
- * from the committed one, the notification offers to open the file's changes, since committing
- * them is the fix.
- */
-async function showFailure(ctx: CommandContext, reason: string, err?: unknown): Promise<void> {
-  ctx.log.error(reason);
-  const file = uncommittedPolicyFile(err);
-  const openChangesAction = 'Open Changes';
-  const actions = [...(file ? [openChangesAction] : []), 'Open Log'];
-  const message = `Atmos Deployments: ${reason}`;
-  failureNotices.push({ message, actions, file: file?.toString() });
-  const choice = await vscode.window.showErrorMessage(message, ...actions);
-  if (choice === 'Open Log') ctx.log.show();
-  if (choice === openChangesAction && file) await openChanges(file);
-}
-
 export async function promote(
   ctx: CommandContext,
   args?: CommandArgs,
@@ -204,6 +108,7 @@ export async function promote(
     ctx,
     { deployment: deployment.name, target: target.name, promoteFrom: from },
     `Promoting ${deployment.name}: ${from} → ${target.name}`,
+    'promote',
   );
 }
 
@@ -232,9 +137,15 @@ export async function rollOut(
   if (!target) return undefined;
   let gitSha = args?.gitSha;
   if (gitSha === undefined) {
+    // Every reason it cannot happen (no git, no commit, the rules) is said before asking.
+    const head = await checkRollOut(ctx, deployment.name, target.name);
+    if (!head) return undefined;
+    const sha = head.components[0]?.sha;
+    const subject = sha && head.subjects?.[sha];
+    const headText = sha ? ` (${shortSha(sha)}${subject ? ` "${subject}"` : ''})` : '';
     const typed = await vscode.window.showInputBox({
       title: `Roll out to ${displayName(target.name)}`,
-      prompt: 'Commit to roll out: a SHA, branch, tag or HEAD~n (empty for HEAD)',
+      prompt: `Commit to roll out: a SHA, branch, tag or HEAD~n (empty for HEAD${headText})`,
       placeHolder: 'HEAD',
       validateInput: revisionProblem,
     });
@@ -248,6 +159,7 @@ export async function rollOut(
     ctx,
     { deployment: deployment.name, target: target.name, gitSha: gitSha || undefined },
     `Rolling out ${shown} to ${deployment.name}/${target.name}`,
+    'rollout',
   );
 }
 
@@ -279,7 +191,7 @@ export async function approve(
       void showFailure(ctx, res.refusal ?? 'the server returned no plan');
       return undefined;
     }
-    if (!(await askApproval(res.plan, 'Record approval for'))) {
+    if (!(await askApproval(res.plan, { kind: 'approve' }))) {
       void vscode.window.showInformationMessage('Cancelled: no approval was recorded.');
       return undefined;
     }
@@ -378,8 +290,8 @@ export async function rollBack(
     nothingToDo: false,
   };
   const rollbackTo = to as string;
-  const action = target.requiresApproval ? 'Approve rollback?' : 'Roll back?';
-  if (!(await askApproval(plan, action, rollbackTo))) {
+  const action = { kind: 'rollback', needsApproval: target.requiresApproval, rollbackTo } as const;
+  if (!(await askApproval(plan, action))) {
     void vscode.window.showInformationMessage('Cancelled: nothing was written.');
     return undefined;
   }

@@ -19,7 +19,12 @@ const EDIT_DEBOUNCE_MS = 300;
 export interface GraphActions {
   reveal(deployment: DeploymentInfo, target: string): Thenable<unknown>;
   promote(deployment: string, from: string, to: string): Thenable<unknown>;
+  /** The deployment defined in a file, when the file is a deployment file. */
+  deploymentAt(uri: string): DeploymentInfo | undefined;
 }
+
+/** The context key that tells the graph's title bar which of Pin and Unpin to show. */
+export const GRAPH_PINNED_CONTEXT = 'atmosDeployments.graphPinned';
 
 /**
  * The target whose block contains `line`: the last target key at or above the line, provided
@@ -78,7 +83,7 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
         }
       }),
       vscode.window.onDidChangeTextEditorSelection((e) => this.followCursor(e.textEditor)),
-      vscode.window.onDidChangeActiveTextEditor((e) => e && this.followCursor(e)),
+      vscode.window.onDidChangeActiveTextEditor((e) => e && this.followEditor(e)),
       session.onStateChanged(() => this.schedule(0)),
     );
   }
@@ -297,7 +302,8 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
       }
       this.deployment = res.deployment;
       this.state = { deployment: res.deployment.name, uri: res.deployment.uri };
-      if (this.panel) this.panel.title = `Promotion Graph: ${res.deployment.name}`;
+      if (this.panel)
+        this.panel.title = `Promotion Graph: ${res.deployment.name}${this.isPinned ? ' (pinned)' : ''}`;
       const file = vscode.workspace.asRelativePath(vscode.Uri.parse(res.deployment.uri));
       const view = await layoutGraph(
         res.deployment,
@@ -317,6 +323,42 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
       this.log.warn(`graph: ${this.lastError}`);
       this.post({ type: 'error', message: this.lastError, deployment });
     }
+  }
+
+  /** True while the graph stays on its deployment whatever file is active. */
+  get pinned(): boolean {
+    return this.isPinned;
+  }
+
+  private isPinned = false;
+
+  /** Pins the graph to its deployment, or lets it follow the active deployment file again. */
+  setPinned(pinned: boolean): void {
+    this.isPinned = pinned;
+    void vscode.commands.executeCommand('setContext', GRAPH_PINNED_CONTEXT, pinned);
+    if (this.panel && this.deployment)
+      this.panel.title = `Promotion Graph: ${this.deployment.name}${pinned ? ' (pinned)' : ''}`;
+    const editor = vscode.window.activeTextEditor;
+    if (!pinned && editor) this.followEditor(editor);
+  }
+
+  /**
+   * The graph follows the active editor to another deployment file, unless pinned: a graph that
+   * stayed on one deployment while you edited another described the wrong file.
+   */
+  private followEditor(editor: vscode.TextEditor): void {
+    const uri = editor.document.uri.toString();
+    if (this.panel && !this.isPinned && uri !== this.currentUri()) {
+      const next = this.actions.deploymentAt(uri);
+      if (next) {
+        this.deployment = next;
+        this.state = { deployment: next.name, uri: next.uri };
+        this.highlighted = undefined;
+        void this.update();
+        return;
+      }
+    }
+    this.followCursor(editor);
   }
 
   private followCursor(editor: vscode.TextEditor): void {

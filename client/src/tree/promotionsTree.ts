@@ -190,6 +190,12 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
         );
         const deployed = t.components.filter((c) => c.sha).length;
         item.tooltip = `${t.name}: ${item.description}\n${deployed} of ${t.components.length} components deployed`;
+        // A click or Enter shows the target's key in the YAML; the twistie still expands it.
+        item.command = {
+          command: 'atmosDeployments.revealInYaml',
+          title: 'Reveal in YAML',
+          arguments: [node],
+        };
         return item;
       }
       case 'component': {
@@ -234,6 +240,12 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
           );
         }
         item.tooltip = lines.join('\n');
+        // A click or Enter opens the edge's plan (or, when blocked, why and how to unblock it).
+        item.command = {
+          command: 'atmosDeployments.showPlan',
+          title: 'Show Plan',
+          arguments: [node],
+        };
         return item;
       }
       case 'request': {

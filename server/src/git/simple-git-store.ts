@@ -312,6 +312,26 @@ export class SimpleGitStore implements GitStore {
     return tags;
   }
 
+  async commitSubjects(shas: string[]): Promise<Map<string, string>> {
+    const objects = await this.catFile([...new Set(shas)]);
+    const subjects = new Map<string, string>();
+    for (const [sha, o] of objects) {
+      if (o.type !== 'commit') continue;
+      // A commit object is its headers, a blank line, then the message; the subject is the
+      // message's first line (git's `%s` also joins a wrapped first paragraph, rare enough).
+      const start = o.body.indexOf('\n\n');
+      if (start < 0) continue;
+      subjects.set(
+        sha,
+        o.body
+          .slice(start + 2)
+          .split('\n', 1)[0]
+          .trim(),
+      );
+    }
+    return subjects;
+  }
+
   async readObjects(shas: string[]): Promise<Map<string, GitObject>> {
     const objects = await this.catFile([...new Set(shas)]);
     const result = new Map<string, GitObject>();

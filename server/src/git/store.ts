@@ -200,6 +200,12 @@ export interface GitStore {
    */
   readTreesAt(commits: string[], pathspecs: string[]): Promise<Map<string, Map<string, string>>>;
 
+  /**
+   * The subject (first line of the message) of each of `shas` that is a commit, in one
+   * `git cat-file --batch`; missing objects and other types are left out of the map.
+   */
+  commitSubjects(shas: string[]): Promise<Map<string, string>>;
+
   /** The committer time (ms since epoch) of a revision, or undefined when it names no commit. */
   commitTime(rev: string): Promise<number | undefined>;
 

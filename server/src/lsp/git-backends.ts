@@ -10,6 +10,7 @@ import { AtmosErrorCodes } from '../protocol/requests';
 import type * as P from '../protocol/requests';
 import {
   applyRollout,
+  execDeploy,
   COMMITS_AHEAD_LIMIT,
   approve,
   history,
@@ -104,6 +105,12 @@ export function createGitBackends(
   };
 
   const remote = () => settings().remote || undefined;
+  // The deploy command setting runs in the repository for each component, its output kept off
+  // stdout, which carries the protocol. Writes never reach here in Restricted Mode.
+  const deploy = () => {
+    const command = settings().deployCommand.trim();
+    return command ? execDeploy(command, { quietStdout: true, cwd: store.cwd }) : undefined;
+  };
   /** The store for a request that only reads: cancelling the request stops its git processes. */
   const reads = (signal?: AbortSignal): GitStore => (signal ? store.cancellable(signal) : store);
 
@@ -175,8 +182,9 @@ export function createGitBackends(
           buildId: p.buildId,
           metadata: p.metadata,
           remote: remote(),
+          deploy: deploy(),
         });
-        return { ok: r.ok, tags: r.tags, message: r.message };
+        return applied(r);
       } catch (err) {
         throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
@@ -237,8 +245,9 @@ export function createGitBackends(
           approve: p.approve,
           approverRole: settings().approvalRole || undefined,
           remote: remote(),
+          deploy: deploy(),
         });
-        return { ok: r.ok, tags: r.tags, message: r.message };
+        return applied(r);
       } catch (err) {
         throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
@@ -288,6 +297,13 @@ function placeFinding(
   return { uri, range: toRange(range) };
 }
 
+/** A service result as the protocol's, saying when only records were written. */
+function applied(r: { ok: boolean; tags: string[]; message: string; recordedOnly?: boolean }) {
+  const result: P.ApplyResult = { ok: r.ok, tags: r.tags, message: r.message };
+  if (r.recordedOnly) result.recordedOnly = true;
+  return result;
+}
+
 function options(p: P.RolloutParams) {
   return {
     target: p.target,
@@ -313,6 +329,8 @@ function toPlan(plan: RolloutPlan): P.RolloutPlan {
     approvalProblem: plan.approvalProblem,
     nothingToDo: plan.nothingToDo,
     commitsAhead: plan.commitsAhead,
+    subjects: plan.subjects,
+    actor: plan.actor,
   };
 }
 

@@ -144,6 +144,13 @@ export interface RolloutPlan {
   nothingToDo: boolean;
   /** Commits between the target's SHA and the planned one, when git can tell. */
   commitsAhead?: number;
+  /**
+   * The subject (first line of the message) of each planned and current SHA, keyed by full SHA;
+   * a SHA whose commit is not in the repository is left out.
+   */
+  subjects?: Record<string, string>;
+  /** Who is acting: git's identity as `Name <email>`, absent when git does not know it. */
+  actor?: string;
 }
 
 export interface PlanResult {
@@ -170,6 +177,11 @@ export interface ApplyResult {
   tags: string[];
   /** A sentence for the user: what happened, or why nothing did. */
   message: string;
+  /**
+   * Git records were written but no deploy step ran (the `deployCommand` setting is empty);
+   * `message` says so, and the client offers the setting.
+   */
+  recordedOnly?: boolean;
 }
 
 /** `atmosDeployments/applyRollout`: plan, check approval, and record the rollout in one git transaction. */
@@ -416,6 +428,10 @@ export const DEFAULT_SETTINGS: Settings = {
  */
 export interface RolloutErrorData {
   kind: string;
-  reason?: 'uncommitted-policy';
+  /**
+   * What the client can act on: `uncommitted-policy` (offer the file's changes), `no-commits`
+   * (nothing committed to roll out yet), `not-a-repo` (the folder is not in git).
+   */
+  reason?: 'uncommitted-policy' | 'no-commits' | 'not-a-repo';
   uri?: string;
 }

@@ -120,7 +120,8 @@ async function applyClaimed(
   if (!waited) {
     progress(`→ Validating promotion path: ${plan.promotedFrom ?? 'commit'} → ${plan.target} ✓`);
     for (const w of plan.warnings) progress(`! ${w}`);
-    for (const line of planLines(plan)) progress(line);
+    const mode = options.dryRun ? 'dry-run' : options.deploy ? 'deploy' : 'record';
+    for (const line of planLines(plan, mode)) progress(line);
   }
   const base = { plan, tags: [], recorded: [] };
   if (plan.nothingToDo && !options.redeploy)
@@ -312,12 +313,21 @@ async function applyClaimed(
   const restored = Object.values(input.restore?.components ?? {})
     .map((c) => parseTagName(c.tag)?.timestamp)
     .find((t) => t);
-  const done = isRollback
-    ? `Rolled back ${name} on ${plan.target} to the rollout of ${restored ?? 'an earlier rollout'}`
-    : `Rolled out ${name} to ${plan.target}${plan.promotedFrom ? ` from ${plan.promotedFrom}` : ''}`;
+  // Without a deploy step only git records were written; saying "Rolled out" then read as if
+  // something had been deployed, so the message says what happened and why.
+  const recordedOnly = !options.deploy;
+  const from = plan.promotedFrom ? ` from ${plan.promotedFrom}` : '';
+  const back = `${name} on ${plan.target} to the rollout of ${restored ?? 'an earlier rollout'}`;
+  const done = recordedOnly
+    ? isRollback
+      ? `Recorded the rollback of ${back}`
+      : `Recorded the rollout of ${name} to ${plan.target}${from}`
+    : isRollback
+      ? `Rolled back ${back}`
+      : `Rolled out ${name} to ${plan.target}${from}`;
   const message = failed.length
     ? `${verb} ${moved} of ${recorded.length} components of ${name} to ${plan.target}; the deploy step failed for ${failed.map((f) => f.component).join(', ')} (recorded with status failed, refs not moved).`
-    : `${done}: ${describeComponents(plan)}.`;
+    : `${done}: ${describeComponents(plan)}${recordedOnly ? ' (no deploy command configured)' : ''}.`;
   return {
     ok: failed.length === 0,
     tags: recorded.map((r) => r.tag),
@@ -325,6 +335,7 @@ async function applyClaimed(
     plan,
     wroteNothing: false,
     recorded,
+    ...(recordedOnly ? { recordedOnly } : {}),
   };
 }
 

@@ -25,9 +25,12 @@ export const EXIT_CODE: Record<RolloutErrorKind, 1 | 2 | 3> = {
 
 /**
  * A refusal that a client can act on beyond showing the message: `uncommitted-policy` (the
- * deployment file differs from the committed rules; an editor offers to open its changes).
+ * deployment file differs from the committed rules; an editor offers to open its changes),
+ * `no-commits` (the repository has no commit to roll out) and `not-a-repo` (the folder is not
+ * in a git repository); for the last two an editor says what to do in its own words, since the
+ * message names the CLI's flags.
  */
-export type RolloutErrorReason = 'uncommitted-policy';
+export type RolloutErrorReason = 'uncommitted-policy' | 'no-commits' | 'not-a-repo';
 
 export class RolloutError extends Error {
   constructor(

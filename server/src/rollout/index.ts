@@ -29,6 +29,7 @@ export { applyRollout, PAUSE_STEPS, type PauseStep } from './apply';
 export { approve } from './approve';
 export { allowedSignersFor } from './signers-file';
 export { rollback } from './rollback';
+export { execDeploy } from './exec-deploy';
 export { approveCommand, commitsAheadText, describeComponents, planLines } from './plan-text';
 export { remoteRefspecs, fetchRecords, fetchAllRequests } from './remote';
 export {

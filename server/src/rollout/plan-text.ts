@@ -10,14 +10,25 @@ export function describeComponents(plan: RolloutPlan): string {
   return plan.components.map((c) => `${c.component} ${shortSha(c.sha)}`).join(', ');
 }
 
+/**
+ * What the first plan line says is about to happen: the spec's `Deploying` only when a deploy
+ * step will run, `Rolling out` when only records are written, `Would roll out` in a dry run.
+ */
+export type PlanMode = 'deploy' | 'record' | 'dry-run';
+
 /** The plan as the spec shows it before asking for approval. */
-export function planLines(plan: RolloutPlan): string[] {
-  const lines = [`→ Deploying ${plan.deployment} to ${plan.target}`];
+export function planLines(plan: RolloutPlan, mode: PlanMode = 'deploy'): string[] {
+  const verb =
+    mode === 'dry-run' ? 'Would roll out' : mode === 'record' ? 'Rolling out' : 'Deploying';
+  const lines = [`→ ${verb} ${plan.deployment} to ${plan.target}`];
   if (plan.promotedFrom) lines.push(`→ Source: ${plan.promotedFrom}`);
   const shas = [...new Set(plan.components.map((c) => c.sha))];
-  if (shas.length === 1) lines.push(`→ Git SHA: ${shortSha(shas[0])}`);
+  const subject = (sha: string) => (plan.subjects?.[sha] ? ` ${plan.subjects[sha]}` : '');
+  if (plan.actor) lines.push(`→ As: ${plan.actor}`);
+  if (shas.length === 1) lines.push(`→ Git SHA: ${shortSha(shas[0])}${subject(shas[0])}`);
   else
-    for (const c of plan.components) lines.push(`→ Git SHA (${c.component}): ${shortSha(c.sha)}`);
+    for (const c of plan.components)
+      lines.push(`→ Git SHA (${c.component}): ${shortSha(c.sha)}${subject(c.sha)}`);
   lines.push(`→ Components: ${plan.components.map((c) => c.component).join(', ')}`);
   if (plan.skipped.length)
     lines.push(`→ Skipped (nothing deployed in ${plan.promotedFrom}): ${plan.skipped.join(', ')}`);

@@ -84,14 +84,43 @@ export async function planRollout(
 }
 
 /**
- * Adds how many commits the target moves forward. It costs one git process, so it is done only
- * where someone reads it before deciding (a plan shown in the editor, a dry run, an approval
- * prompt), not in an unattended rollout.
+ * Adds what a person needs to decide: how many commits the target moves forward, the subject of
+ * every SHA in the plan and who is acting. It costs three git processes whatever the number of
+ * components (one count, one `cat-file --batch`, one `git var`), so it is done only where
+ * someone reads it before deciding (a plan shown in the editor, a dry run, an approval prompt),
+ * not in an unattended rollout.
  */
 export async function withCommitsAhead(store: GitStore, plan: RolloutPlan): Promise<RolloutPlan> {
-  const commitsAhead = await countAhead(store, plan.components);
+  // A plan that moves nothing is answered with "nothing to do"; nobody decides from it.
+  if (plan.nothingToDo) return plan;
+  const [commitsAhead, subjects, actor] = await Promise.all([
+    countAhead(store, plan.components),
+    readSubjects(store, plan.components),
+    store.identity().then(
+      (id) => `${id.name} <${id.email}>`,
+      () => undefined,
+    ),
+  ]);
   if (commitsAhead !== undefined) plan.commitsAhead = commitsAhead;
+  if (subjects) plan.subjects = subjects;
+  if (actor) plan.actor = actor;
   return plan;
+}
+
+/** Subjects of the planned and current SHAs; a failure only leaves them out, as they are a hint. */
+async function readSubjects(
+  store: GitStore,
+  components: PlannedComponent[],
+): Promise<Record<string, string> | undefined> {
+  const shas = [
+    ...new Set(components.flatMap((c) => (c.currentSha ? [c.sha, c.currentSha] : [c.sha]))),
+  ];
+  if (shas.length === 0) return undefined;
+  try {
+    return Object.fromEntries(await store.commitSubjects(shas));
+  } catch {
+    return undefined;
+  }
 }
 
 export async function planFrom(
@@ -167,6 +196,8 @@ export async function planFrom(
         throw new RolloutError(
           'usage',
           'This repository has no commits yet: commit first, or pass --git-sha <commit>.',
+          undefined,
+          'no-commits',
         );
       if (info.detached)
         warnings.push(`HEAD is detached at ${info.head.slice(0, 9)}; deploying that commit.`);

@@ -358,7 +358,8 @@ export async function gitCall<T>(fn: () => Promise<T>): Promise<T> {
             : err.kind === 'cancelled'
               ? 'cancelled'
               : ('usage' as const);
-      throw new RolloutError(kind, err.message, err.detail);
+      const reason = err.kind === 'no-commits' || err.kind === 'not-a-repo' ? err.kind : undefined;
+      throw new RolloutError(kind, err.message, err.detail, reason);
     }
     throw err;
   }

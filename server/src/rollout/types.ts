@@ -93,6 +93,13 @@ export interface RolloutPlan {
    * COMMITS_AHEAD_LIMIT. Absent when nothing is deployed there yet or git cannot tell.
    */
   commitsAhead?: number;
+  /**
+   * The subject of each planned and current SHA, keyed by full SHA, read only where someone
+   * decides from the plan (like commitsAhead); a SHA whose commit is missing is left out.
+   */
+  subjects?: Record<string, string>;
+  /** Who would act: git's identity as `Name <email>`, absent when git does not know it. */
+  actor?: string;
   /** Warnings to show: ignored invalid approval notes, a detached HEAD. */
   warnings: string[];
 }
@@ -173,6 +180,11 @@ export interface ApplyResult {
   /** Nothing was written (dry run, or nothing to do). */
   wroteNothing: boolean;
   recorded: RecordedComponent[];
+  /**
+   * Records were written but no deploy step ran (no `--exec`, no deploy command configured):
+   * the message says so, and the CLI and the editor say once how to attach one.
+   */
+  recordedOnly?: boolean;
 }
 
 export interface ApproveOptions {

@@ -157,7 +157,7 @@ export async function rolloutWithWait(
         progress(`! ${r}`);
       }
     if (now.plan.approved) {
-      progress(`→ Deploying to ${plan.target}...`);
+      progress(`→ ${plain.deploy ? 'Deploying' : 'Rolling out'} to ${plan.target}...`);
       return applyRollout(store, deployment, {
         ...plain,
         planPrinted: true,

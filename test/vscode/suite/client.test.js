@@ -377,6 +377,38 @@ suite('client', () => {
       staging.tags.length > 0 &&
         staging.tags.every((t) => t.startsWith(`atmos/deployments/${DEPLOYMENT}/staging/`)),
     );
+    // Roll Out speaks Roll Out: the commit by SHA and subject, who acts, its own button.
+    const subject = git('log', '-1', '--format=%s', sha);
+    const [devPrompt, stagingPrompt] = prompts;
+    assert.strictEqual(
+      devPrompt.text.message,
+      `Roll out ${DEPLOYMENT}: ${sha.slice(0, 7)} "${subject}" → dev?`,
+    );
+    assert.strictEqual(devPrompt.text.button, 'Roll Out');
+    assert.strictEqual(devPrompt.text.guarded, false, 'a plain rollout keeps Enter for its action');
+    // The identity git records with, as the server reads it (environment or config).
+    const who = /^(.*>) \d+ [+-]\d{4}$/.exec(git('var', 'GIT_COMMITTER_IDENT'))[1];
+    for (const p of [devPrompt, stagingPrompt]) {
+      assert.match(p.text.detail, new RegExp(`^As: ${who.replace(/[.+]/g, '\\$&')}$`, 'm'));
+      assert.match(p.text.detail, new RegExp(`^Commits:\n  ${sha.slice(0, 7)} ${subject}$`, 'm'));
+      assert.match(
+        p.text.detail,
+        /^No deploy command is configured: only git records are written\.$/m,
+      );
+    }
+    assert.strictEqual(stagingPrompt.text.message, `Promote ${DEPLOYMENT}: dev → staging?`);
+    assert.strictEqual(stagingPrompt.text.button, 'Promote');
+    // Without a deploy step the result says what was written, once, and offers the setting.
+    const notice = api.resultNotices[api.resultNotices.length - 1];
+    assert.match(
+      notice.message,
+      new RegExp(
+        `^Recorded the rollout of ${DEPLOYMENT} to staging from dev: .* \\(no deploy command configured\\)\\. \\d+ tags? recorded\\.$`,
+      ),
+    );
+    assert.strictEqual(notice.message.split('no deploy command configured').length, 2);
+    assert.doesNotMatch(notice.message, /Rolled out|Deploying/);
+    assert.deepStrictEqual(notice.actions, ['Show History', 'Set Deploy Command']);
 
     const prodRefs = () =>
       git('for-each-ref', '--format=%(objectname)', `refs/atmos/deployments/${DEPLOYMENT}/prod/`);
@@ -401,7 +433,18 @@ suite('client', () => {
     assert.strictEqual(cancelled, undefined);
     assert.strictEqual(prompts.length, 1, 'the approval modal was shown');
     assert.strictEqual(prompts[0].plan.requiresApproval, true);
-    assert.match(prompts[0].text.message, /Approve deployment\? payment-service: staging → prod/);
+    assert.strictEqual(
+      prompts[0].text.message,
+      'Approve and promote payment-service: staging → prod?',
+    );
+    // The approval's button names what it does, and the modal puts Cancel first so Enter alone
+    // never approves (the UI drive presses Enter on the real modal).
+    assert.strictEqual(prompts[0].text.button, 'Approve and roll out to prod');
+    assert.strictEqual(prompts[0].text.guarded, true);
+    assert.match(
+      prompts[0].text.detail,
+      /^prod requires approval: yours is recorded as a git note first\.$/m,
+    );
     assert.match(prompts[0].text.detail, new RegExp(sha.slice(0, 7)));
     assert.deepStrictEqual({ refs: prodRefs(), note: note() }, before, 'cancel wrote nothing');
 
@@ -532,9 +575,12 @@ suite('client', () => {
     });
     assert.ok(result?.ok, `roll back: ${result?.message}`);
     assert.strictEqual(prompts.length, 1, 'the modal showed the rollback plan');
-    assert.match(prompts[0].text.message, /^Roll back\? payment-service/);
     // A rollback returns to a recorded rollout; it is not a promotion of a plain commit.
-    assert.match(prompts[0].text.message, new RegExp(`staging to the rollout of ${to}$`));
+    assert.strictEqual(
+      prompts[0].text.message,
+      `Roll back payment-service: staging to the rollout of ${to}?`,
+    );
+    assert.strictEqual(prompts[0].text.button, 'Roll Back');
     assert.match(
       prompts[0].text.detail,
       new RegExp(`^Rollback: staging to the rollout of ${to}$`, 'm'),
@@ -653,6 +699,176 @@ suite('client', () => {
           ),
         { what: 'the no-sources deployment to leave the tree' },
       );
+    }
+  });
+
+  /** A deployment as the server describes it, for the pure parts of the pickers. */
+  function fakeDeployment(edges) {
+    const target = (name, entryPoint, sources) => ({
+      name,
+      uri: 'file:///fake.yaml',
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+      entryPoint,
+      requiresApproval: name === 'prod',
+      sources,
+      components: [],
+    });
+    return {
+      name: 'fake',
+      uri: 'file:///fake.yaml',
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+      targets: [
+        target('dev', true, []),
+        target('staging', false, ['dev']),
+        target('prod', false, ['staging']),
+      ],
+      edges: edges.map(([from, to, state, why]) => ({
+        from,
+        to,
+        state,
+        why,
+        label: why ? `${state} (${why})` : state,
+        requiresApproval: to === 'prod',
+        changes: [],
+      })),
+      cycles: [],
+      errors: 0,
+    };
+  }
+
+  test('words: blocked targets in the Promote picker say why, cannot be chosen, and offer the step that unblocks them', () => {
+    const d = fakeDeployment([
+      ['dev', 'staging', 'ready'],
+      ['staging', 'prod', 'blocked', 'nothing deployed in staging'],
+    ]);
+    const rows = api.targetChoices(
+      d,
+      d.targets.filter((t) => !t.entryPoint),
+    );
+    assert.deepStrictEqual(
+      rows.map((r) => r.label),
+      ['staging', 'Blocked', '$(lock) prod'],
+    );
+    assert.strictEqual(rows[0].blocked, undefined, 'a ready target can be chosen');
+    assert.strictEqual(rows[1].kind, vscode.QuickPickItemKind.Separator);
+    assert.strictEqual(rows[2].description, 'blocked: nothing deployed in staging');
+    assert.strictEqual(rows[2].blocked, 'nothing deployed in staging');
+    assert.strictEqual(rows[2].unblock, 'staging', 'choosing it promotes to staging instead');
+    assert.match(rows[2].detail, /promote to staging first/);
+    // A cycle cannot be unblocked from the picker: the row only explains.
+    const cyclic = fakeDeployment([
+      ['dev', 'staging', 'ready'],
+      ['staging', 'prod', 'blocked', 'promotion cycle staging → prod → staging'],
+    ]);
+    const cycleRow = api.targetChoices(cyclic, cyclic.targets.slice(2))[1];
+    assert.strictEqual(cycleRow.unblock, undefined);
+    assert.match(cycleRow.detail, /Cannot be chosen/);
+  });
+
+  test("words: no git and no commits are said in the editor's words, never the CLI's flags", () => {
+    const noCommits = api.gitNotice(
+      'no-commits',
+      'This repository has no commits yet: commit first, or pass --git-sha <commit>.',
+    );
+    assert.doesNotMatch(noCommits.message, /--git-sha|pass /);
+    assert.match(
+      noCommits.message,
+      /no commits yet.*Commit your deployment file in Source Control/,
+    );
+    assert.strictEqual(noCommits.action, 'Open Source Control');
+    const noGit = api.gitNotice(undefined, 'Git records are not available: not a git repository.');
+    assert.match(noGit.message, /not in a git repository/);
+    assert.strictEqual(noGit.action, 'Initialize Repository');
+    assert.strictEqual(api.gitNotice('not-a-repo', 'fatal: not a git repository'), noGit);
+    assert.strictEqual(api.gitNotice('uncommitted-policy', 'The file differs'), undefined);
+  });
+
+  test('tree rows act on click and Enter: a target reveals its YAML, an edge opens its plan or says why it is blocked', async function () {
+    const roots = await statusOrSkip(this);
+    const dep = roots.find((n) => n.kind === 'deployment' && n.deployment.name === DEPLOYMENT);
+    const children = await api.tree.getChildren(dep);
+    const staging = children.find((n) => n.kind === 'target' && n.target.name === 'staging');
+    const item = api.tree.getTreeItem(staging);
+    assert.strictEqual(item.command?.command, 'atmosDeployments.revealInYaml');
+    const editor = await vscode.commands.executeCommand(
+      item.command.command,
+      ...item.command.arguments,
+    );
+    assert.ok(editor, 'the row opened an editor');
+    assert.strictEqual(editor.document.uri.toString(), staging.target.uri);
+    assert.strictEqual(editor.document.getText(editor.selection), 'staging');
+    for (const e of children.filter((n) => n.kind === 'edge'))
+      assert.strictEqual(api.tree.getTreeItem(e).command?.command, 'atmosDeployments.showPlan');
+    // A blocked edge says why and offers the step that unblocks it, without planning.
+    const blocked = {
+      kind: 'edge',
+      deployment: dep.deployment,
+      edge: {
+        from: 'staging',
+        to: 'prod',
+        state: 'blocked',
+        why: 'nothing deployed in staging',
+        label: 'blocked (nothing deployed in staging)',
+        requiresApproval: true,
+        changes: [],
+      },
+    };
+    const before = api.blockedNotices.length;
+    const edgeItem = api.tree.getTreeItem(blocked);
+    const shown = vscode.commands.executeCommand(
+      edgeItem.command.command,
+      ...edgeItem.command.arguments,
+    );
+    const notice = await waitFor(() => api.blockedNotices[before], { what: 'the blocked notice' });
+    assert.strictEqual(
+      notice.message,
+      'staging → prod is blocked: nothing deployed in staging. Put something on staging first.',
+    );
+    assert.deepStrictEqual(notice.actions, ['Promote to staging']);
+    await vscode.commands.executeCommand('notifications.clearAll');
+    assert.strictEqual(await shown, undefined);
+  });
+
+  test('graph follows the active deployment file, and stays while pinned', async function () {
+    await statusOrSkip(this);
+    const file = path.join(folder(), 'deployments', 'follow-me.yaml');
+    fs.writeFileSync(file, 'deployment:\n  name: follow-me\n  targets:\n    qa: {}\n');
+    const ours = vscode.Uri.file(path.join(folder(), 'deployments', `${DEPLOYMENT}.yaml`));
+    try {
+      await waitFor(
+        async () => (await rootItems()).some((n) => n.deployment?.name === 'follow-me'),
+        { what: 'follow-me in the tree' },
+      );
+      await vscode.commands.executeCommand('atmosDeployments.showGraph', {
+        deployment: DEPLOYMENT,
+      });
+      await vscode.window.showTextDocument(vscode.Uri.file(file), {
+        viewColumn: vscode.ViewColumn.One,
+      });
+      await waitFor(() => api.graph.lastView?.deployment === 'follow-me', {
+        what: 'the graph to follow follow-me.yaml',
+      });
+      assert.strictEqual(await vscode.commands.executeCommand('atmosDeployments.pinGraph'), true);
+      await vscode.window.showTextDocument(ours, { viewColumn: vscode.ViewColumn.One });
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.strictEqual(api.graph.lastView.deployment, 'follow-me', 'a pinned graph stays');
+      assert.strictEqual(
+        await vscode.commands.executeCommand('atmosDeployments.unpinGraph'),
+        false,
+      );
+      await waitFor(() => api.graph.lastView?.deployment === DEPLOYMENT, {
+        what: 'the unpinned graph to follow the active file again',
+      });
+    } finally {
+      await vscode.commands.executeCommand('atmosDeployments.unpinGraph');
+      // An open document stays a deployment to the server, so its tab is closed first.
+      const tabs = vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter((tab) => tab.input?.uri?.fsPath === file);
+      await vscode.window.tabGroups.close(tabs);
+      fs.rmSync(file, { force: true });
+      // VS Code keeps a closed document for a while, and the server with it, so the tree may
+      // list follow-me a little longer; the tests after this one name their deployment.
     }
   });
 

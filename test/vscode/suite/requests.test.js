@@ -192,7 +192,7 @@ suite('approval requests', () => {
     ]);
     assert.strictEqual(code, 0, w.out());
     assert.match(w.out(), /→ Approval received from: .* at /);
-    assert.match(w.out(), /→ Deploying to prod\.\.\./);
+    assert.match(w.out(), /→ Rolling out to prod\.\.\./);
     assert.ok(!hasRequest(), 'the request was not closed');
     const prod = git(
       'for-each-ref',

@@ -4,19 +4,18 @@
  * holds what the other git commands share: loading a deployment for git, the remote option and
  * the mapping from rollout errors to exit codes.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { invalidNameMessage, nameProblem, validateFile, type Deployment } from '../../core';
 import {
   applyRollout,
+  execDeploy,
   openGitStore,
   rolloutWithWait,
   RolloutError,
   type ApplyResult,
   type GitStore,
-  type PlannedComponent,
   type PolicySource,
   type RolloutPlan,
 } from '../../rollout';
@@ -135,26 +134,6 @@ export async function askApproval(_plan: RolloutPlan): Promise<boolean> {
   }
 }
 
-/** Runs `--exec` for one component through the user's shell, with the ATMOS_* variables set. */
-export function execDeploy(command: string, json: boolean) {
-  return (c: PlannedComponent, plan: RolloutPlan) =>
-    new Promise<boolean>((resolve) => {
-      const child = spawn(command, {
-        shell: true,
-        stdio: ['ignore', json ? 2 : 1, 2],
-        env: {
-          ...process.env,
-          ATMOS_DEPLOYMENT: plan.deployment,
-          ATMOS_TARGET: plan.target,
-          ATMOS_COMPONENT: c.component,
-          ATMOS_GIT_SHA: c.sha,
-        },
-      });
-      child.on('error', () => resolve(false));
-      child.on('exit', (code) => resolve(code === 0));
-    });
-}
-
 export interface ApplyCliOptions extends CommonOptions {
   target: string;
   component?: string[];
@@ -181,7 +160,7 @@ export function applyOptions(opts: ApplyCliOptions, output: Output, policy: Poli
     components: opts.component,
     buildId: opts.buildId,
     metadata: parseMetadata(opts.metadata ?? []),
-    deploy: opts.exec ? execDeploy(opts.exec, json) : undefined,
+    deploy: opts.exec ? execDeploy(opts.exec, { quietStdout: json }) : undefined,
     remote: remoteOption(opts),
     dryRun: !!opts.dryRun,
     approve: !!opts.approve,
@@ -211,6 +190,12 @@ export function printApplyResult(result: ApplyResult, opts: CommonOptions, outpu
     for (const r of result.recorded)
       output.out(`→ Recorded ${r.component} (${r.status}): ${r.tag}`);
     output.out(`${result.ok ? '✓' : '✗'} ${result.message}`);
+    // Said once, after the result that already names it, so records written without a deploy
+    // step are never mistaken for a deployment and the way to attach one is at hand.
+    if (result.recordedOnly)
+      output.out(
+        '  To run a deploy step for each component, pass --exec <command> (in the editor: the atmosDeployments.deployCommand setting).',
+      );
   }
   return result.ok ? EXIT.ok : EXIT.refused;
 }

@@ -9,11 +9,20 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CLI } from './helpers';
+import { CLI, ROOT } from './helpers';
 
 type Expect = { checked: 'clean' | 'error'; files?: string[] } | { unchecked: RegExp };
 
@@ -199,6 +208,27 @@ function setUp(kinds: Kind[]): string {
   return dir;
 }
 
+let nobodysCli: string | undefined;
+
+/**
+ * The built CLI where `nobody` can read it. The checkout may sit in a folder only root may enter
+ * (a fresh clone in a `mktemp -d` folder is 0700), so the bundle and the one package it loads at
+ * run time (ajv's runtime helpers) are copied to a world-readable folder once.
+ */
+function cliForNobody(): string {
+  if (nobodysCli) return nobodysCli;
+  const dir = mkdtempSync(path.join(tmpdir(), 'atmos-cli-'));
+  chmodSync(dir, 0o755);
+  mkdirSync(path.join(dir, 'dist'), { mode: 0o755 });
+  copyFileSync(CLI, path.join(dir, 'dist', 'cli.js'));
+  cpSync(path.join(ROOT, 'node_modules', 'ajv'), path.join(dir, 'node_modules', 'ajv'), {
+    recursive: true,
+  });
+  chmodSync(path.join(dir, 'node_modules'), 0o755);
+  nobodysCli = path.join(dir, 'dist', 'cli.js');
+  return nobodysCli;
+}
+
 /**
  * Runs the CLI with a 20 s limit (a FIFO that is opened blocks forever; the limit turns that
  * into a failure). As root, permissions mean nothing, so the run drops to `nobody` to make the
@@ -206,7 +236,7 @@ function setUp(kinds: Kind[]): string {
  */
 function run(dir: string, args: string[]) {
   const asRoot = process.getuid?.() === 0;
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+  const r = spawnSync(process.execPath, [asRoot ? cliForNobody() : CLI, ...args], {
     cwd: dir,
     encoding: 'utf8',
     timeout: 20_000,

@@ -12,6 +12,7 @@ import { registerPromotionStatus } from './cli/commands/promotion-status';
 import { registerRollback } from './cli/commands/rollback';
 import { registerClaims } from './cli/commands/claims';
 import { registerRequests } from './cli/commands/requests';
+import { registerRetire } from './cli/commands/retire';
 import { registerRollout } from './cli/commands/rollout';
 import { registerValidate } from './cli/commands/validate';
 import { registerVerify } from './cli/commands/verify';
@@ -51,6 +52,7 @@ export async function main(argv: string[], output: Output = stdio): Promise<numb
   registerApprove(program, output, setExit);
   registerRequests(program, output, setExit);
   registerClaims(program, output, setExit);
+  registerRetire(program, output, setExit);
   registerHistory(program, output, setExit);
   registerRollback(program, output, setExit);
   registerVerify(program, output, VERSION, setExit);

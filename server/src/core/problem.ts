@@ -20,6 +20,7 @@ export const CODES = [
   'duplicate-deployment',
   'review-approvers',
   'approver-no-key',
+  'recorded-component-conflict',
 ] as const;
 
 export type Code = (typeof CODES)[number];
@@ -41,6 +42,7 @@ export const SEVERITY: Record<Code, Severity> = {
   'duplicate-deployment': 'error',
   'review-approvers': 'error',
   'approver-no-key': 'warning',
+  'recorded-component-conflict': 'warning',
 };
 
 export interface RelatedLocation {

@@ -11,6 +11,7 @@ import { rangeOf } from './text';
 import type { WorkspaceIndex } from './workspace';
 import type { ParseLimits } from './limits';
 import type { AllowedSigners } from './allowed-signers';
+import type { RecordedComponents } from './recorded-conflicts';
 
 export interface ValidateOptions {
   /** The workspace, for the cross-file rule; without it `duplicate-deployment` is not checked. */
@@ -20,6 +21,11 @@ export interface ValidateOptions {
    * it `approver-no-key` is not checked.
    */
   allowedSigners?: AllowedSigners;
+  /**
+   * The components git has recorded per target of this file's deployment, read by the caller
+   * (live state); without it `recorded-component-conflict` is not checked.
+   */
+  recorded?: RecordedComponents;
 }
 
 export function validateFile(file: DeploymentFile, options: ValidateOptions = {}): Problem[] {
@@ -30,6 +36,7 @@ export function validateFile(file: DeploymentFile, options: ValidateOptions = {}
     graph: file.deployment ? buildGraph(file.deployment) : undefined,
     workspace: options.workspace,
     allowedSigners: options.allowedSigners,
+    recorded: options.recorded,
   };
   const out: Problem[] = [];
   for (const [code, rule] of Object.entries(RULES)) {

@@ -19,6 +19,7 @@ import { matchesGlob } from './glob';
 import { collectSoon, LARGE_TEXT } from './memory';
 import { canonicalUri, pathToUri, uriToPath } from './uris';
 import { allowedSignersFor } from '../rollout/signers-file';
+import type { RecordedComponents } from '../core';
 
 const SKIP_FOLDERS = new Set(['node_modules', '.git']);
 
@@ -216,15 +217,21 @@ export class DeploymentDocuments {
     return this.index.filesFor(deploymentName).map((f) => f.file);
   }
 
+  /** What git has recorded per deployment (set by the session from the live state). */
+  recordedFor?: (deployment: string) => RecordedComponents | undefined;
+
   /** Problems of one file with the workspace-wide rules, or [] when it is not a deployment file. */
   problems(uri: string): Problem[] {
     const file = this.get(uri);
     if (!file || !file.isDeployment || !this.index.get(file.file)) return [];
     const p = uriToPath(file.file);
+    const name = file.deployment?.name?.value;
     const problems = validateFile(file, {
       workspace: this.index,
       // Read from disk: the committed file is what git verifies signatures with.
       allowedSigners: p === undefined ? undefined : allowedSignersFor(p),
+      // Live state only for open files: a closed file never costs a git read.
+      recorded: name && this.isOpen(uri) ? this.recordedFor?.(name) : undefined,
     });
     // The plain-data value is only read by the schema check, whose findings are kept per parse;
     // after the first validation it is dead weight.

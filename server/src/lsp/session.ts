@@ -38,6 +38,7 @@ import { registerCustomRequests } from './custom-requests';
 import { collectPending } from './memory';
 import { findGitDir, watchRefs } from './refs-watch';
 import { TrustGate, UnavailableRollout, type RolloutBackend } from './rollout-backend';
+import { RecordedComponentsWatch } from './recorded-components';
 import { startRequestPoll } from './request-poll';
 import { readSettings, sameSettings, SETTINGS_SECTION } from './settings';
 import { canonicalUri, pathToUri, uriToPath } from './uris';
@@ -245,8 +246,17 @@ export function startSession(connection: Connection): void {
 
   // ---- live state --------------------------------------------------------------------------
 
+  const recorded = new RecordedComponentsWatch(
+    (name) => live.deployed(name),
+    (name) => {
+      for (const uri of docs.filesOf(name)) publish(uri);
+    },
+  );
+  docs.recordedFor = (name) => recorded.get(name);
+
   const refsChanged = () => {
     live.invalidate();
+    recorded.refresh();
     if (features.codeLensRefresh)
       connection.sendRequest(CodeLensRefreshRequest.type).catch((err) => {
         log(`Code lens refresh was refused: ${String(err)}`);

@@ -39,14 +39,26 @@ interface Read {
  * longer in the deployment file, since records outlive the YAML that led to them.
  */
 export async function recordedTargets(store: GitStore, deployment: string): Promise<string[]> {
+  return (await recordedNames(store, deployment)).targets;
+}
+
+/** The targets and the components that have records (tags) of `deployment`, sorted. */
+export async function recordedNames(
+  store: GitStore,
+  deployment: string,
+): Promise<{ targets: string[]; components: string[] }> {
   checkNames({ deployment });
   const refs = await gitCall(() => store.listRefs([tagPrefix(deployment)]));
   const targets = new Set<string>();
+  const components = new Set<string>();
   for (const r of refs) {
     const parsed = parseTagName(r.ref);
-    if (parsed?.deployment === deployment) targets.add(parsed.target);
+    if (parsed?.deployment !== deployment) continue;
+    targets.add(parsed.target);
+    components.add(parsed.component);
   }
-  return [...targets].sort((a, b) => a.localeCompare(b));
+  const sorted = (s: Set<string>) => [...s].sort((a, b) => a.localeCompare(b));
+  return { targets: sorted(targets), components: sorted(components) };
 }
 
 /**

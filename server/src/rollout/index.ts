@@ -22,7 +22,7 @@
 export { RolloutError, EXIT_CODE, type RolloutErrorKind, type RolloutErrorReason } from './errors';
 export { loadPolicy, remotePolicyRef, type Policy } from './policy';
 export { readDeployedState } from './snapshot';
-export { history, streamHistory, recordedTargets } from './history';
+export { history, streamHistory, recordedTargets, recordedNames } from './history';
 export { readWorkspaceStates, type WorkspaceStates } from './workspace-state';
 export { planRollout, findApproval, approvalScope } from './plan';
 export { applyRollout, PAUSE_STEPS, type PauseStep } from './apply';
@@ -66,3 +66,5 @@ export {
   type ListRequestsOptions,
 } from './request-list';
 export { claimTarget, releaseClaim, clearClaim, type HeldClaim } from './claims';
+export { retireComponent, type RetireOptions, type RetireResult } from './retire';
+export { readRecordedComponents, recordedFromRefs } from './recorded';

@@ -3,7 +3,13 @@
  * refuse what must never be recorded (typed-in approval metadata, a deployer's own approval of
  * a review target), and the last moment a cancellation is heeded.
  */
-import { displayName, reservedMetadataKeys, type Deployment } from '../core';
+import {
+  displayName,
+  recordedConflictMessage,
+  recordedConflicts,
+  reservedMetadataKeys,
+  type Deployment,
+} from '../core';
 import type { GitStore } from '../git';
 import { RolloutError } from './errors';
 import { checkNames, deploymentName } from './names';
@@ -57,7 +63,26 @@ export async function planForWrite(
     snap,
   );
   plan.policySha = policy.sha;
+  checkRecordedConflicts(plan, snap);
   return { policy, snap, input, plan };
+}
+
+/**
+ * Refuses a plan that git cannot record because a component collides with one recorded in the
+ * target and no longer in the file (`ecs` renamed to `ecs/api`). Without this the transaction
+ * fails on the ref layout and reads as a concurrent rollout, which running again never fixes.
+ */
+function checkRecordedConflicts(plan: RolloutPlan, snap: Snapshot): void {
+  const here = snap.refs.get(plan.target);
+  if (!here) return;
+  const recorded = new Map([[plan.target, [...here.keys()]]]);
+  const planned = plan.components.map((c) => c.component);
+  const conflicts = recordedConflicts(planned, recorded);
+  if (conflicts.length)
+    throw new RolloutError(
+      'refused',
+      `${conflicts.map((c) => recordedConflictMessage(plan.deployment, c)).join('\n')}\nNothing was written.`,
+    );
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import {
   fetchRecords,
   openGitStore,
+  recordedNames,
   recordedTargets,
   streamHistory,
   type GitStore,
@@ -79,7 +80,21 @@ export async function runHistory(
       );
   }
   const components = deployment ? componentNames(deployment) : [];
-  if (opts.component !== undefined && components.length && !components.includes(opts.component))
+  // A component renamed or retired keeps its records, as a removed target does.
+  if (
+    opts.component !== undefined &&
+    components.length &&
+    !components.includes(opts.component) &&
+    (await service(() => recordedNames(store, name))).components.includes(opts.component)
+  )
+    output.err(
+      `Component '${displayName(opts.component)}' is no longer in the deployment file of ${displayName(name)}; showing its recorded history.`,
+    );
+  else if (
+    opts.component !== undefined &&
+    components.length &&
+    !components.includes(opts.component)
+  )
     throw new CliError(
       `Unknown component '${displayName(opts.component)}' in deployment ${displayName(name)}. Known components: ${components.map(displayName).join(', ')}.`,
     );

@@ -1,7 +1,8 @@
 /** `validate [paths...]`: every problem, as the editor shows it, in text, JSON or SARIF. */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { validateFile, type Problem } from '../../core';
+import { validateFile, type Problem, type RecordedComponents } from '../../core';
+import { openGitStore, readRecordedComponents } from '../../rollout';
 import { allowedSignersFor } from '../../rollout/signers-file';
 import { expandPaths } from '../discover';
 import { CliError, EXIT } from '../errors';
@@ -29,12 +30,25 @@ export interface ValidateJson {
   unchecked: Array<{ file: string; reason: string }>;
 }
 
-export function runValidate(
+/**
+ * The components git has recorded in the repository at `cwd` (for
+ * `recorded-component-conflict`), or undefined outside a repository or without git: validate
+ * checks files and must work where there are no records at all.
+ */
+async function recordedHere(cwd: string): Promise<Map<string, RecordedComponents> | undefined> {
+  try {
+    return await readRecordedComponents(openGitStore(cwd));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runValidate(
   paths: string[],
   opts: CommonOptions & { format: string },
   output: Output,
   version: string,
-): number {
+): Promise<number> {
   const { cwd, limits } = opts;
   const ws = loadWorkspace(cwd, limits);
   let files = ws.index.all();
@@ -58,11 +72,13 @@ export function runValidate(
     }
     files = files.filter((f) => f.isDeployment);
   }
+  const recorded = await recordedHere(cwd);
   // Each file is judged with the allowed-signers file of the repository it is in.
   const problems: Problem[] = files.flatMap((f) =>
     validateFile(f, {
       workspace: ws.index,
       allowedSigners: allowedSignersFor(path.resolve(cwd, f.file)),
+      recorded: f.deployment?.name ? recorded?.get(f.deployment.name.value) : undefined,
     }),
   );
   const skipped = unchecked.map((u) => ({ file: relativeName(cwd, u.abs), reason: u.reason }));
@@ -125,5 +141,7 @@ export function registerValidate(
       )
       .argument('[paths...]', 'files or folders to check'),
     ['text', 'json', 'sarif'],
-  ).action((paths: string[], opts) => setExit(runValidate(paths, opts, output, version)));
+  ).action(async (paths: string[], opts) =>
+    setExit(await runValidate(paths, opts, output, version)),
+  );
 }

@@ -9,6 +9,7 @@ import { emptyAllowedFrom } from './empty-allowed-from';
 import { invalidName } from './invalid-name';
 import { promotionCycle } from './promotion-cycle';
 import { promotionExclusive } from './promotion-exclusive';
+import { recordedComponentConflict } from './recorded-component-conflict';
 import type { Rule } from './rule';
 import { reviewApprovers } from './review-approvers';
 import { schema } from './schema';
@@ -33,6 +34,7 @@ export const RULES: Record<Code, Rule> = {
   'duplicate-deployment': duplicateDeployment,
   'review-approvers': reviewApprovers,
   'approver-no-key': approverNoKey,
+  'recorded-component-conflict': recordedComponentConflict,
 };
 
 export type { Rule, RuleContext } from './rule';

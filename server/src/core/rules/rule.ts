@@ -3,6 +3,7 @@ import type { AllowedSigners } from '../allowed-signers';
 import type { PromotionGraph } from '../graph';
 import type { Deployment, DeploymentFile } from '../model';
 import type { Problem } from '../problem';
+import type { RecordedComponents } from '../recorded-conflicts';
 import type { WorkspaceIndex } from '../workspace';
 
 export interface RuleContext {
@@ -13,6 +14,8 @@ export interface RuleContext {
   workspace?: WorkspaceIndex;
   /** The committed `.atmos/allowed_signers`, when the caller read it; see `approver-no-key`. */
   allowedSigners?: AllowedSigners;
+  /** What git has recorded, when the caller read it; see `recorded-component-conflict`. */
+  recorded?: RecordedComponents;
 }
 
 export type Rule = (ctx: RuleContext) => Problem[];

@@ -52,12 +52,32 @@ describe('recorded-component-conflict in the language server', () => {
     assert.equal(w.range.start.line, 4);
     assert.equal(w.range.start.character, 6);
     assert.match(w.message, /git holds the recorded component 'ecs' in dev/);
+    // The quick fix runs the client's retire command with what the server must retire.
+    const actions = await h.request<
+      Array<{ title: string; command?: { command: string; arguments: unknown[] } }>
+    >('textDocument/codeAction', {
+      textDocument: { uri },
+      range: w.range,
+      context: { diagnostics: [w] },
+    });
+    const fix = actions.find((a) => a.command?.command === 'atmosDeployments.retireComponent');
+    assert.ok(fix, JSON.stringify(actions));
+    assert.match(fix.title, /Retire the recorded component 'ecs'/);
+    const args = fix.command!.arguments[0] as { deployment: string; component: string };
+    assert.deepEqual([args.deployment, args.component], ['pay', 'ecs']);
     const after = h.publishes[h.publishes.length - 1].seq;
-    cli(h.root, 'retire', 'pay', '--component', 'ecs');
+    const done = await h.request<{ message: string; refs: string[] }>('atmosDeployments/retire', {
+      deployment: args.deployment,
+      component: args.component,
+    });
+    assert.deepEqual(done.refs, ['refs/atmos/deployments/pay/dev/ecs']);
     await h.diagnostics(
       uri,
       (d) => !d.some((x) => x.code === 'recorded-component-conflict'),
       after,
     );
+    // The new name records now.
+    cli(h.root, 'rollout', 'pay', '--target', 'dev');
+    assert.ok(git(h.root, 'for-each-ref', 'refs/atmos/deployments/pay/dev/ecs/api').trim());
   });
 });

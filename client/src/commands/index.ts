@@ -9,6 +9,7 @@ import type { CommandContext } from './context';
 import { pickDeployment, targetName, type CommandArgs } from './pick';
 import { approve, promote, rollBack, rollOut } from './rollout';
 import { approveRequest, declineRequest, reviewRequest } from './requests';
+import { retireComponent } from './retire';
 import { showPlan } from './rows';
 import { verifyRecords } from './verify';
 import {
@@ -67,6 +68,7 @@ const COMMANDS: CommandSpec[] = [
   { id: 'atmosDeployments.reviewRequest', run: reviewRequest },
   { id: 'atmosDeployments.approveRequest', writesGit: true, run: approveRequest },
   { id: 'atmosDeployments.declineRequest', writesGit: true, run: declineRequest },
+  { id: 'atmosDeployments.retireComponent', writesGit: true, run: retireComponent },
   { id: 'atmosDeployments.showPlan', writesGit: true, run: showPlan },
   { id: 'atmosDeployments.showHistory', run: showHistory },
   { id: 'atmosDeployments.compareTargets', run: compareTargets },

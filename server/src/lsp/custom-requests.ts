@@ -14,6 +14,7 @@ import {
   isApprovalRequestsParams,
   isApproveParams,
   isDeclineParams,
+  isRetireParams,
   isGraphParams,
   isHistoryParams,
   isRollbackParams,
@@ -27,6 +28,7 @@ import {
   ApprovalRequestsRequest,
   ApproveRequest,
   DeclineRequest,
+  RetireRequest,
   GraphRequest,
   HistoryRequest,
   PlanRolloutRequest,
@@ -143,6 +145,14 @@ export function registerCustomRequests(d: CustomRequestDeps): void {
     DeclineRequest,
     onCustom(d, 'atmosDeployments/decline', isDeclineParams, async (p, signal) => {
       const r = await d.gate.decline(p, signal);
+      d.refsChanged();
+      return r;
+    }),
+  );
+  d.connection.onRequest(
+    RetireRequest,
+    onCustom(d, 'atmosDeployments/retire', isRetireParams, async (p, signal) => {
+      const r = await d.gate.retire(p, signal);
       d.refsChanged();
       return r;
     }),

@@ -16,6 +16,7 @@ import {
   history,
   openGitStore,
   planRollout,
+  retireComponent,
   readDeployedState,
   readWorkspaceStates,
   type WorkspaceStates,
@@ -256,6 +257,19 @@ export function createGitBackends(
       listRequests(requestDeps, p, signal).catch((err) => {
         throw toResponse(err, undefined);
       }),
+    async retire(p) {
+      try {
+        const { deployment, policy } = forWrite(p.deployment);
+        return await retireComponent(store, deployment, {
+          component: p.component,
+          targets: p.targets,
+          policy,
+          remote: remote(),
+        });
+      } catch (err) {
+        throw toResponse(err, docs.filesOf(p.deployment)[0]);
+      }
+    },
     async decline(p) {
       try {
         return await decline(requestDeps, p);

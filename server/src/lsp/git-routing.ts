@@ -77,6 +77,7 @@ export class GitRouter {
     verify: (p, signal) => this.verify(p, signal),
     requests: (p, signal) => this.requests(p, signal),
     decline: (p, signal) => this.backend(p?.deployment).decline(p, signal),
+    retire: (p, signal) => this.backend(p?.deployment).retire(p, signal),
   };
 
   /** The approval requests of every repository of the workspace, joined. */

@@ -14,6 +14,8 @@ import {
   type ApproveParams,
   type DeclineParams,
   type DeclineResult,
+  type RetireParams,
+  type RetireResult,
   type ApproveResult,
   type HistoryParams,
   type HistoryResult,
@@ -37,6 +39,7 @@ export interface RolloutBackend {
   verify(params: VerifyParams, signal?: AbortSignal): Promise<VerifyResult>;
   requests(params: ApprovalRequestsParams, signal?: AbortSignal): Promise<ApprovalRequestsResult>;
   decline(params: DeclineParams, signal?: AbortSignal): Promise<DeclineResult>;
+  retire(params: RetireParams, signal?: AbortSignal): Promise<RetireResult>;
 }
 
 /** JSON-RPC error code for "git records are not available" (in the server-defined range). */
@@ -72,6 +75,9 @@ export class UnavailableRollout implements RolloutBackend {
     return this.fail();
   }
   decline(): Promise<DeclineResult> {
+    return this.fail();
+  }
+  retire(): Promise<RetireResult> {
     return this.fail();
   }
 }
@@ -121,5 +127,8 @@ export class TrustGate implements RolloutBackend {
   }
   decline(p: DeclineParams, signal?: AbortSignal): Promise<DeclineResult> {
     return this.trusted() ? this.inner().decline(p, signal) : this.refuse();
+  }
+  retire(p: RetireParams, signal?: AbortSignal): Promise<RetireResult> {
+    return this.trusted() ? this.inner().retire(p, signal) : this.refuse();
   }
 }

@@ -13,6 +13,7 @@ import type {
   ApplyRolloutParams,
   ApprovalRequestsParams,
   DeclineParams,
+  RetireParams,
   ApproveParams,
   GraphParams,
   HistoryParams,
@@ -190,6 +191,12 @@ export const isVerifyParams = optionalGuard<VerifyParams>({
 export const isApprovalRequestsParams = optionalGuard<ApprovalRequestsParams>({
   deployments: Is.optional(Is.list(Is.string)),
   fetch: Is.optional(Is.boolean),
+});
+
+export const isRetireParams = guard<RetireParams>({
+  deployment: Is.string,
+  component: Is.string,
+  targets: Is.optional(Is.list(Is.string)),
 });
 
 export const isDeclineParams = guard<DeclineParams>({

@@ -364,6 +364,31 @@ export const DeclineRequest = new RequestType<DeclineParams, DeclineResult, void
   'atmosDeployments/decline',
 );
 
+export interface RetireParams {
+  deployment: string;
+  /** The recorded component to retire; it must no longer be in the deployment file. */
+  component: string;
+  /** Only these targets; every target holding the component when absent or empty. */
+  targets?: string[];
+}
+
+export interface RetireResult {
+  message: string;
+  /** The deployment refs deleted. */
+  refs: string[];
+  /** How many tags of the component stay as its history. */
+  tags: number;
+}
+
+/**
+ * `atmosDeployments/retire`: deletes the recorded refs of a component that was renamed or
+ * removed, and drops it from the status index, in one transaction; its tags stay as history
+ * (`atmos-deployments retire`). The quick fix of `recorded-component-conflict` runs it.
+ */
+export const RetireRequest = new RequestType<RetireParams, RetireResult, void>(
+  'atmosDeployments/retire',
+);
+
 /** `atmosDeployments/stateChanged` (server → client): deployment files or `refs/atmos` changed; views refresh. */
 export const StateChangedNotification = new NotificationType<{ deployments: string[] }>(
   'atmosDeployments/stateChanged',

@@ -51,8 +51,32 @@ export function codeActions(
       byFix.set(key, action);
       out.push(action);
     }
+    const retire = retireAction(file, p);
+    if (retire) out.push(retire);
   }
   return out;
+}
+
+/**
+ * `recorded-component-conflict` is fixed in git, not in the text: retire the recorded
+ * component (the client confirms, then asks the server's `atmosDeployments/retire`).
+ */
+function retireAction(file: DeploymentFile, p: Problem): CodeAction | undefined {
+  const recorded = str(p.data?.recorded);
+  const deployment = file.deployment?.name?.value;
+  if (p.code !== 'recorded-component-conflict' || !recorded || !deployment) return undefined;
+  const title = `Retire the recorded component '${displayName(recorded)}' (its tags stay as history)`;
+  return {
+    title,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [toDiagnostic(p)],
+    isPreferred: true,
+    command: {
+      title,
+      command: 'atmosDeployments.retireComponent',
+      arguments: [{ deployment, component: recorded, targets: p.data?.targets ?? [] }],
+    },
+  };
 }
 
 interface Fix {

@@ -47,9 +47,11 @@ describe('validate', () => {
       'deployments/unknownkey.yaml:5:7-5:13 warning unknown-key',
       'deployments/unknownsource.yaml:7:15-7:19 error unknown-source',
     ]);
+    // recorded-component-conflict needs records in git, which this fixture folder has none of;
+    // test/git/recorded-conflict.test.ts covers it in a repository.
     assert.deepEqual(
       new Set(json.diagnostics.map((d) => d.code)),
-      new Set(CODES),
+      new Set(CODES.filter((c) => c !== 'recorded-component-conflict')),
       'every code is covered',
     );
     const exclusive = json.diagnostics.find((d) => d.code === 'promotion-exclusive')!;

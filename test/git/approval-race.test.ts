@@ -115,4 +115,43 @@ describe('concurrent approvals', () => {
     const r = cli(repo, ['rollout', 'fan', '--target', 'us', '--promote-from', 'dev']);
     assert.equal(r.code, 0, r.stderr);
   });
+
+  // Through a shared remote the notes ref is one ref for every approver: approvals pushed at
+  // the same moment lose the race to each other. An approval only adds a line, so the tool
+  // fetches the winner's and pushes again, and none is lost or left failing.
+  it('five clones approving at once through one remote: every approval lands, none fails', async () => {
+    const source = makeRepo({ 'fan.yaml': FOUR_WAY });
+    assert.equal(cli(source, ['rollout', 'fan', '--target', 'dev']).code, 0);
+    const bare = mkdtempSync(path.join(tmpdir(), 'atmos-bare-'));
+    git(bare, ['clone', '-q', '--bare', source, '.']);
+    git(bare, ['fetch', '-q', source, '+refs/atmos/*:refs/atmos/*', '+refs/tags/*:refs/tags/*']);
+    const targets = ['eu', 'us', 'ap', 'sa', 'af'];
+    const clones = targets.map(() => {
+      const c = mkdtempSync(path.join(tmpdir(), 'atmos-clone-'));
+      git(c, ['clone', '-q', bare, '.']);
+      return c;
+    });
+    const release = path.join(mkdtempSync(path.join(tmpdir(), 'atmos-release-')), 'go');
+    // Each approval stops after its checks (fetched, planned), before it writes or pushes.
+    const env = { ATMOS_TEST_PAUSE_AT: 'checked', ATMOS_TEST_RELEASE_FILE: release };
+    const runs = targets.map((t, i) =>
+      cliStart(
+        clones[i],
+        ['approve', 'fan', '--target', t, '--promote-from', 'dev', '--remote', 'origin'],
+        { ...env, GIT_COMMITTER_EMAIL: `a${i}@example.com` },
+      ),
+    );
+    await Promise.all(runs.map((r) => r.paused));
+    writeFileSync(release, '');
+    const results = await Promise.all(runs.map((r) => r.done));
+    for (const r of results) assert.equal(r.code, 0, r.stdout + r.stderr);
+    const sha = git(source, ['rev-parse', 'HEAD']).trim();
+    const note = git(bare, ['notes', '--ref=atmos/fan/approvals', 'show', sha]);
+    const lines = note
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => JSON.parse(l) as { target: string });
+    assert.deepEqual(lines.map((l) => l.target).sort(), [...targets].sort());
+    assert.ok(fsckClean(bare));
+  });
 });

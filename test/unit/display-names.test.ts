@@ -53,7 +53,7 @@ function q(s: string): string {
 /** One deployment file per rule, each making that rule report the hostile name `n`. */
 function cases(
   n: string,
-): Record<string, { files: string[]; expectName: boolean; signers?: boolean }> {
+): Record<string, { files: string[]; expectName: boolean; signers?: boolean; recorded?: boolean }> {
   const N = q(n);
   const head = (name = 'pay') => `deployment:\n  name: ${name}\n`;
   return {
@@ -63,6 +63,14 @@ function cases(
       ],
       expectName: true,
       signers: true,
+    },
+    // The file's component nests under a recorded one named N, which the file no longer has.
+    'recorded-component-conflict': {
+      files: [
+        `${head()}  components:\n    terraform:\n      ${q(`${n}/api`)}: {}\n  targets:\n    dev: {}\n`,
+      ],
+      expectName: true,
+      recorded: true,
     },
     'component-path-conflict': {
       files: [
@@ -164,6 +172,7 @@ describe('every rule shows hostile names escaped', () => {
         const problems = validateFile(files[0], {
           workspace: index,
           ...(c.signers ? { allowedSigners: { found: true, principals: [] } } : {}),
+          ...(c.recorded ? { recorded: new Map([['dev', [name]]]) } : {}),
         });
         const ours = problems.filter((p) => p.code === code);
         if (code === 'yaml-syntax' && ch.codePointAt(0)! < 0xa0 && ch !== '\u0085') {

@@ -80,6 +80,34 @@ export async function approve(
   deployment: Deployment,
   options: ApproveOptions,
 ): Promise<ApproveResult> {
+  // Approvals only ever add a line, so losing the race for the shared notes ref to another
+  // approver is safe to retry: the push put the local ref back, and the next attempt fetches
+  // their approval and appends this one on top. Only the remote's notes ref races this way.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await approveOnce(writer, deployment, options);
+    } catch (err) {
+      const retry =
+        err instanceof RolloutError &&
+        err.kind === 'conflict' &&
+        !!options.remote &&
+        attempt < APPROVE_ATTEMPTS &&
+        !options.signal?.aborted;
+      if (!retry) throw err;
+      // Jitter spreads approvers who collided, so they do not collide again in step.
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 150 * attempt));
+    }
+  }
+}
+
+/** How often an approval is pushed again after another approver's push won the race. */
+const APPROVE_ATTEMPTS = 8;
+
+async function approveOnce(
+  writer: GitStore,
+  deployment: Deployment,
+  options: ApproveOptions,
+): Promise<ApproveResult> {
   // As in a rollout: reads go through a store the caller can cancel until the first write, and
   // the writes use the caller's store, which never stops midway.
   const signal = options.signal;

@@ -16,8 +16,10 @@ function fromState(state: DeployedState): RecordedComponents {
   return out;
 }
 
+/** Nothing known and nothing recorded are the same answer: neither warns, so neither republishes. */
 function same(a: RecordedComponents | undefined, b: RecordedComponents): boolean {
-  if (!a || a.size !== b.size) return false;
+  if (!a) return b.size === 0;
+  if (a.size !== b.size) return false;
   for (const [t, names] of b) if (a.get(t)?.join('\u0000') !== names.join('\u0000')) return false;
   return true;
 }
@@ -48,9 +50,9 @@ export class RecordedComponentsWatch {
     this.read(deployment)
       .then((state) => {
         const now = fromState(state);
-        if (same(this.known.get(deployment), now)) return;
+        const unchanged = same(this.known.get(deployment), now);
         this.known.set(deployment, now);
-        this.republish(deployment);
+        if (!unchanged) this.republish(deployment);
       })
       // A failed read leaves the warning out, as `validate` does without git.
       .catch(() => undefined)

@@ -26,6 +26,7 @@ import { revisionProblem } from './commands/rollout';
 import { targetChoices } from './commands/pick';
 import { gitNotice } from './commands/preflight';
 import { blockedNotices } from './commands/rows';
+import { deploymentNameProblem, suggestedName } from './commands/create';
 import { revealRange } from './commands/views';
 import { GRAPH_VIEW_TYPE, GraphPanels, targetAtLine } from './graph/panel';
 import { createLog, errorText } from './log';
@@ -46,6 +47,9 @@ export interface AtmosDeploymentsApi {
   targetAtLine: typeof targetAtLine;
   /** The check of the Roll Out commit box (an input box cannot be typed into from the host). */
   revisionProblem: typeof revisionProblem;
+  /** The check of the Create a Deployment File name box, and its suggestion. */
+  deploymentNameProblem: typeof deploymentNameProblem;
+  suggestedName: typeof suggestedName;
   commands: string[];
   /** Commands that failed (shown to the user and logged), for the in-host tests. */
   commandFailures: ReadonlyArray<{ id: string; message: string }>;
@@ -216,6 +220,8 @@ async function start(
     describePlan,
     targetAtLine,
     revisionProblem,
+    deploymentNameProblem,
+    suggestedName,
     commands: COMMAND_IDS,
     commandFailures,
     failureNotices,

@@ -11,9 +11,9 @@ import { approve, promote, rollBack, rollOut } from './rollout';
 import { approveRequest, declineRequest, reviewRequest } from './requests';
 import { showPlan } from './rows';
 import { verifyRecords } from './verify';
+import { createDeploymentFile } from './create';
 import {
   compareTargets,
-  createDeploymentFile,
   revealInYaml,
   showHistory,
   validateWorkspace,
@@ -73,7 +73,7 @@ const COMMANDS: CommandSpec[] = [
   { id: 'atmosDeployments.revealInYaml', run: revealInYaml },
   { id: 'atmosDeployments.validateWorkspace', run: validateWorkspace },
   { id: 'atmosDeployments.verifyRecords', run: verifyRecords },
-  { id: 'atmosDeployments.createDeploymentFile', run: () => createDeploymentFile() },
+  { id: 'atmosDeployments.createDeploymentFile', run: (_ctx, args) => createDeploymentFile(args) },
   {
     id: 'atmosDeployments.showGraph',
     run: async (ctx, args) => {

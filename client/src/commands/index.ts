@@ -12,12 +12,7 @@ import { approveRequest, declineRequest, reviewRequest } from './requests';
 import { showPlan } from './rows';
 import { verifyRecords } from './verify';
 import { createDeploymentFile } from './create';
-import {
-  compareTargets,
-  revealInYaml,
-  showHistory,
-  validateWorkspace,
-} from './views';
+import { compareTargets, revealInYaml, showHistory, validateWorkspace } from './views';
 
 interface CommandSpec {
   id: string;

@@ -33,7 +33,7 @@ import { createLog, errorText } from './log';
 import { Session } from './session';
 import { ApprovalRequests } from './requests/requests';
 import { setDeclineReasonPrompt } from './commands/requests';
-import { PromotionsTree } from './tree/promotionsTree';
+import { firstSteps, PromotionsTree } from './tree/promotionsTree';
 
 /** What the extension exports; the in-host tests use it to read views and answer the modal. */
 export interface AtmosDeploymentsApi {
@@ -50,6 +50,8 @@ export interface AtmosDeploymentsApi {
   /** The check of the Create a Deployment File name box, and its suggestion. */
   deploymentNameProblem: typeof deploymentNameProblem;
   suggestedName: typeof suggestedName;
+  /** The context keys the welcome view and the walkthrough's steps read, from a status. */
+  firstSteps: typeof firstSteps;
   commands: string[];
   /** Commands that failed (shown to the user and logged), for the in-host tests. */
   commandFailures: ReadonlyArray<{ id: string; message: string }>;
@@ -222,6 +224,7 @@ async function start(
     revisionProblem,
     deploymentNameProblem,
     suggestedName,
+    firstSteps,
     commands: COMMAND_IDS,
     commandFailures,
     failureNotices,

@@ -61,12 +61,16 @@ function refsOf(ws, deployment, target) {
     .filter(Boolean);
 }
 
-/** The code lens links of the visible editor, by their text. */
+/**
+ * The code lenses of the visible editor, by their text: links for lenses that run a command,
+ * plain text for those that do not (such as `dev runs HEAD …`); several on a line are joined by
+ * `|`.
+ */
 async function lensLinks(page) {
   return page
-    .locator('.editor-instance .codelens-decoration a')
+    .locator('.editor-instance .codelens-decoration')
     .allInnerTexts()
-    .then((l) => l.map((s) => s.trim()));
+    .then((l) => l.flatMap((s) => s.split('|')).map((s) => s.replace(/\s+/g, ' ').trim()));
 }
 
 async function waitForLens(page, title, what) {
@@ -102,7 +106,8 @@ async function walkthroughSteps(page) {
   return page.evaluate(() =>
     Array.from(document.querySelectorAll('.getting-started-step')).map((s) => ({
       title: (s.querySelector('.step-title')?.textContent ?? '').trim(),
-      done: s.classList.contains('complete'),
+      // VS Code marks a done step by its check icon, the one that toggles it.
+      done: !!s.querySelector('.codicon[data-done-step-id].complete'),
     })),
   );
 }
@@ -135,7 +140,13 @@ test(
       await d.waitForThemeApplied(page, 'light');
 
       // The empty Promotions view: what a deployment file is, in plain words, and two buttons.
-      await d.runCommand(page, 'Atmos Deployments: Focus on Promotions View');
+      // As a newcomer would: the extension's icon in the activity bar (it shows once VS Code has
+      // read the extension's manifest).
+      const icon = page
+        .locator('.part.activitybar .action-item .action-label[aria-label^="Atmos Deployments"]')
+        .first();
+      await icon.waitFor({ timeout: 60000 });
+      await icon.click();
       const welcome = page.locator('.pane-body .welcome-view-content').first();
       await welcome.waitFor({ timeout: 60000 });
       const welcomeText = await welcome.innerText();

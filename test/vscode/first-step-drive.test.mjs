@@ -292,8 +292,12 @@ test(
       const said = await toast.innerText();
       t.diagnostic(`blocked lens: ${said.replace(/\s+/g, ' ')}`);
       assert.match(said, /Roll out a commit to dev first/);
+      const offer = toast.locator('.monaco-button', { hasText: step }).first();
+      await offer.waitFor({ timeout: 30000 });
+      // The toast slides in; the shot waits until it stands still.
+      await new Promise((r) => setTimeout(r, 800));
       await shot('blocked', 'dark');
-      await toast.locator('.monaco-button', { hasText: step }).first().click();
+      await offer.click();
       const unblocked = await confirmModal(page, {
         message: `Roll out billing: ${next.slice(0, 7)} "Add billing" → dev?`,
         button: 'Roll Out',

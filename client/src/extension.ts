@@ -26,13 +26,14 @@ import { revisionProblem } from './commands/rollout';
 import { targetChoices } from './commands/pick';
 import { gitNotice } from './commands/preflight';
 import { blockedNotices } from './commands/rows';
+import { deploymentNameProblem, suggestedName } from './commands/create';
 import { revealRange } from './commands/views';
 import { GRAPH_VIEW_TYPE, GraphPanels, targetAtLine } from './graph/panel';
 import { createLog, errorText } from './log';
 import { Session } from './session';
 import { ApprovalRequests } from './requests/requests';
 import { setDeclineReasonPrompt } from './commands/requests';
-import { PromotionsTree } from './tree/promotionsTree';
+import { firstSteps, PromotionsTree } from './tree/promotionsTree';
 
 /** What the extension exports; the in-host tests use it to read views and answer the modal. */
 export interface AtmosDeploymentsApi {
@@ -46,6 +47,11 @@ export interface AtmosDeploymentsApi {
   targetAtLine: typeof targetAtLine;
   /** The check of the Roll Out commit box (an input box cannot be typed into from the host). */
   revisionProblem: typeof revisionProblem;
+  /** The check of the Create a Deployment File name box, and its suggestion. */
+  deploymentNameProblem: typeof deploymentNameProblem;
+  suggestedName: typeof suggestedName;
+  /** The context keys the welcome view and the walkthrough's steps read, from a status. */
+  firstSteps: typeof firstSteps;
   commands: string[];
   /** Commands that failed (shown to the user and logged), for the in-host tests. */
   commandFailures: ReadonlyArray<{ id: string; message: string }>;
@@ -216,6 +222,9 @@ async function start(
     describePlan,
     targetAtLine,
     revisionProblem,
+    deploymentNameProblem,
+    suggestedName,
+    firstSteps,
     commands: COMMAND_IDS,
     commandFailures,
     failureNotices,

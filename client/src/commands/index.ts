@@ -12,13 +12,8 @@ import { approveRequest, declineRequest, reviewRequest } from './requests';
 import { retireComponent } from './retire';
 import { showPlan } from './rows';
 import { verifyRecords } from './verify';
-import {
-  compareTargets,
-  createDeploymentFile,
-  revealInYaml,
-  showHistory,
-  validateWorkspace,
-} from './views';
+import { createDeploymentFile } from './create';
+import { compareTargets, revealInYaml, showHistory, validateWorkspace } from './views';
 
 interface CommandSpec {
   id: string;
@@ -75,7 +70,7 @@ const COMMANDS: CommandSpec[] = [
   { id: 'atmosDeployments.revealInYaml', run: revealInYaml },
   { id: 'atmosDeployments.validateWorkspace', run: validateWorkspace },
   { id: 'atmosDeployments.verifyRecords', run: verifyRecords },
-  { id: 'atmosDeployments.createDeploymentFile', run: () => createDeploymentFile() },
+  { id: 'atmosDeployments.createDeploymentFile', run: (_ctx, args) => createDeploymentFile(args) },
   {
     id: 'atmosDeployments.showGraph',
     run: async (ctx, args) => {

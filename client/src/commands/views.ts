@@ -1,6 +1,6 @@
 /**
- * Read-only commands: history, compare, reveal, validate, and creating a first deployment file.
- * They work in restricted mode because none of them writes git.
+ * Read-only commands: history, compare, reveal and validate. They work in restricted mode
+ * because none of them writes git.
  */
 import * as vscode from 'vscode';
 import {
@@ -374,52 +374,4 @@ export async function validateWorkspace(
   void vscode.window.showInformationMessage(summary);
   if (errors || warnings) void vscode.commands.executeCommand('workbench.actions.view.problems');
   return { files: uris.length, errors, warnings };
-}
-
-const TEMPLATE = `# A deployment: targets and how changes are promoted between them.
-deployment:
-  name: my-service
-
-  components:
-    terraform:
-      app: {}
-
-  targets:
-    dev:
-      # No promotion config: an entry point that takes any commit.
-      labels:
-        environment: dev
-
-    staging:
-      promotion:
-        from: dev
-
-    prod:
-      promotion:
-        from: staging
-        requires_approval: true
-`;
-
-export async function createDeploymentFile(): Promise<vscode.Uri | undefined> {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) {
-    void vscode.window.showInformationMessage('Open a folder first to create a deployment file.');
-    return undefined;
-  }
-  let uri = vscode.Uri.joinPath(folder.uri, 'deployments', 'my-service.yaml');
-  for (let i = 2; await exists(uri); i++) {
-    uri = vscode.Uri.joinPath(folder.uri, 'deployments', `my-service-${i}.yaml`);
-  }
-  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(TEMPLATE));
-  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-  return uri;
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -66,6 +66,21 @@ function targetDescription(target: TargetInfo): string {
   return parts.join(' · ');
 }
 
+/**
+ * How far the workspace is along the first steps, as context keys: the welcome view shows while
+ * there is no deployment, and the walkthrough's steps complete on them (a deployment file, a
+ * first rollout to an entry point, a first promotion).
+ */
+export function firstSteps(r: StatusResult): Record<string, boolean> {
+  const targets = r.deployments.flatMap((d) => d.targets);
+  const deployed = (t: TargetInfo) => t.components.some((c) => c.sha);
+  return {
+    hasDeployments: r.deployments.length > 0,
+    rolledOut: targets.some((t) => t.entryPoint && deployed(t)),
+    promoted: targets.some((t) => !t.entryPoint && deployed(t)),
+  };
+}
+
 export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<PromotionNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -89,11 +104,8 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
     this.status ??= this.session.request(StatusRequest, {}).then(
       (r) => {
         this.last = r;
-        void vscode.commands.executeCommand(
-          'setContext',
-          'atmosDeployments.hasDeployments',
-          r.deployments.length > 0,
-        );
+        for (const [key, value] of Object.entries(firstSteps(r)))
+          void vscode.commands.executeCommand('setContext', `atmosDeployments.${key}`, value);
         return r;
       },
       (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),

@@ -149,6 +149,20 @@ export function createGitBackends(
         return undefined;
       }
     },
+    /**
+     * HEAD and its subject in two small git processes, read once per refs change (the cache
+     * keeps it). Only a hint on a lens: without a commit, or on any failure, the lens names none.
+     */
+    async head() {
+      try {
+        const sha = await store.resolveCommit('HEAD');
+        if (!sha) return undefined;
+        const subject = (await store.commitSubjects([sha])).get(sha);
+        return subject === undefined ? { sha } : { sha, subject };
+      } catch {
+        return undefined;
+      }
+    },
   };
 
   const requestDeps: RequestDeps = {

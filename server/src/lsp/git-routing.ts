@@ -45,6 +45,10 @@ export class GitRouter {
       const b = this.pick(name);
       return typeof b === 'string' ? undefined : b.live.commitsAhead(name, from, to);
     },
+    head: async (name: string) => {
+      const b = this.pick(name);
+      return typeof b === 'string' ? undefined : b.live.head?.(name);
+    },
     // One pass per repository: the names grouped by the folder that holds their files.
     deployedMany: async (names: string[], signal?: AbortSignal) => {
       const groups = new Map<GitBackends, string[]>();

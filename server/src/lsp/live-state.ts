@@ -5,6 +5,13 @@
  */
 import type { DeployedState } from '../core';
 
+/** A commit as a lens names it. */
+export interface HeadCommit {
+  sha: string;
+  /** The first line of its message; absent when git cannot read it. */
+  subject?: string;
+}
+
 export interface LiveState {
   /**
    * The deployed state of one deployment; empty when nothing is recorded or git is missing. With
@@ -19,6 +26,12 @@ export interface LiveState {
    * `3 commits ahead`; undefined when git cannot tell.
    */
   commitsAhead(deploymentName: string, from: string[], to: string[]): Promise<number | undefined>;
+  /**
+   * The commit HEAD points at in the repository holding the deployment, with its subject, for
+   * the entry point's lens (`Roll out HEAD (abc1234 "subject") to dev`); undefined when there is
+   * no repository or no commit. Optional: without it the lens names no commit.
+   */
+  head?(deploymentName: string): Promise<HeadCommit | undefined>;
   /**
    * The deployed state of many deployments in one read (`readWorkspaceStates`), for a status of
    * the whole workspace; deployments it cannot answer are left out. Optional: without it each
@@ -67,6 +80,7 @@ interface CachedRead {
 export class CachedLiveState implements LiveState {
   private readonly cache = new Map<string, CachedRead>();
   private readonly counts = new Map<string, Promise<number | undefined>>();
+  private readonly heads = new Map<string, Promise<HeadCommit | undefined>>();
   /** Counts invalidations, so a pass that a refs change overtook is not cached. */
   private generation = 0;
 
@@ -140,9 +154,20 @@ export class CachedLiveState implements LiveState {
     return p;
   }
 
+  head(deploymentName: string): Promise<HeadCommit | undefined> {
+    let p = this.heads.get(deploymentName);
+    if (!p) {
+      // Only a hint on a lens: a failure names no commit, and the rollout asks git again.
+      p = (this.inner.head?.(deploymentName) ?? Promise.resolve(undefined)).catch(() => undefined);
+      this.heads.set(deploymentName, p);
+    }
+    return p;
+  }
+
   invalidate(): void {
     this.generation++;
     this.cache.clear();
     this.counts.clear();
+    this.heads.clear();
   }
 }

@@ -28,7 +28,11 @@ export function findGitDir(dir: string): string | undefined {
   return undefined;
 }
 
-/** Calls `onChange` (debounced) when atmos refs, notes or packed-refs change. Returns a disposer. */
+/**
+ * Calls `onChange` (debounced) when atmos refs, notes, tags, packed-refs, branches or HEAD
+ * change. Branches and HEAD count because the entry point's lens names the commit HEAD is at:
+ * after a commit or a checkout it must name the new one. Returns a disposer.
+ */
 export function watchRefs(
   gitDir: string,
   onChange: () => void,
@@ -53,9 +57,9 @@ export function watchRefs(
       log(`Cannot watch ${target}: ${String(err)}; lenses refresh on edits only.`);
     }
   };
-  add(gitDir, false, (n) => n === 'packed-refs' || n === 'refs');
+  add(gitDir, false, (n) => n === 'packed-refs' || n === 'refs' || n === 'HEAD');
   add(path.join(gitDir, 'refs'), true, (n) =>
-    /^(atmos|notes|tags)(\/|$)/.test(n.split(path.sep).join('/')),
+    /^(atmos|notes|tags|heads)(\/|$)/.test(n.split(path.sep).join('/')),
   );
   return () => {
     if (timer) clearTimeout(timer);

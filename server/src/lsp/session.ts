@@ -443,7 +443,14 @@ export function startSession(connection: Connection): void {
   connection.onCodeAction(
     onDoc('codeAction', [], (uri, p) => codeActions(ctx(), uri, p.range, p.context)),
   );
-  connection.onCodeLens(onDoc('codeLens', [], (uri) => codeLenses(ctx(), uri)));
+  // Lenses wait for the start to finish: one asked for earlier would read the empty live state
+  // that stands in before git is connected, and name no commit until the next edit.
+  connection.onCodeLens(
+    onDoc('codeLens', [], async (uri) => {
+      await ready;
+      return codeLenses(ctx(), uri);
+    }),
+  );
 
   connection.onNotification(WorkspaceTrustedNotification, () => {
     trusted = true;

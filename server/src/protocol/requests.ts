@@ -81,6 +81,36 @@ export interface DeploymentInfo {
   errors: number;
 }
 
+/**
+ * The step that unblocks a blocked edge: put something on its source first, by a rollout of a
+ * commit when the source is an entry point, else by a promotion into it. The code lens of a
+ * blocked edge carries it, so the client offers the step without deriving it from the rules.
+ */
+export interface UnblockStep {
+  kind: 'rollOut' | 'promote';
+  /** The edge's source: the target that needs something deployed. */
+  target: string;
+  /** For `rollOut`: the commit HEAD was at when the lens was made, so the step rolls out what it names. */
+  gitSha?: string;
+  /** The button's words: `Roll Out HEAD (abc1234) to dev`, `Promote to staging`. */
+  title: string;
+}
+
+/** The arguments of a blocked edge's code lens, which runs `atmosDeployments.showPlan`. */
+export interface BlockedLensArgs {
+  deployment: string;
+  edge: EdgeInfo;
+  unblock?: UnblockStep;
+}
+
+/** The arguments of an entry point's code lens, which runs `atmosDeployments.rollOut`. */
+export interface RollOutLensArgs {
+  deployment: string;
+  target: string;
+  /** The full SHA of HEAD as the lens names it; absent when git cannot tell (the client asks). */
+  gitSha?: string;
+}
+
 export interface GraphParams {
   /** A deployment name, or the URI of a file defining it. */
   deployment?: string;

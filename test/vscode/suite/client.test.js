@@ -822,7 +822,7 @@ suite('client', () => {
     const notice = await waitFor(() => api.blockedNotices[before], { what: 'the blocked notice' });
     assert.strictEqual(
       notice.message,
-      'staging → prod is blocked: nothing deployed in staging. Put something on staging first.',
+      'staging → prod is blocked: nothing deployed in staging. Put something on staging first: promote to it, then from it to prod.',
     );
     assert.deepStrictEqual(notice.actions, ['Promote to staging']);
     await vscode.commands.executeCommand('notifications.clearAll');

@@ -5,15 +5,99 @@
  * deployed state; the count from one `git rev-list --count` per ready edge, cached with the live
  * state until the refs change, and left out (`ready`) where git cannot tell or the target has
  * nothing deployed yet.
+ *
+ * Above each entry point, the first step: `Roll out HEAD (abc1234 "subject") to dev`. In a
+ * fresh repository every other lens is blocked, so without it nothing in the file said where
+ * to start. A blocked lens runs the client's explanation of why, which offers the step that
+ * unblocks it (computed here, from the rules, so the client does not derive it).
  */
 import type { CodeLens } from 'vscode-languageserver';
-import { findTarget, promotionStatus, type DeployedState, type EdgeStatus } from '../../core';
+import { displayName } from '../../core/display';
+import {
+  buildGraph,
+  findTarget,
+  promotionStatus,
+  type DeployedState,
+  type Deployment,
+  type EdgeStatus,
+} from '../../core';
+import type { BlockedLensArgs, RollOutLensArgs, UnblockStep } from '../../protocol/requests';
 import { commitsAheadText } from '../../rollout';
 import type { FeatureContext } from '../context';
 import { toRange } from '../conversions';
+import type { HeadCommit } from '../live-state';
 
 /** The command a lens runs in clients that have it (the VS Code client registers it). */
 export const PROMOTE_COMMAND = 'atmosDeployments.promote';
+/** The entry point's lens rolls out HEAD through the client's Roll Out, which shows the plan. */
+export const ROLL_OUT_COMMAND = 'atmosDeployments.rollOut';
+/** A blocked lens opens the client's explanation, the same one a blocked row of the tree opens. */
+export const BLOCKED_COMMAND = 'atmosDeployments.showPlan';
+
+/** Long subjects are cut so the lens stays on one line in a half-width editor. */
+const SUBJECT_MAX = 50;
+
+/** `abc1234 "Add a README"`: a commit as lenses and buttons name it. */
+export function commitText(head: HeadCommit): string {
+  const short = head.sha.slice(0, 7);
+  if (!head.subject) return short;
+  const subject =
+    head.subject.length > SUBJECT_MAX ? `${head.subject.slice(0, SUBJECT_MAX - 1)}…` : head.subject;
+  return `${short} "${subject}"`;
+}
+
+/**
+ * The entry point's lens: roll out HEAD, or say that the target already runs it. Without a
+ * commit to name (no repository, no commits) it still offers Roll Out, whose checks then say
+ * what is missing in the editor's words.
+ */
+function entryLens(
+  name: string,
+  target: string,
+  state: DeployedState,
+  head: HeadCommit | undefined,
+): { title: string; command: string; arguments?: RollOutLensArgs[] } {
+  if (!head)
+    return {
+      title: `Roll out to ${target}`,
+      command: ROLL_OUT_COMMAND,
+      arguments: [{ deployment: name, target }],
+    };
+  const running = Object.values(state[target] ?? {});
+  if (running.length > 0 && running.every((c) => c.sha === head.sha))
+    return { title: `${target} runs HEAD (${commitText(head)})`, command: '' };
+  return {
+    title: `Roll out HEAD (${commitText(head)}) to ${target}`,
+    command: ROLL_OUT_COMMAND,
+    arguments: [{ deployment: name, target, gitSha: head.sha }],
+  };
+}
+
+/**
+ * What unblocks a blocked edge: something recorded on its source, by a rollout of HEAD when the
+ * source is an entry point and by a promotion into it otherwise. An edge on a promotion cycle
+ * has no such step: only an edit of the rules unblocks it.
+ */
+export function unblockStep(
+  d: Deployment,
+  e: EdgeStatus,
+  onCycle: boolean,
+  head: HeadCommit | undefined,
+): UnblockStep | undefined {
+  if (e.state !== 'blocked' || onCycle) return undefined;
+  const source = findTarget(d, e.from);
+  if (!source) return undefined;
+  if (source.promotion)
+    return { kind: 'promote', target: e.from, title: `Promote to ${displayName(e.from)}` };
+  return head
+    ? {
+        kind: 'rollOut',
+        target: e.from,
+        gitSha: head.sha,
+        title: `Roll Out HEAD (${head.sha.slice(0, 7)}) to ${displayName(e.from)}`,
+      }
+    : { kind: 'rollOut', target: e.from, title: `Roll Out to ${displayName(e.from)}` };
+}
 
 export function lensText(e: EdgeStatus, commitsAhead?: number): string {
   const approval = e.state === 'ready, requires approval' ? ' · requires approval' : '';
@@ -62,6 +146,10 @@ export async function codeLenses(ctx: FeatureContext, uri: string): Promise<Code
     }
   }
   const edges = promotionStatus(d, state);
+  const head = name !== undefined ? await ctx.live.head?.(name) : undefined;
+  const graph = buildGraph(d);
+  const onCycle = (e: EdgeStatus) =>
+    graph.cycles.some((c) => c.edges.some((x) => x.from === e.from && x.to === e.to));
   const ahead = await Promise.all(
     edges.map((e) =>
       name !== undefined && e.state !== 'blocked' && e.state !== 'up to date'
@@ -69,23 +157,49 @@ export async function codeLenses(ctx: FeatureContext, uri: string): Promise<Code
         : undefined,
     ),
   );
-  return edges.flatMap((e, i) => {
+  const entries: CodeLens[] =
+    name === undefined
+      ? []
+      : d.targets
+          .filter((t) => !t.promotion)
+          .map((t) => ({
+            range: toRange(t.keyRange),
+            command: entryLens(name, t.name, state, head),
+          }));
+  const edgeLenses = edges.flatMap((e, i): CodeLens[] => {
     const target = findTarget(d, e.to);
     if (!target) return [];
-    const ready = e.state === 'ready' || e.state === 'ready, requires approval';
-    return [
-      {
-        range: toRange(target.keyRange),
-        command: {
-          title: lensText(e, ahead[i]),
-          // A lens that cannot act still needs a command object; an empty id makes it plain text.
-          command: ready && name !== undefined ? PROMOTE_COMMAND : '',
-          arguments:
-            ready && name !== undefined
-              ? [{ deployment: name, target: e.to, from: e.from }]
-              : undefined,
+    const title = lensText(e, ahead[i]);
+    const range = toRange(target.keyRange);
+    // A lens that cannot act still needs a command object; an empty id makes it plain text.
+    if (name === undefined) return [{ range, command: { title, command: '' } }];
+    if (e.state === 'ready' || e.state === 'ready, requires approval')
+      return [
+        {
+          range,
+          command: {
+            title,
+            command: PROMOTE_COMMAND,
+            arguments: [{ deployment: name, target: e.to, from: e.from }],
+          },
         },
+      ];
+    if (e.state !== 'blocked') return [{ range, command: { title, command: '' } }];
+    const args: BlockedLensArgs = {
+      deployment: name,
+      edge: {
+        from: e.from,
+        to: e.to,
+        state: e.state,
+        label: e.label,
+        why: e.why,
+        requiresApproval: e.requiresApproval,
+        changes: e.changes,
       },
-    ];
+    };
+    const unblock = unblockStep(d, e, onCycle(e), head);
+    if (unblock) args.unblock = unblock;
+    return [{ range, command: { title, command: BLOCKED_COMMAND, arguments: [args] } }];
   });
+  return [...entries, ...edgeLenses];
 }

@@ -39,9 +39,18 @@ export class RecordedComponentsWatch {
     return this.known.get(deployment);
   }
 
+  private timer: NodeJS.Timeout | undefined;
+
   /** Reads every deployment asked for so far again (the refs changed). */
   refresh(): void {
     for (const name of this.known.keys()) this.load(name);
+  }
+
+  /** The same, a little later: after the writes that woke the refs watcher have settled. */
+  refreshSoon(delayMs = 500): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.refresh(), delayMs);
+    this.timer.unref();
   }
 
   private load(deployment: string): void {

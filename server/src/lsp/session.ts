@@ -256,7 +256,9 @@ export function startSession(connection: Connection): void {
 
   const refsChanged = () => {
     live.invalidate();
-    recorded.refresh();
+    // The warning's read waits a moment: the watcher can fire on a new folder before a writer
+    // has put the refs inside it, and the live state read first would be cached without them.
+    recorded.refreshSoon();
     if (features.codeLensRefresh)
       connection.sendRequest(CodeLensRefreshRequest.type).catch((err) => {
         log(`Code lens refresh was refused: ${String(err)}`);

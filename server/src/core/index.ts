@@ -21,3 +21,4 @@ export * from './approval-count';
 export * from './verify';
 export * from './requests';
 export * from './claims';
+export * from './dependencies';

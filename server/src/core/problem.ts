@@ -20,6 +20,8 @@ export const CODES = [
   'duplicate-deployment',
   'review-approvers',
   'approver-no-key',
+  'unknown-dependency',
+  'dependency-cycle',
 ] as const;
 
 export type Code = (typeof CODES)[number];
@@ -41,6 +43,8 @@ export const SEVERITY: Record<Code, Severity> = {
   'duplicate-deployment': 'error',
   'review-approvers': 'error',
   'approver-no-key': 'warning',
+  'unknown-dependency': 'error',
+  'dependency-cycle': 'error',
 };
 
 export interface RelatedLocation {

@@ -23,6 +23,22 @@ export function claimDuration(text: string): number {
   return duration('--claim-for', text);
 }
 
+/** `--deploy-timeout <duration>` in milliseconds. */
+export function deployTimeout(text: string): number {
+  return duration('--deploy-timeout', text);
+}
+
+/** `--parallelism <n>`: a whole number of components deployed at once, at least 1. */
+export function parallelism(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new CliError(
+      `--parallelism ${JSON.stringify(text)}: expected a whole number of at least 1.`,
+      EXIT.usage,
+    );
+  return n;
+}
+
 /** The wait asked for, or undefined without `--wait`. */
 export function waitOptions(opts: {
   wait?: string | boolean;

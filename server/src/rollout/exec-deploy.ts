@@ -16,8 +16,8 @@ export interface ExecDeployOptions {
   cwd?: string;
   /** A command still running after this long is stopped and its component fails (`--deploy-timeout`). */
   timeoutMs?: number;
-  /** Where the prefixed output lines go instead of stdout or stderr (tests, the editor). */
-  onLine?: (line: string) => void;
+  /** Where the prefixed output lines go instead of stdout and stderr (the editor, tests). */
+  onLine?: (line: string, fromStderr: boolean) => void;
 }
 
 /** The default `--deploy-timeout`: half an hour, after which a hung command is stopped. */
@@ -92,9 +92,11 @@ function track(child: ChildProcess) {
  */
 export function execDeploy(command: string, options: ExecDeployOptions = {}) {
   const { quietStdout, cwd, timeoutMs = DEFAULT_DEPLOY_TIMEOUT_MS } = options;
+  // The command's stderr stays on stderr, and its stdout goes to stdout unless that is taken.
   const write =
     options.onLine ??
-    ((line: string) => (quietStdout ? process.stderr : process.stdout).write(`${line}\n`));
+    ((line: string, fromStderr: boolean) =>
+      (quietStdout || fromStderr ? process.stderr : process.stdout).write(`${line}\n`));
   return (c: PlannedComponent, plan: RolloutPlan, step: DeployStep) =>
     new Promise<DeployOutcome>((resolve) => {
       let kept = '';
@@ -113,21 +115,21 @@ export function execDeploy(command: string, options: ExecDeployOptions = {}) {
         // A command that ignores SIGTERM is killed a few seconds later.
         setTimeout(() => stopGroup(child, 'SIGKILL'), 5000).unref();
       }, timeoutMs);
-      const lines = (stream: NodeJS.ReadableStream | null) => {
+      const lines = (stream: NodeJS.ReadableStream | null, fromStderr: boolean) => {
         let partial = '';
         stream?.setEncoding('utf8');
         stream?.on('data', (chunk: string) => {
           kept = (kept + chunk).slice(-KEPT_OUTPUT);
           const parts = (partial + chunk).split(/\r?\n/);
           partial = parts.pop() ?? '';
-          for (const l of parts) write(`${c.component} | ${l}`);
+          for (const l of parts) write(`${c.component} | ${l}`, fromStderr);
         });
         stream?.on('end', () => {
-          if (partial) write(`${c.component} | ${partial}`);
+          if (partial) write(`${c.component} | ${partial}`, fromStderr);
         });
       };
-      lines(child.stdout);
-      lines(child.stderr);
+      lines(child.stdout, false);
+      lines(child.stderr, true);
       const done = (ok: boolean, reason?: string) => {
         clearTimeout(timer);
         resolve({ ok, ...(kept ? { output: kept } : {}), ...(reason ? { reason } : {}) });

@@ -11,6 +11,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { parseDeploymentFile } from '../../server/src/core';
+import { applyRollout, openGitStore, RolloutError } from '../../server/src/rollout';
 import { atmosRefs, cli, git, head, makeRepo, tags } from './helpers';
 
 const D = 'shop';
@@ -200,6 +202,30 @@ describe('deploy waves', () => {
       assert.deepEqual(atmosRefs(dir, 'refs/atmos/'), {}, 'nothing was written, no claim taken');
       assert.deepEqual(tags(dir), []);
     }
+  });
+
+  it('the rollout service itself refuses a cycle, as the editor calls it, before any deploy step', async () => {
+    const text = SHOP.replace(
+      'vars: { cidr',
+      'metadata: { depends_on: [helmfile/api] }\n        vars: { cidr',
+    );
+    const { dir } = setup(text);
+    const file = path.join(dir, 'deployments', 'shop.yaml');
+    const deployment = parseDeploymentFile(text, file).deployment!;
+    let ran = 0;
+    await assert.rejects(
+      applyRollout(openGitStore(dir), deployment, {
+        policy: { file, text },
+        target: 'dev',
+        deploy: async () => (ran++, true),
+      }),
+      (err: unknown) =>
+        err instanceof RolloutError &&
+        err.kind === 'refused' &&
+        /cycle: terraform\/vpc → helmfile\/api → terraform\/ecr → terraform\/vpc/.test(err.message),
+    );
+    assert.equal(ran, 0);
+    assert.deepEqual(atmosRefs(dir, 'refs/atmos/'), {});
   });
 
   it('streams output with a component prefix, keeps it per component in JSON, and stops a hung command', () => {

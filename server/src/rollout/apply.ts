@@ -208,6 +208,8 @@ async function applyClaimed(
   }
 
   // The deploy steps run in dependency waves; the records of all of them are written after.
+  // The spec's line before the deploy steps; a rollout that waited printed it already.
+  if (options.deploy && !waited) progress(`→ Deploying to ${plan.target}...`);
   const steps = options.deploy
     ? (
         await runWaves(policy.deployment, plan, options.deploy, {

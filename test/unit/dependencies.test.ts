@@ -184,3 +184,35 @@ describe('deploy vars', () => {
     assert.match(JSON.stringify(merged), /"__proto__":\{"polluted":1\}/);
   });
 });
+
+describe('hostile dependencies', () => {
+  test('odd depends_on values never throw, and are the schema rule’s to report', () => {
+    for (const odd of [
+      'depends_on: [1, null, [terraform/a], { x: 1 }, terraform/a]',
+      'depends_on: *list',
+      'depends_on: ~',
+      'depends_on: [""]',
+      'depends_on: ["/"]',
+    ]) {
+      const text = `deployment:\n  name: x\n  labels: &list [terraform/a]\n  components:\n    terraform:\n      a: {}\n      b:\n        metadata: { ${odd} }\n  targets: { dev: {} }\n`;
+      assert.doesNotThrow(() => check(text), odd);
+    }
+  });
+
+  test('a long chain and a long cycle are checked quickly', () => {
+    const n = 3000;
+    const chain = Array.from(
+      { length: n },
+      (_, i) => `      c${i}: { metadata: { depends_on: [terraform/c${i + 1}] } }`,
+    );
+    const text = (last: string) =>
+      `deployment:\n  name: x\n  components:\n    terraform:\n${chain.join('\n')}\n      c${n}: ${last}\n  targets: { dev: {} }\n`;
+    let t = Date.now();
+    assert.deepEqual(withCode(check(text('{}')), 'dependency-cycle'), []);
+    assert.equal(deployWaves(model(text('{}')), ['c0', `c${n}`]).length, 2);
+    const cyclic = check(text('{ metadata: { depends_on: [terraform/c0] } }'));
+    assert.ok(withCode(cyclic, 'dependency-cycle').length > 0);
+    t = Date.now() - t;
+    assert.ok(t < 10_000, `took ${t} ms`);
+  });
+});

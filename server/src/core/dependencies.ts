@@ -39,8 +39,21 @@ export interface DependencyGraph {
  * search, so past this many the rest are left out (the first ones already refuse the file).
  */
 const MAX_CYCLE_EDGES = 500;
+/** The total length of the cycles reported, past which no more are searched. */
+const MAX_CYCLE_LENGTHS = 20_000;
+
+/** The graph of each model, computed once: both rules and the refusal read it. */
+const memo = new WeakMap<Deployment, DependencyGraph>();
 
 export function dependencyGraph(deployment: Deployment): DependencyGraph {
+  const known = memo.get(deployment);
+  if (known) return known;
+  const graph = buildDependencyGraph(deployment);
+  memo.set(deployment, graph);
+  return graph;
+}
+
+function buildDependencyGraph(deployment: Deployment): DependencyGraph {
   const edges: DependencyEdge[] = [];
   const unknown: DependencyGraph['unknown'] = [];
   for (const c of deployment.components)
@@ -57,11 +70,19 @@ function findCycles(edges: DependencyEdge[]): DependencyCycle[] {
   const out: Array<{ path: string[]; edge: DependencyEdge; chain: DependencyEdge[] }> = [];
   const next = new Map<Component, DependencyEdge[]>();
   for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e]);
+  // Only an edge inside one strongly connected component can lie on a cycle, so the searches
+  // run for those alone: a large acyclic file costs one linear pass, not a search per edge.
+  const scc = components(edges);
+  // Each reported cycle costs its length, so a cycle through thousands of components is
+  // reported on its first few entries rather than on every one of them.
+  let budget = MAX_CYCLE_LENGTHS;
   for (const e of edges) {
-    if (out.length >= MAX_CYCLE_EDGES) break;
+    if (out.length >= MAX_CYCLE_EDGES || budget <= 0) break;
+    if (e.from !== e.to && scc.get(e.from) !== scc.get(e.to)) continue;
     const back = shortestPath(next, e.to, e.from);
     if (!back) continue;
     const chain = [e, ...back];
+    budget -= chain.length;
     out.push({ path: [e.from, ...chain.map((x) => x.to)].map(dependencyId), edge: e, chain });
   }
   return out.map(({ path, edge, chain }) => ({
@@ -69,6 +90,51 @@ function findCycles(edges: DependencyEdge[]): DependencyCycle[] {
     edge,
     others: chain.filter((x) => x !== edge),
   }));
+}
+
+/** The strongly connected component of each node (Kosaraju, iterative so depth is no limit). */
+function components(edges: DependencyEdge[]): Map<Component, number> {
+  const next = new Map<Component, Component[]>();
+  const prev = new Map<Component, Component[]>();
+  for (const e of edges) {
+    next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+    prev.set(e.to, [...(prev.get(e.to) ?? []), e.from]);
+  }
+  const nodes = [...new Set(edges.flatMap((e) => [e.from, e.to]))];
+  const order: Component[] = [];
+  const seen = new Set<Component>();
+  for (const start of nodes) {
+    if (seen.has(start)) continue;
+    seen.add(start);
+    const stack: Array<[Component, number]> = [[start, 0]];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const out = next.get(top[0]) ?? [];
+      if (top[1] < out.length) {
+        const n = out[top[1]++];
+        if (!seen.has(n)) {
+          seen.add(n);
+          stack.push([n, 0]);
+        }
+      } else {
+        order.push(top[0]);
+        stack.pop();
+      }
+    }
+  }
+  const id = new Map<Component, number>();
+  for (let i = order.length - 1; i >= 0; i--) {
+    if (id.has(order[i])) continue;
+    const stack = [order[i]];
+    id.set(order[i], i);
+    while (stack.length)
+      for (const p of prev.get(stack.pop()!) ?? [])
+        if (!id.has(p)) {
+          id.set(p, i);
+          stack.push(p);
+        }
+  }
+  return id;
 }
 
 function shortestPath(
@@ -80,8 +146,9 @@ function shortestPath(
   const via = new Map<Component, DependencyEdge>();
   const queue = [from];
   const seen = new Set([from]);
-  while (queue.length) {
-    const n = queue.shift()!;
+  // An index into the queue, not shift(), which would copy it on every step.
+  for (let head = 0; head < queue.length; head++) {
+    const n = queue[head];
     for (const e of next.get(n) ?? []) {
       if (seen.has(e.to)) continue;
       seen.add(e.to);

@@ -105,6 +105,7 @@ export function execDeploy(command: string, options: ExecDeployOptions = {}) {
         shell: true,
         cwd,
         detached: true,
+        windowsHide: true,
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, ...deployEnv(c, plan, step) },
       });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type {
+  CodeAction,
   CompletionItem,
   CompletionList,
   Hover,
@@ -62,6 +63,24 @@ describe('component dependencies in the editor', () => {
       'dependency-cycle 6:48-60',
       'unknown-dependency 6:33-46',
     ]);
+  });
+
+  test('a quick fix replaces an unknown dependency with the component it most likely means', async () => {
+    const { uri } = await open(APP.replace('[terraform/vpc]', '[vpc]'));
+    const [d] = await h.diagnostics(uri, (x) => x.length === 1);
+    assert.equal(d.code, 'unknown-dependency');
+    const actions = await h.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: d.range,
+      context: { diagnostics: [d] },
+    });
+    assert.deepEqual(
+      actions.map((a) => a.title),
+      ["Replace 'vpc' with 'terraform/vpc'"],
+    );
+    const edit = actions[0].edit!.changes![uri][0];
+    assert.deepEqual(edit.newText, 'terraform/vpc');
+    assert.deepEqual(edit.range, d.range);
   });
 
   test('completion offers the other components, not the one edited nor those listed', async () => {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseDeploymentFile } from '../../server/src/core';
 import { applyRollout, openGitStore, RolloutError } from '../../server/src/rollout';
-import { atmosRefs, cli, git, head, makeRepo, tags } from './helpers';
+import { atmosRefs, cli, cliStart, git, head, makeRepo, tags } from './helpers';
 
 const D = 'shop';
 const SHOP = `deployment:
@@ -269,5 +269,41 @@ describe('deploy waves', () => {
     assert.deepEqual(out.waves, [['vpc'], ['ecr', 'db'], ['api']]);
     assert.match(json.stderr, /^api \| out api$/m);
     assert.ok(!existsSync(path.join(dir, 'out')));
+  });
+  it('Ctrl+C stops the running commands, records what finished and the rest as failed, in one transaction', async () => {
+    const { dir, marks } = setup();
+    // ecr hangs (its shell's pid written first); db and vpc finish at once.
+    const exec = `echo $$ > '${marks}/'"$ATMOS_COMPONENT.pid"; if [ "$ATMOS_COMPONENT" = ecr ]; then sleep 30; fi; touch '${marks}/'"$ATMOS_COMPONENT.done"`;
+    const run = cliStart(dir, [
+      'rollout',
+      D,
+      '--target',
+      'dev',
+      '--exec',
+      exec,
+      '--parallelism',
+      '2',
+    ]);
+    const end = Date.now() + 20_000;
+    const has = (f: string) => existsSync(path.join(marks, f));
+    while (!(has('ecr.pid') && has('db.done'))) {
+      assert.ok(Date.now() < end, `the deploy steps did not start\n${run.stdout()}${run.stderr()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const ecrShell = Number(readFileSync(path.join(marks, 'ecr.pid'), 'utf8'));
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /Interrupted: stopping the deploy steps/);
+    assert.throws(() => process.kill(ecrShell, 0), 'the hung command was stopped');
+    assert.ok(!has('ecr.done') && !has('api.pid'));
+    assert.match(record(dir, 'vpc'), /\nstatus: success\n/);
+    assert.match(record(dir, 'db'), /\nstatus: success\n/);
+    assert.match(record(dir, 'ecr'), /\nstatus: failed\n/);
+    assert.match(record(dir, 'api'), /\nstatus: failed\n/);
+    assert.match(r.stdout, /→ Recorded ecr \(failed: stopped: the rollout was interrupted\)/);
+    assert.match(r.stdout, /→ Recorded api \(failed: not run: the rollout was interrupted\)/);
+    // The claim went with the records: the next rollout is not told someone is deploying.
+    assert.deepEqual(Object.keys(atmosRefs(dir, 'refs/atmos/claims/')), []);
   });
 });

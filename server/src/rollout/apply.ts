@@ -210,11 +210,13 @@ async function applyClaimed(
   // The deploy steps run in dependency waves; the records of all of them are written after.
   // The spec's line before the deploy steps; a rollout that waited printed it already.
   if (options.deploy && !waited) progress(`→ Deploying to ${plan.target}...`);
+  if (options.deploy) options.onDeployStart?.();
   const steps = options.deploy
     ? (
         await runWaves(policy.deployment, plan, options.deploy, {
           parallelism: options.parallelism,
           progress,
+          stop: options.stopDeploy,
         })
       ).results
     : undefined;

@@ -70,7 +70,7 @@ export async function runWaves(
   deployment: Deployment,
   plan: RolloutPlan,
   deploy: NonNullable<ApplyOptions['deploy']>,
-  options: { parallelism?: number; progress: (line: string) => void },
+  options: { parallelism?: number; progress: (line: string) => void; stop?: AbortSignal },
 ): Promise<{ waves: string[][]; results: Map<string, StepResult> }> {
   const parallelism = Math.max(1, options.parallelism ?? defaultParallelism());
   const names = plan.components.map((c) => c.component);
@@ -80,6 +80,15 @@ export async function runWaves(
   const results = new Map<string, StepResult>();
   const failed = new Set<string>();
   for (let i = 0; i < waves.length; i++) {
+    if (options.stop?.aborted) {
+      // Interrupted: nothing more starts, and every component left is recorded as not run.
+      for (const name of waves.slice(i).flat()) {
+        results.set(name, { ok: false, reason: 'not run: the rollout was interrupted' });
+        failed.add(name);
+      }
+      options.progress(`✗ Interrupted: not run: ${waves.slice(i).flat().join(', ')}.`);
+      break;
+    }
     options.progress(waveLine(waves, i, parallelism));
     const ready: PlannedComponent[] = [];
     for (const name of waves[i]) {
@@ -93,9 +102,15 @@ export async function runWaves(
       } else ready.push(byName.get(name)!);
     }
     await pool(ready, parallelism, async (c) => {
+      if (options.stop?.aborted) {
+        const reason = 'not run: the rollout was interrupted';
+        results.set(c.component, { ok: false, reason });
+        failed.add(c.component);
+        return;
+      }
       options.progress(`→ Deploying ${c.component} (${shortSha(c.sha)}) to ${plan.target}...`);
       const step = deployStep(deployment, plan, c.component);
-      const outcome = await deploy(c, plan, step).then(
+      const outcome = await deploy(c, plan, step, options.stop).then(
         (r): DeployOutcome => (typeof r === 'boolean' ? { ok: r } : r),
         (err: unknown): DeployOutcome => ({ ok: false, reason: String(err) }),
       );

@@ -46,7 +46,7 @@ export function deployEnv(
   };
 }
 
-/** Process groups of the deploy commands running now, stopped if this process is told to end. */
+/** Process groups of the deploy commands running now, stopped when this process exits. */
 const running = new Set<ChildProcess>();
 
 function stopGroup(child: ChildProcess, signal: NodeJS.Signals) {
@@ -60,28 +60,20 @@ function stopGroup(child: ChildProcess, signal: NodeJS.Signals) {
 
 /**
  * Commands run in their own process groups (so a timeout stops all they started), which also
- * keeps a terminal's Ctrl+C from reaching them; while any runs, an interrupt or termination of
- * this process stops them first and then ends this process as the signal would have.
+ * keeps a terminal's Ctrl+C from reaching them: the CLI turns Ctrl+C into the rollout's
+ * `stopDeploy`, which stops them and records them. Should this process exit while some still
+ * run (the language server shutting down), they are stopped rather than left behind.
  */
-function onEndSignal(signal: NodeJS.Signals) {
+function stopAllOnExit() {
   for (const child of running) stopGroup(child, 'SIGTERM');
-  process.removeListener('SIGINT', onEndSignal);
-  process.removeListener('SIGTERM', onEndSignal);
-  process.kill(process.pid, signal);
 }
 
 function track(child: ChildProcess) {
-  if (running.size === 0) {
-    process.on('SIGINT', onEndSignal);
-    process.on('SIGTERM', onEndSignal);
-  }
+  if (running.size === 0) process.on('exit', stopAllOnExit);
   running.add(child);
   child.once('close', () => {
     running.delete(child);
-    if (running.size === 0) {
-      process.removeListener('SIGINT', onEndSignal);
-      process.removeListener('SIGTERM', onEndSignal);
-    }
+    if (running.size === 0) process.removeListener('exit', stopAllOnExit);
   });
 }
 
@@ -97,10 +89,11 @@ export function execDeploy(command: string, options: ExecDeployOptions = {}) {
     options.onLine ??
     ((line: string, fromStderr: boolean) =>
       (quietStdout || fromStderr ? process.stderr : process.stdout).write(`${line}\n`));
-  return (c: PlannedComponent, plan: RolloutPlan, step: DeployStep) =>
+  return (c: PlannedComponent, plan: RolloutPlan, step: DeployStep, stop?: AbortSignal) =>
     new Promise<DeployOutcome>((resolve) => {
       let kept = '';
       let timedOut = false;
+      let stopped = false;
       const child = spawn(command, {
         shell: true,
         cwd,
@@ -116,6 +109,13 @@ export function execDeploy(command: string, options: ExecDeployOptions = {}) {
         // A command that ignores SIGTERM is killed a few seconds later.
         setTimeout(() => stopGroup(child, 'SIGKILL'), 5000).unref();
       }, timeoutMs);
+      const onStop = () => {
+        stopped = true;
+        stopGroup(child, 'SIGTERM');
+        setTimeout(() => stopGroup(child, 'SIGKILL'), 5000).unref();
+      };
+      if (stop?.aborted) onStop();
+      else stop?.addEventListener('abort', onStop, { once: true });
       const lines = (stream: NodeJS.ReadableStream | null, fromStderr: boolean) => {
         let partial = '';
         stream?.setEncoding('utf8');
@@ -133,13 +133,16 @@ export function execDeploy(command: string, options: ExecDeployOptions = {}) {
       lines(child.stderr, true);
       const done = (ok: boolean, reason?: string) => {
         clearTimeout(timer);
+        stop?.removeEventListener('abort', onStop);
         resolve({ ok, ...(kept ? { output: kept } : {}), ...(reason ? { reason } : {}) });
       };
       child.on('error', (err) => done(false, `the command could not start: ${err.message}`));
       child.on('close', (code, signal) => {
-        if (timedOut)
+        // A command that finished its work before the stop reached it succeeded.
+        if (code === 0) done(true);
+        else if (stopped) done(false, 'stopped: the rollout was interrupted');
+        else if (timedOut)
           done(false, `stopped after ${Math.round(timeoutMs / 1000)} s (--deploy-timeout)`);
-        else if (code === 0) done(true);
         else done(false, signal ? `ended by ${signal}` : `exit status ${code}`);
       });
     });

@@ -147,7 +147,16 @@ export interface ApplyOptions extends RolloutOptions {
     component: PlannedComponent,
     plan: RolloutPlan,
     step: DeployStep,
+    stop?: AbortSignal,
   ) => Promise<boolean | DeployOutcome>;
+  /**
+   * Stops the deploy steps (Ctrl+C): running ones are stopped and the rest not started, all
+   * of them recorded failed, and what finished is still recorded in the one transaction, so
+   * the environment never changes without a record.
+   */
+  stopDeploy?: AbortSignal;
+  /** Called as the first deploy step starts: from then on `stopDeploy` is what stops them. */
+  onDeployStart?: () => void;
   /** How many components of one wave deploy at once; default the number of cores. */
   parallelism?: number;
   /** Print the plan, write nothing. */

@@ -28,6 +28,7 @@ import {
   deployTimeout,
   parallelism,
   waitOptions,
+  whileDeploying,
   whileWaiting,
 } from './wait-options';
 
@@ -277,11 +278,21 @@ export async function runRollout(
     promoteFrom: opts.promoteFrom,
     gitSha: opts.gitSha,
   };
+  // Ctrl+C while waiting withdraws the request; while deploying, it stops the deploy steps.
   const result = wait
     ? await whileWaiting((signal) =>
-        service(() => rolloutWithWait(store, deployment, options, { ...wait, signal })),
+        service(() =>
+          rolloutWithWait(
+            store,
+            deployment,
+            { ...options, stopDeploy: signal },
+            { ...wait, signal },
+          ),
+        ),
       )
-    : await service(() => applyRollout(store, deployment, options));
+    : await whileDeploying((stopDeploy, onDeployStart) =>
+        service(() => applyRollout(store, deployment, { ...options, stopDeploy, onDeployStart })),
+      );
   return printApplyResult(result, opts, output);
 }
 

@@ -71,3 +71,32 @@ export async function whileWaiting<T>(fn: (signal: AbortSignal) => Promise<T>): 
     process.off('SIGTERM', stop);
   }
 }
+
+/**
+ * Runs a rollout whose deploy steps Ctrl+C (or SIGTERM) stops instead of killing the process:
+ * the running commands are stopped, the rest not started, and what finished is recorded in the
+ * rollout's one transaction. The handler is installed only once the deploy steps start (before
+ * that, Ctrl+C ends the rollout as it always did, with nothing deployed), and a second Ctrl+C
+ * ends the process at once, as usual.
+ */
+export async function whileDeploying<T>(
+  fn: (stop: AbortSignal, started: () => void) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const stop = () => {
+    process.stderr.write(
+      '→ Interrupted: stopping the deploy steps; what finished will be recorded. Press Ctrl+C again to quit at once.\n',
+    );
+    controller.abort();
+  };
+  const started = () => {
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  };
+  try {
+    return await fn(controller.signal, started);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

@@ -24,13 +24,16 @@ describe('validate', () => {
     const r = runCli(['validate', '--format', 'json', '--cwd', broken]);
     assert.equal(r.code, 1, r.stderr);
     const json = JSON.parse(r.stdout) as { files: number; diagnostics: JsonDiag[] };
-    assert.equal(json.files, 15);
+    assert.equal(json.files, 16);
     const at = (d: JsonDiag) =>
       `${d.file}:${d.line}:${d.column}-${d.endLine}:${d.endColumn} ${d.severity} ${d.code}`;
     assert.deepEqual(json.diagnostics.map(at), [
       'deployments/badname.yaml:4:5-4:23 error invalid-name',
       'deployments/cycle.yaml:6:15-6:22 error promotion-cycle',
       'deployments/cycle.yaml:9:15-9:18 error promotion-cycle',
+      'deployments/depends.yaml:6:34-6:47 error dependency-cycle',
+      'deployments/depends.yaml:8:34-8:47 error dependency-cycle',
+      'deployments/depends.yaml:8:49-8:62 error unknown-dependency',
       'deployments/dupdeploy-a.yaml:2:9-2:13 error duplicate-deployment',
       'deployments/dupdeploy-b.yaml:2:9-2:13 error duplicate-deployment',
       'deployments/dupkey.yaml:5:5-5:8 error duplicate-key',

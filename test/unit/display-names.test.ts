@@ -78,6 +78,18 @@ function cases(
       ],
       expectName: true,
     },
+    'unknown-dependency': {
+      files: [
+        `${head()}  components:\n    terraform:\n      api: { metadata: { depends_on: [${q(`terraform/${n}`)}] } }\n  targets:\n    dev: {}\n`,
+      ],
+      expectName: true,
+    },
+    'dependency-cycle': {
+      files: [
+        `${head()}  components:\n    terraform:\n      ${N}: { metadata: { depends_on: [terraform/a] } }\n      a: { metadata: { depends_on: [${q(`terraform/${n}`)}] } }\n  targets:\n    dev: {}\n`,
+      ],
+      expectName: true,
+    },
     'duplicate-deployment': {
       files: [`${head(N)}  targets:\n    dev: {}\n`, `${head(N)}  targets:\n    qa: {}\n`],
       expectName: true,

@@ -22,3 +22,4 @@ export * from './verify';
 export * from './requests';
 export * from './claims';
 export * from './recorded-conflicts';
+export * from './dependencies';

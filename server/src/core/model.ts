@@ -77,6 +77,24 @@ export interface Target {
   range: SourceRange;
   promotion?: Promotion;
   labels: Record<string, string>;
+  /**
+   * `context:` and `vars:` as plain data (empty when absent or not a mapping): the deploy step
+   * merges them into each component's vars for this target.
+   */
+  context: Record<string, unknown>;
+  vars: Record<string, unknown>;
+}
+
+/**
+ * One entry of a component's `metadata.depends_on`, written `<type>/<name>` as the PRD does
+ * (`terraform/ecr/api`: the type is the first segment, the name the rest).
+ */
+export interface DependencyRef extends NameNode {
+  /** The entry's index in the list. */
+  index: number;
+  /** The type and name the entry names, when its first segment is a component type. */
+  type?: string;
+  name?: string;
 }
 
 export interface Component {
@@ -84,6 +102,10 @@ export interface Component {
   /** `terraform`, `helmfile` or `nixpack`. */
   type: string;
   keyRange: SourceRange;
+  /** `metadata.depends_on` entries that are strings; others are the schema rule's to report. */
+  dependsOn: DependencyRef[];
+  /** The component's own `vars:` as plain data (empty when absent or not a mapping). */
+  vars: Record<string, unknown>;
 }
 
 export interface Deployment {
@@ -94,6 +116,8 @@ export interface Deployment {
   targetsKeyRange?: SourceRange;
   targets: Target[];
   components: Component[];
+  /** `stacks:` entries that are strings, in order. */
+  stacks: string[];
 }
 
 export interface DeploymentFile {
@@ -138,4 +162,14 @@ export function targetNames(deployment: Deployment): string[] {
 /** Component names, in declaration order, without repeats (two types may share a name). */
 export function componentNames(deployment: Deployment): string[] {
   return [...new Set(deployment.components.map((c) => c.name))];
+}
+
+/** The component a `depends_on` entry names, when it exists. */
+export function findDependency(deployment: Deployment, ref: DependencyRef): Component | undefined {
+  return deployment.components.find((c) => c.type === ref.type && c.name === ref.name);
+}
+
+/** The `<type>/<name>` a dependency entry uses for a component. */
+export function dependencyId(c: Pick<Component, 'type' | 'name'>): string {
+  return `${c.type}/${c.name}`;
 }

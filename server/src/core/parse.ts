@@ -18,6 +18,7 @@ import type {
   AllowedFrom,
   Approvers,
   Component,
+  DependencyRef,
   Deployment,
   DeploymentFile,
   NameNode,
@@ -128,7 +129,7 @@ export function parseDeploymentFile(
       return { ...base, ...broken, doc, isDeployment: true };
     }
 
-  const reader = new ModelReader(positionAt, doc);
+  const reader = new ModelReader(positionAt, doc, limits.maxAliasCount);
   const deployment = reader.deployment(deploymentPair);
   return { ...base, ...broken, doc, value, isDeployment: true, deployment };
 }
@@ -185,7 +186,24 @@ class ModelReader {
   constructor(
     private readonly positionAt: (o: number) => Pos,
     private readonly doc: Document.Parsed,
+    private readonly maxAliasCount: number,
   ) {}
+
+  /**
+   * A mapping as plain data (`vars`, `context`), or `{}` for anything else. The whole document
+   * already turned into data within the alias limit, so a part of it does too; the catch only
+   * keeps a parser surprise from escaping, since parsing never throws.
+   */
+  plain(node: unknown): Record<string, unknown> {
+    const n = this.resolve(node);
+    if (!isMap(n)) return {};
+    try {
+      const v: unknown = n.toJS(this.doc, { maxAliasCount: this.maxAliasCount });
+      return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  }
 
   range(node: unknown, fallback?: SourceRange): SourceRange {
     const r = (node as Node | null)?.range;
@@ -244,7 +262,32 @@ class ModelReader {
             .filter((t): t is Target => !!t)
         : [],
       components: this.components(this.get(body, 'components')?.value),
+      stacks: this.strings(this.get(body, 'stacks')?.value).map((n) => n.value),
     };
+  }
+
+  /** The string entries of a list, with their ranges and indexes; nothing for a non-list. */
+  strings(node: unknown): Array<NameNode & { index: number }> {
+    const n = this.resolve(node);
+    if (!isSeq(n)) return [];
+    const out: Array<NameNode & { index: number }> = [];
+    n.items.forEach((item, index) => {
+      const v = this.resolve(item);
+      if (isScalar(v) && typeof v.value === 'string')
+        out.push({ value: v.value, range: this.range(item), index });
+    });
+    return out;
+  }
+
+  dependsOn(settings: unknown): DependencyRef[] {
+    const list = this.get(this.get(settings, 'metadata')?.value, 'depends_on')?.value;
+    return this.strings(list).map((entry) => {
+      const slash = entry.value.indexOf('/');
+      const type = slash > 0 ? entry.value.slice(0, slash) : undefined;
+      return (COMPONENT_TYPES as readonly string[]).includes(type ?? '')
+        ? { ...entry, type, name: entry.value.slice(slash + 1) }
+        : entry;
+    });
   }
 
   components(node: unknown): Component[] {
@@ -254,7 +297,14 @@ class ModelReader {
       if (!type) continue;
       for (const c of this.pairs(typePair.value)) {
         const name = scalarString(c.key);
-        if (name !== undefined) out.push({ name, type, keyRange: this.range(c.key) });
+        if (name !== undefined)
+          out.push({
+            name,
+            type,
+            keyRange: this.range(c.key),
+            dependsOn: this.dependsOn(c.value),
+            vars: this.plain(this.get(c.value, 'vars')?.value),
+          });
       }
     }
     return out;
@@ -275,6 +325,8 @@ class ModelReader {
       keyRange: this.range(pair.key),
       range: this.pairRange(pair),
       labels,
+      context: this.plain(this.get(pair.value, 'context')?.value),
+      vars: this.plain(this.get(pair.value, 'vars')?.value),
       promotion: promotionPair ? this.promotion(promotionPair) : undefined,
     };
   }

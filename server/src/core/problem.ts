@@ -21,6 +21,8 @@ export const CODES = [
   'review-approvers',
   'approver-no-key',
   'recorded-component-conflict',
+  'unknown-dependency',
+  'dependency-cycle',
 ] as const;
 
 export type Code = (typeof CODES)[number];
@@ -43,6 +45,8 @@ export const SEVERITY: Record<Code, Severity> = {
   'review-approvers': 'error',
   'approver-no-key': 'warning',
   'recorded-component-conflict': 'warning',
+  'unknown-dependency': 'error',
+  'dependency-cycle': 'error',
 };
 
 export interface RelatedLocation {

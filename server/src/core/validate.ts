@@ -85,6 +85,10 @@ function mayBeInBrokenPart(p: Problem, rest: string): boolean {
   const data = p.data as { source?: unknown; key?: unknown } | undefined;
   if (p.code === 'unknown-source' && typeof data?.source === 'string')
     return rest.includes(data.source);
+  // A dependency on a component the broken part may declare.
+  const dep = (p.data as { dependency?: unknown } | undefined)?.dependency;
+  if (p.code === 'unknown-dependency' && typeof dep === 'string')
+    return rest.includes(dep.slice(dep.indexOf('/') + 1));
   if (
     p.code === 'schema' &&
     p.message.startsWith('Missing required key') &&

@@ -8,6 +8,7 @@
  */
 import {
   approvalMetadata,
+  dependencyRefusal,
   deploymentRef,
   formatStatusIndex,
   formatTagMessage,
@@ -29,10 +30,11 @@ import { appendApproval, newApproval } from './approve';
 import { RolloutError } from './errors';
 import { deploymentName } from './names';
 import { withCommitsAhead, type PlanInput } from './plan';
-import { approveCommand, describeComponents, planLines, shortSha } from './plan-text';
+import { approveCommand, describeComponents, planLines } from './plan-text';
 import type { Policy } from './policy';
 import { pushOrRestore } from './remote';
 import { claimTarget, releaseClaim, type HeldClaim } from './claims';
+import { planWaves, runWaves, waveLine } from './deploy-waves';
 import { checkMetadata, planForWrite, pointOfNoReturn, refuseReview } from './prepare';
 import { openRequestOfPlan } from './requests';
 import { gitCall, type Snapshot } from './snapshot';
@@ -123,7 +125,14 @@ async function applyClaimed(
     const mode = options.dryRun ? 'dry-run' : options.deploy ? 'deploy' : 'record';
     for (const line of planLines(plan, mode)) progress(line);
   }
-  const base = { plan, tags: [], recorded: [] };
+  // A dependency on no component, or a cycle, leaves no order to deploy in: refused before
+  // anything runs or is written, whatever the caller checked of its own copy.
+  const refusal = dependencyRefusal(policy.deployment);
+  if (refusal) throw new RolloutError('refused', refusal);
+  const waves = options.deploy || options.dryRun ? planWaves(policy.deployment, plan) : undefined;
+  const base = { plan, tags: [], recorded: [], ...(waves ? { waves } : {}) };
+  if (options.dryRun && waves && !plan.nothingToDo)
+    waves.forEach((_, i) => progress(waveLine(waves, i)));
   if (plan.nothingToDo && !options.redeploy)
     return {
       ...base,
@@ -198,14 +207,22 @@ async function applyClaimed(
     );
   }
 
+  // The deploy steps run in dependency waves; the records of all of them are written after.
+  // The spec's line before the deploy steps; a rollout that waited printed it already.
+  if (options.deploy && !waited) progress(`→ Deploying to ${plan.target}...`);
+  if (options.deploy) options.onDeployStart?.();
+  const steps = options.deploy
+    ? (
+        await runWaves(policy.deployment, plan, options.deploy, {
+          parallelism: options.parallelism,
+          progress,
+          stop: options.stopDeploy,
+        })
+      ).results
+    : undefined;
   const statuses = new Map<string, RecordStatus>();
   for (const c of plan.components) {
-    let ok = true;
-    if (options.deploy) {
-      progress(`→ Deploying ${c.component} (${shortSha(c.sha)}) to ${plan.target}...`);
-      ok = await options.deploy(c, plan).catch(() => false);
-      if (!ok) progress(`✗ Deploy step failed for ${c.component}; its ref stays where it was.`);
-    }
+    const ok = steps?.get(c.component)?.ok ?? true;
     statuses.set(c.component, ok ? (isRollback ? 'rolled_back' : 'success') : 'failed');
   }
   await pauseAt('deployed');
@@ -299,12 +316,17 @@ async function applyClaimed(
   }
   await pauseAt('pushed');
 
-  const recorded: RecordedComponent[] = specs.map((s) => ({
-    component: s.component.component,
-    sha: s.component.sha,
-    status: s.record.status,
-    tag: s.tag,
-  }));
+  const recorded: RecordedComponent[] = specs.map((s) => {
+    const step = steps?.get(s.component.component);
+    return {
+      component: s.component.component,
+      sha: s.component.sha,
+      status: s.record.status,
+      tag: s.tag,
+      ...(step?.reason ? { reason: step.reason } : {}),
+      ...(step?.output ? { output: step.output } : {}),
+    };
+  });
   const failed = recorded.filter((r) => r.status === 'failed');
   const moved = recorded.length - failed.length;
   const verb = isRollback ? 'Rolled back' : 'Rolled out';
@@ -326,7 +348,7 @@ async function applyClaimed(
       ? `Rolled back ${back}`
       : `Rolled out ${name} to ${plan.target}${from}`;
   const message = failed.length
-    ? `${verb} ${moved} of ${recorded.length} components of ${name} to ${plan.target}; the deploy step failed for ${failed.map((f) => f.component).join(', ')} (recorded with status failed, refs not moved).`
+    ? `${verb} ${moved} of ${recorded.length} components of ${name} to ${plan.target}; failed: ${failed.map((f) => `${f.component} (${f.reason ?? 'the deploy step failed'})`).join(', ')}. Recorded with status failed; their refs did not move.`
     : `${done}: ${describeComponents(plan)}${recordedOnly ? ' (no deploy command configured)' : ''}.`;
   return {
     ok: failed.length === 0,
@@ -335,6 +357,7 @@ async function applyClaimed(
     plan,
     wroteNothing: false,
     recorded,
+    ...(waves ? { waves } : {}),
     ...(recordedOnly ? { recordedOnly } : {}),
   };
 }

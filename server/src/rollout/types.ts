@@ -139,10 +139,26 @@ export interface ApplyOptions extends RolloutOptions {
   /** Recorded under `metadata` in every tag (`pr`, `jira`, ...). */
   metadata?: Record<string, string>;
   /**
-   * Deploys one component; a rejection or `false` marks it failed (its ref does not move).
-   * The CLI's `--exec` runs a shell command here.
+   * Deploys one component; a rejection, `false` or `{ ok: false }` marks it failed (its ref
+   * does not move). The CLI's `--exec` and the server's deploy command run a shell command
+   * here (`execDeploy`). Components run in dependency waves, up to `parallelism` at a time.
    */
-  deploy?: (component: PlannedComponent, plan: RolloutPlan) => Promise<boolean>;
+  deploy?: (
+    component: PlannedComponent,
+    plan: RolloutPlan,
+    step: DeployStep,
+    stop?: AbortSignal,
+  ) => Promise<boolean | DeployOutcome>;
+  /**
+   * Stops the deploy steps (Ctrl+C): running ones are stopped and the rest not started, all
+   * of them recorded failed, and what finished is still recorded in the one transaction, so
+   * the environment never changes without a record.
+   */
+  stopDeploy?: AbortSignal;
+  /** Called as the first deploy step starts: from then on `stopDeploy` is what stops them. */
+  onDeployStart?: () => void;
+  /** How many components of one wave deploy at once; default the number of cores. */
+  parallelism?: number;
   /** Print the plan, write nothing. */
   dryRun?: boolean;
   /** Remote that holds the shared records (`--remote`, `ATMOS_DEPLOYMENTS_REMOTE`). */
@@ -161,12 +177,35 @@ export interface ApplyOptions extends RolloutOptions {
   claimForMs?: number;
 }
 
+/** What the deploy step of one component is told besides the plan (design: the PRD's vars). */
+export interface DeployStep {
+  /** The component's type (`terraform`, `helmfile`, `nixpack`). */
+  type: string;
+  /** The deployment's `stacks`, as written. */
+  stacks: string[];
+  /** The component's vars with the target's context, then the target's vars, merged in. */
+  vars: Record<string, unknown>;
+}
+
+/** How a deploy step ended, with what it printed (kept for `--format json`). */
+export interface DeployOutcome {
+  ok: boolean;
+  /** The end of the command's output, when it was captured. */
+  output?: string;
+  /** Why it failed, when the command's exit status does not say it all (a timeout). */
+  reason?: string;
+}
+
 export interface RecordedComponent {
   component: string;
   sha: string;
   status: RecordStatus;
   /** The annotated tag written for this component. */
   tag: string;
+  /** Why a failed component failed: its exit, a timeout, or the dependency that failed first. */
+  reason?: string;
+  /** The end of its deploy step's output, when one ran and printed something. */
+  output?: string;
 }
 
 export interface ApplyResult {
@@ -180,6 +219,8 @@ export interface ApplyResult {
   /** Nothing was written (dry run, or nothing to do). */
   wroteNothing: boolean;
   recorded: RecordedComponent[];
+  /** The deploy waves, in order, when the rollout deploys or is a dry run. */
+  waves?: string[][];
   /**
    * Records were written but no deploy step ran (no `--exec`, no deploy command configured):
    * the message says so, and the CLI and the editor say once how to attach one.

@@ -1,5 +1,6 @@
 /** `rollback <deployment> --target <t> --to <tag-or-timestamp>`: put a recorded SHA set back. */
 import type { Command } from 'commander';
+import { whileDeploying } from './wait-options';
 import { rollback } from '../../rollout';
 import type { Output } from '../output';
 import { commonOptions } from '../options';
@@ -18,8 +19,15 @@ export async function runRollback(
   output: Output,
 ): Promise<number> {
   const { deployment, store, policy } = openDeployment(name, opts);
-  const result = await service(() =>
-    rollback(store, deployment, { ...applyOptions(opts, output, policy), to: opts.to }),
+  const result = await whileDeploying((stopDeploy, onDeployStart) =>
+    service(() =>
+      rollback(store, deployment, {
+        ...applyOptions(opts, output, policy),
+        to: opts.to,
+        stopDeploy,
+        onDeployStart,
+      }),
+    ),
   );
   return printApplyResult(result, opts, output);
 }

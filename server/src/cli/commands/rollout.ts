@@ -23,7 +23,14 @@ import { CliError, EXIT, jsonError } from '../errors';
 import type { Output } from '../output';
 import { commonOptions, type CommonOptions } from '../options';
 import { findDeployment, loadWorkspace } from '../workspace';
-import { claimDuration, waitOptions, whileWaiting } from './wait-options';
+import {
+  claimDuration,
+  deployTimeout,
+  parallelism,
+  waitOptions,
+  whileDeploying,
+  whileWaiting,
+} from './wait-options';
 
 export interface GitCommandContext {
   deployment: Deployment;
@@ -148,6 +155,8 @@ export interface ApplyCliOptions extends CommonOptions {
   role?: string;
   policyRev?: string;
   claimFor?: string;
+  parallelism?: string;
+  deployTimeout?: string;
 }
 
 /** The options rollout and rollback share, turned into service options. */
@@ -160,7 +169,14 @@ export function applyOptions(opts: ApplyCliOptions, output: Output, policy: Poli
     components: opts.component,
     buildId: opts.buildId,
     metadata: parseMetadata(opts.metadata ?? []),
-    deploy: opts.exec ? execDeploy(opts.exec, { quietStdout: json }) : undefined,
+    deploy: opts.exec
+      ? execDeploy(opts.exec, {
+          quietStdout: json,
+          timeoutMs:
+            opts.deployTimeout === undefined ? undefined : deployTimeout(opts.deployTimeout),
+        })
+      : undefined,
+    parallelism: opts.parallelism === undefined ? undefined : parallelism(opts.parallelism),
     remote: remoteOption(opts),
     dryRun: !!opts.dryRun,
     approve: !!opts.approve,
@@ -188,7 +204,9 @@ export function printApplyResult(result: ApplyResult, opts: CommonOptions, outpu
     );
   else {
     for (const r of result.recorded)
-      output.out(`→ Recorded ${r.component} (${r.status}): ${r.tag}`);
+      output.out(
+        `→ Recorded ${r.component} (${r.status}${r.reason ? `: ${r.reason}` : ''}): ${r.tag}`,
+      );
     output.out(`${result.ok ? '✓' : '✗'} ${result.message}`);
     // Said once, after the result that already names it, so records written without a deploy
     // step are never mistaken for a deployment and the way to attach one is at hand.
@@ -214,7 +232,15 @@ export function applyFlags(cmd: Command): Command {
         )
         .option(
           '--exec <command>',
-          'deploy command run per component through the shell, with ATMOS_DEPLOYMENT, ATMOS_TARGET, ATMOS_COMPONENT and ATMOS_GIT_SHA set; a failure records status failed and leaves that ref',
+          'deploy command run per component through the shell, in dependency waves (metadata.depends_on), with ATMOS_DEPLOYMENT, ATMOS_TARGET, ATMOS_COMPONENT, ATMOS_COMPONENT_TYPE, ATMOS_GIT_SHA, ATMOS_PROMOTED_FROM, ATMOS_STACKS (JSON) and ATMOS_VARS (JSON) set; a failure records status failed, leaves that ref, and stops the components that depend on it',
+        )
+        .option(
+          '--parallelism <n>',
+          'with --exec, how many components of one wave deploy at once (default: the number of cores)',
+        )
+        .option(
+          '--deploy-timeout <duration>',
+          'with --exec, stop a component whose command runs longer and record it failed (default 30m)',
         )
         .option('--dry-run', 'print the plan and write nothing')
         .option(
@@ -252,11 +278,21 @@ export async function runRollout(
     promoteFrom: opts.promoteFrom,
     gitSha: opts.gitSha,
   };
+  // Ctrl+C while waiting withdraws the request; while deploying, it stops the deploy steps.
   const result = wait
     ? await whileWaiting((signal) =>
-        service(() => rolloutWithWait(store, deployment, options, { ...wait, signal })),
+        service(() =>
+          rolloutWithWait(
+            store,
+            deployment,
+            { ...options, stopDeploy: signal },
+            { ...wait, signal },
+          ),
+        ),
       )
-    : await service(() => applyRollout(store, deployment, options));
+    : await whileDeploying((stopDeploy, onDeployStart) =>
+        service(() => applyRollout(store, deployment, { ...options, stopDeploy, onDeployStart })),
+      );
   return printApplyResult(result, opts, output);
 }
 

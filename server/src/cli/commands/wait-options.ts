@@ -23,6 +23,22 @@ export function claimDuration(text: string): number {
   return duration('--claim-for', text);
 }
 
+/** `--deploy-timeout <duration>` in milliseconds. */
+export function deployTimeout(text: string): number {
+  return duration('--deploy-timeout', text);
+}
+
+/** `--parallelism <n>`: a whole number of components deployed at once, at least 1. */
+export function parallelism(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new CliError(
+      `--parallelism ${JSON.stringify(text)}: expected a whole number of at least 1.`,
+      EXIT.usage,
+    );
+  return n;
+}
+
 /** The wait asked for, or undefined without `--wait`. */
 export function waitOptions(opts: {
   wait?: string | boolean;
@@ -50,6 +66,35 @@ export async function whileWaiting<T>(fn: (signal: AbortSignal) => Promise<T>): 
   process.once('SIGTERM', stop);
   try {
     return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+/**
+ * Runs a rollout whose deploy steps Ctrl+C (or SIGTERM) stops instead of killing the process:
+ * the running commands are stopped, the rest not started, and what finished is recorded in the
+ * rollout's one transaction. The handler is installed only once the deploy steps start (before
+ * that, Ctrl+C ends the rollout as it always did, with nothing deployed), and a second Ctrl+C
+ * ends the process at once, as usual.
+ */
+export async function whileDeploying<T>(
+  fn: (stop: AbortSignal, started: () => void) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const stop = () => {
+    process.stderr.write(
+      '→ Interrupted: stopping the deploy steps; what finished will be recorded. Press Ctrl+C again to quit at once.\n',
+    );
+    controller.abort();
+  };
+  const started = () => {
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  };
+  try {
+    return await fn(controller.signal, started);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

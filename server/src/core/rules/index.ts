@@ -1,6 +1,7 @@
 /** Every rule, one file per diagnostic code (design section 3). */
 import type { Code } from '../problem';
 import { approverNoKey } from './approver-no-key';
+import { dependencyCycle } from './dependency-cycle';
 import { componentPathConflict } from './component-path-conflict';
 import { duplicateDeployment } from './duplicate-deployment';
 import { duplicateKey } from './duplicate-key';
@@ -15,6 +16,7 @@ import { reviewApprovers } from './review-approvers';
 import { schema } from './schema';
 import { selfPromotion } from './self-promotion';
 import { unknownKey } from './unknown-key';
+import { unknownDependency } from './unknown-dependency';
 import { unknownSource } from './unknown-source';
 import { yamlSyntax } from './yaml-syntax';
 
@@ -35,6 +37,8 @@ export const RULES: Record<Code, Rule> = {
   'review-approvers': reviewApprovers,
   'approver-no-key': approverNoKey,
   'recorded-component-conflict': recordedComponentConflict,
+  'unknown-dependency': unknownDependency,
+  'dependency-cycle': dependencyCycle,
 };
 
 export type { Rule, RuleContext } from './rule';

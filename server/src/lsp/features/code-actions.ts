@@ -128,6 +128,19 @@ export function fixesFor(file: DeploymentFile, p: Problem): Fix[] {
       if (remove) fixes.push({ title: `Remove '${displayName(source ?? '')}'`, edits: [remove] });
       return fixes;
     }
+    case 'unknown-dependency': {
+      // The nearest component, or the typed name of a bare one (`vpc` → `terraform/vpc`).
+      const dependency = str(p.data?.dependency) ?? '';
+      return suggestion
+        ? [
+            {
+              title: `Replace '${displayName(dependency)}' with '${displayName(suggestion)}'`,
+              edits: [{ range: toRange(p.range), newText: suggestion }],
+              preferred: true,
+            },
+          ]
+        : [];
+    }
     case 'schema':
       if (p.data?.fix === 'move-to-promotion') {
         const key = str(p.data?.key);

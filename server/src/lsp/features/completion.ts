@@ -11,7 +11,8 @@ import {
   type CompletionList,
   type Position,
 } from 'vscode-languageserver';
-import { allowedSources, buildGraph, type DeploymentFile } from '../../core';
+import { allowedSources, buildGraph, dependencyId, type DeploymentFile } from '../../core';
+import { componentsOf } from '../components';
 import type { FeatureContext } from '../context';
 import { offsetAt, toPosition } from '../conversions';
 import { describe, schemaAt, typeText, type SchemaNode } from '../schema-nav';
@@ -34,6 +35,23 @@ export function completion(ctx: FeatureContext, uri: string, position: Position)
     newText: cur.needsSpace ? ` ${text}` : text,
   });
   const items: CompletionItem[] = [];
+
+  const dependency = dependencyContext(cur);
+  if (dependency) {
+    const own = file.deployment?.components.length ? file : (ctx.docs.lastGoodParse(uri) ?? file);
+    componentsOf(ctx.docs, own).forEach(({ component: c }, i) => {
+      const id = dependencyId(c);
+      if (id === dependency.self || dependency.exclude.includes(id)) return;
+      items.push({
+        label: id,
+        kind: CompletionItemKind.Reference,
+        detail: `${c.type} component`,
+        textEdit: edit(id),
+        sortText: `0-${String(i).padStart(4, '0')}`,
+      });
+    });
+    return { isIncomplete: false, items };
+  }
 
   const target = targetContext(cur);
   if (target) {
@@ -84,6 +102,26 @@ export function completion(ctx: FeatureContext, uri: string, position: Position)
     }
   }
   return { isIncomplete: false, items };
+}
+
+/**
+ * When the cursor is in a component's `metadata.depends_on` list: the component being edited
+ * (as `<type>/<name>`, never offered to itself) and the entries already listed.
+ */
+function dependencyContext(cur: CursorContext): { self: string; exclude: string[] } | undefined {
+  const [d, components, type, name, metadata] = cur.path;
+  const inMetadata =
+    d === 'deployment' &&
+    components === 'components' &&
+    metadata === 'metadata' &&
+    cur.path.length === 5;
+  if (
+    inMetadata &&
+    cur.key === 'depends_on' &&
+    (cur.kind === 'flow-item' || cur.kind === 'block-item')
+  )
+    return { self: `${type}/${name}`, exclude: cur.listed };
+  return undefined;
 }
 
 /** When the cursor expects a target name: which target is being edited and what to leave out. */

@@ -17,6 +17,7 @@ import type { FeatureContext } from '../context';
 import { offsetAt, toPosition, toRange } from '../conversions';
 import { describe, schemaAt, typeText } from '../schema-nav';
 import { targetAt } from '../targets';
+import { componentAt, componentDoc } from '../components';
 import { keyAt } from '../yaml-context';
 
 export async function hover(
@@ -54,6 +55,12 @@ export async function hover(
     lines.push('', ...(await liveLines(ctx, dname, at.name, at.deployment)));
     return { contents: markup(ctx, lines), range: toRange(at.range) };
   }
+  const component = componentAt(file, offset);
+  if (component)
+    return {
+      contents: markup(ctx, componentDoc(ctx.docs, file, component.id)),
+      range: toRange(component.range),
+    };
   const key = keyAt(file.text, offset);
   if (key) {
     const schema = schemaAt([...key.path, key.key]);

@@ -12,12 +12,20 @@ import { displayName, findTarget, invalidNameMessage, nameProblem } from '../../
 import type { FeatureContext } from '../context';
 import { offsetAt, toLocation, toRange } from '../conversions';
 import { findDefinition, occurrences, targetAt } from '../targets';
+import { componentAt, componentOccurrences } from '../components';
 
 export function definition(ctx: FeatureContext, uri: string, position: Position): Location[] {
   const file = ctx.docs.deployment(uri);
   if (!file) return [];
-  const at = targetAt(file, offsetAt(file.text, position));
-  if (!at) return [];
+  const offset = offsetAt(file.text, position);
+  const at = targetAt(file, offset);
+  if (!at) {
+    // A depends_on entry goes to the component it names.
+    const c = componentAt(file, offset);
+    return componentOccurrences(ctx.docs, file, c?.id ?? '')
+      .filter((o) => o.kind === 'definition')
+      .map((o) => toLocation(ctx.docs.clientUri(o.uri), o.range));
+  }
   const def = findDefinition(ctx.docs, file, at.name);
   return def ? [toLocation(ctx.docs.clientUri(def.file.file), def.target.keyRange)] : [];
 }
@@ -30,9 +38,12 @@ export function references(
 ): Location[] {
   const file = ctx.docs.deployment(uri);
   if (!file) return [];
-  const at = targetAt(file, offsetAt(file.text, position));
-  if (!at) return [];
-  return occurrences(ctx.docs, file, at.name)
+  const offset = offsetAt(file.text, position);
+  const at = targetAt(file, offset);
+  const found = at
+    ? occurrences(ctx.docs, file, at.name)
+    : componentOccurrences(ctx.docs, file, componentAt(file, offset)?.id ?? '');
+  return found
     .filter((o) => includeDeclaration || o.kind === 'reference')
     .map((o) => toLocation(ctx.docs.clientUri(o.uri), o.range));
 }

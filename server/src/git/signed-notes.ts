@@ -1,5 +1,7 @@
 /**
- * Signed approval notes (design section 11, `approval_method: review`). The approval line is
+ * Approval notes, unsigned and signed: both append on a private scratch ref and move the notes
+ * ref by compare-and-swap, so concurrent approvals never drop one another. Signed ones (design
+ * section 11, `approval_method: review`): The approval line is
  * appended to the notes of every commit of the plan in ONE notes commit made with
  * `git commit-tree -S`, so git's own signing (`gpg.format ssh`, `user.signingkey`) vouches for
  * who added it; the notes ref then moves by compare-and-swap, as unsigned appends do. Reading
@@ -12,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GitStoreError, type NoteLineOrigin, type RefUpdate, type SigningSetup } from './store';
 import { appendNoteLine } from './note-lines';
+import { testPause } from './test-pause';
 
 /** The parts of the adapter these functions need; bound to one store by its caller. */
 export interface GitOps {
@@ -81,6 +84,47 @@ export async function appendSignedNote(
     } finally {
       // The scratch ref is ours alone and goes away whatever happened.
       await git.run(['update-ref', '-d', '--end-of-options', scratch]);
+    }
+  }
+  throw new GitStoreError(
+    'conflict',
+    'Other approvals kept being recorded at the same moment; yours was not written. Run the command again.',
+  );
+}
+
+/**
+ * `git notes append` moves the notes ref without checking what it pointed at, so two
+ * approvals written at once could drop one of them. The line is appended on a private scratch
+ * ref that starts at the current tip, and the real ref then moves from that tip in one
+ * compare-and-swap transaction (which also deletes the scratch ref); if another writer moved
+ * it first, the append is redone on top of theirs.
+ */
+export async function appendUnsignedNote(
+  git: GitOps,
+  notesRef: string,
+  commit: string,
+  line: string,
+): Promise<void> {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const before = await git.resolveCommit(notesRef);
+    // Race tests line concurrent approvals up here, each holding the same tip (test only).
+    if (attempt === 1) await testPause('note-read');
+    const scratch = `refs/notes/atmos-scratch/${process.pid}-${Date.now()}-${attempt}`;
+    if (before) await git.updateRefs([{ ref: scratch, newSha: before }]);
+    let after: string | undefined;
+    try {
+      await appendNoteLine(git.run, scratch, commit, line);
+      after = await git.resolveCommit(scratch);
+      if (!after) throw new GitStoreError('git', `git notes did not write ${scratch}.`);
+      await git.updateRefs([
+        { ref: notesRef, newSha: after, oldSha: before },
+        { ref: scratch, oldSha: after },
+      ]);
+      return;
+    } catch (err) {
+      // Whatever happened, the scratch ref is ours alone and goes away.
+      await git.run(['update-ref', '-d', '--end-of-options', scratch]);
+      if (!(err instanceof GitStoreError && err.kind === 'conflict')) throw err;
     }
   }
   throw new GitStoreError(

@@ -25,15 +25,16 @@ import {
   type StreamedTag,
 } from './store';
 import { OBJECT_HEADER_FORMAT, parseTagObject, REF_LINE_FORMAT, tagObjects } from './tag-stream';
-import { appendSignedNote, readNoteOrigins, signingSetup, type GitOps } from './signed-notes';
+import {
+  appendSignedNote,
+  appendUnsignedNote,
+  readNoteOrigins,
+  signingSetup,
+  type GitOps,
+} from './signed-notes';
 import { fetchRefs, pushRefs } from './remote-git';
 import { readRecordLog, writeRecordCommit } from './record-commits';
 import { GitRunner, type RunResult } from './git-runner';
-import { testPause } from './test-pause';
-import { appendNoteLine } from './note-lines';
-
-/** How often an approval note is re-appended when other writers keep moving the notes ref. */
-const NOTE_APPEND_ATTEMPTS = 8;
 
 export class SimpleGitStore implements GitStore {
   private readonly runner: GitRunner;
@@ -364,40 +365,9 @@ export class SimpleGitStore implements GitStore {
     return result;
   }
 
-  /**
-   * `git notes append` moves the notes ref without checking what it pointed at, so two
-   * approvals written at once could drop one of them. The line is appended on a private scratch
-   * ref that starts at the current tip, and the real ref then moves from that tip in one
-   * compare-and-swap transaction (which also deletes the scratch ref); if another writer moved
-   * it first, the append is redone on top of theirs.
-   */
-  async appendNote(notesRef: string, commit: string, line: string): Promise<void> {
-    for (let attempt = 1; attempt <= NOTE_APPEND_ATTEMPTS; attempt++) {
-      const before = await this.resolveCommit(notesRef);
-      // Race tests line concurrent approvals up here, each holding the same tip (test only).
-      if (attempt === 1) await testPause('note-read');
-      const scratch = `refs/notes/atmos-scratch/${process.pid}-${Date.now()}-${attempt}`;
-      if (before) await this.updateRefs([{ ref: scratch, newSha: before }]);
-      let after: string | undefined;
-      try {
-        await appendNoteLine((args, input) => this.run(args, input), scratch, commit, line);
-        after = await this.resolveCommit(scratch);
-        if (!after) throw new GitStoreError('git', `git notes did not write ${scratch}.`);
-        await this.updateRefs([
-          { ref: notesRef, newSha: after, oldSha: before },
-          { ref: scratch, oldSha: after },
-        ]);
-        return;
-      } catch (err) {
-        // Whatever happened, the scratch ref is ours alone and goes away.
-        await this.run(['update-ref', '-d', '--end-of-options', scratch]);
-        if (!(err instanceof GitStoreError && err.kind === 'conflict')) throw err;
-      }
-    }
-    throw new GitStoreError(
-      'conflict',
-      'Other approvals kept being recorded at the same moment; yours was not written. Run the command again.',
-    );
+  /** Appends one line by compare-and-swap on a scratch ref (see `appendUnsignedNote`). */
+  appendNote(notesRef: string, commit: string, line: string): Promise<void> {
+    return appendUnsignedNote(this.ops(), notesRef, commit, line);
   }
 
   /** The adapter's own runner, for the signed-notes functions (server/src/git/signed-notes.ts). */

@@ -79,6 +79,9 @@ export async function createDeploymentFile(
   if (name === undefined) {
     name = await vscode.window.showInputBox({
       title: 'Create a Deployment File',
+      // Opening the file or the walkthrough's re-render can move focus; the name typed so far
+      // must not be lost to that.
+      ignoreFocusOut: true,
       prompt:
         'Name of the deployment (usually the service it deploys). The file is deployments/<name>.yaml.',
       value: suggestedName(folder.name),

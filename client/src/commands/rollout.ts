@@ -147,6 +147,7 @@ export async function rollOut(
       title: `Roll out to ${displayName(target.name)}`,
       prompt: `Commit to roll out: a SHA, branch, tag or HEAD~n (empty for HEAD${headText})`,
       placeHolder: 'HEAD',
+      ignoreFocusOut: true,
       validateInput: revisionProblem,
     });
     if (typed === undefined) return undefined;

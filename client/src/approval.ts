@@ -113,7 +113,10 @@ export function describePlan(plan: RolloutPlan, action: PlanAction): ApprovalTex
     lines.push('', 'Commits:');
     for (const sha of commits) lines.push(`  ${shortSha(sha)} ${plan.subjects?.[sha]}`);
   }
-  if (plan.commitsAhead !== undefined) {
+  if (plan.commitsAhead === 0) {
+    // None ahead while the SHAs change: the target runs newer commits and moves back.
+    lines.push('', `No commits ahead: ${target} runs newer commits, so this moves it back.`);
+  } else if (plan.commitsAhead !== undefined) {
     // The server stops counting at the limit, so a count there means "at least".
     const n = plan.commitsAhead;
     const count = n >= COMMITS_AHEAD_LIMIT ? `${COMMITS_AHEAD_LIMIT}+` : String(n);

@@ -104,6 +104,7 @@ const MALFORMED: Array<[string, unknown, RegExp]> = [
     { deployment: 'payment-service', target: 'dev', to: 'x', approve: null, extra: 1 },
     /never/,
   ],
+  ['atmosDeployments/planRollback', { deployment: 'payment-service', to: 3 }, /params\.target/],
   ['atmosDeployments/approvalRequests', { fetch: 'yes' }, /params\.fetch must be true or false/],
   [
     'atmosDeployments/approvalRequests',

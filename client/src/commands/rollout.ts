@@ -11,6 +11,7 @@ import {
   ApproveRequest,
   HistoryRequest,
   PlanRolloutRequest,
+  PlanRollbackRequest,
   RollbackRequest,
   type ApplyResult,
   type ApproveResult,
@@ -237,19 +238,14 @@ export async function rollBack(
   const target = await pickTarget(deployment, args, () => true, 'Roll back');
   if (!target) return undefined;
   let to = args?.to;
-  let chosen: HistoryEntry[] = [];
-  try {
-    const history = await ctx.session.request(HistoryRequest, {
-      deployment: deployment.name,
-      target: target.name,
-      limit: 200,
-    });
-    const groups = groupByRollout(history.entries);
-    if (to) {
-      chosen =
-        groups.find((g) => g.timestamp === to || g.entries.some((e) => e.tag === to))?.entries ??
-        [];
-    } else {
+  if (!to) {
+    try {
+      const history = await ctx.session.request(HistoryRequest, {
+        deployment: deployment.name,
+        target: target.name,
+        limit: 200,
+      });
+      const groups = groupByRollout(history.entries);
       if (groups.length < 2) {
         void vscode.window.showInformationMessage(
           `${deployment.name}/${target.name} has no earlier rollout to go back to.`,
@@ -272,24 +268,30 @@ export async function rollBack(
       );
       if (!picked) return undefined;
       to = picked.group.timestamp;
-      chosen = picked.group.entries;
+    } catch (err) {
+      void showFailure(ctx, errorText(err));
+      return undefined;
     }
+  }
+  // The server plans the rollback through the same checks as the rollback itself, so a record
+  // that cannot be returned to is refused here, before the modal, and the modal shows the
+  // subjects and the git identity as every other one does.
+  let plan: RolloutPlan;
+  try {
+    const planned = await ctx.session.request(PlanRollbackRequest, {
+      deployment: deployment.name,
+      target: target.name,
+      to,
+    });
+    if (!planned.plan) {
+      void showFailure(ctx, planned.refusal ?? 'The rollback was refused.');
+      return undefined;
+    }
+    plan = planned.plan;
   } catch (err) {
     void showFailure(ctx, errorText(err));
     return undefined;
   }
-  const plan: RolloutPlan = {
-    deployment: deployment.name,
-    target: target.name,
-    components: chosen.map((e) => ({
-      component: e.component,
-      sha: e.gitSha,
-      currentSha: target.components.find((c) => c.component === e.component)?.sha,
-    })),
-    requiresApproval: target.requiresApproval,
-    approved: false,
-    nothingToDo: false,
-  };
   const rollbackTo = to as string;
   const action = { kind: 'rollback', needsApproval: target.requiresApproval, rollbackTo } as const;
   if (!(await askApproval(plan, action))) {

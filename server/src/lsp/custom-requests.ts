@@ -32,6 +32,7 @@ import {
   GraphRequest,
   HistoryRequest,
   PlanRolloutRequest,
+  PlanRollbackRequest,
   RollbackRequest,
   StatusRequest,
   VerifyRequest,
@@ -124,6 +125,12 @@ export function registerCustomRequests(d: CustomRequestDeps): void {
     HistoryRequest,
     onCustom(d, 'atmosDeployments/history', isHistoryParams, (p, signal) =>
       d.gate.history(p, signal),
+    ),
+  );
+  d.connection.onRequest(
+    PlanRollbackRequest,
+    onCustom(d, 'atmosDeployments/planRollback', isRollbackParams, (p, signal) =>
+      d.gate.planRollback(p, signal),
     ),
   );
   d.connection.onRequest(

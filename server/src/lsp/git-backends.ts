@@ -249,6 +249,26 @@ export function createGitBackends(
         throw toResponse(err, docs.filesOf(p.deployment)[0]);
       }
     },
+    async planRollback(p, signal) {
+      try {
+        const { deployment, policy } = forWrite(p.deployment);
+        // A dry run goes through exactly the checks of the rollback itself (the record, its
+        // trail, the rules) and stops before the first write.
+        const r = await rollback(store, deployment, {
+          policy,
+          signal,
+          target: p.target,
+          to: p.to,
+          dryRun: true,
+          remote: remote(),
+        });
+        return { plan: toPlan(r.plan) };
+      } catch (err) {
+        if (err instanceof RolloutError && err.kind === 'refused' && !err.reason)
+          return { refusal: err.message };
+        throw toResponse(err, docs.filesOf(p.deployment)[0]);
+      }
+    },
     async rollback(p, signal) {
       try {
         const { deployment, policy } = forWrite(p.deployment);

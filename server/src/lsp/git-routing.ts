@@ -77,6 +77,7 @@ export class GitRouter {
     apply: (p, signal) => this.backend(p?.deployment).apply(p, signal),
     approve: (p, signal) => this.backend(p?.deployment).approve(p, signal),
     history: (p, signal) => this.backend(p?.deployment).history(p, signal),
+    planRollback: (p, signal) => this.backend(p?.deployment).planRollback(p, signal),
     rollback: (p, signal) => this.backend(p?.deployment).rollback(p, signal),
     verify: (p, signal) => this.verify(p, signal),
     requests: (p, signal) => this.requests(p, signal),

@@ -35,6 +35,7 @@ export interface RolloutBackend {
   apply(params: ApplyRolloutParams, signal?: AbortSignal): Promise<ApplyResult>;
   approve(params: ApproveParams, signal?: AbortSignal): Promise<ApproveResult>;
   history(params: HistoryParams, signal?: AbortSignal): Promise<HistoryResult>;
+  planRollback(params: RollbackParams, signal?: AbortSignal): Promise<PlanResult>;
   rollback(params: RollbackParams, signal?: AbortSignal): Promise<ApplyResult>;
   verify(params: VerifyParams, signal?: AbortSignal): Promise<VerifyResult>;
   requests(params: ApprovalRequestsParams, signal?: AbortSignal): Promise<ApprovalRequestsResult>;
@@ -63,6 +64,9 @@ export class UnavailableRollout implements RolloutBackend {
     return this.fail();
   }
   history(): Promise<HistoryResult> {
+    return this.fail();
+  }
+  planRollback(): Promise<PlanResult> {
     return this.fail();
   }
   rollback(): Promise<ApplyResult> {
@@ -113,6 +117,10 @@ export class TrustGate implements RolloutBackend {
   }
   approve(p: ApproveParams, signal?: AbortSignal): Promise<ApproveResult> {
     return this.trusted() ? this.inner().approve(p, signal) : this.refuse();
+  }
+  /** Planning a rollback only reads, as planning a rollout does. */
+  planRollback(p: RollbackParams, signal?: AbortSignal): Promise<PlanResult> {
+    return this.inner().planRollback(p, signal);
   }
   rollback(p: RollbackParams, signal?: AbortSignal): Promise<ApplyResult> {
     return this.trusted() ? this.inner().rollback(p, signal) : this.refuse();

@@ -280,6 +280,15 @@ export interface RollbackParams {
   approve?: boolean;
 }
 
+/**
+ * `atmosDeployments/planRollback`: what a rollback would do (the SHA set it returns to, the
+ * subjects of those commits, who is acting), or why it is refused, through the same rules as
+ * `atmosDeployments/rollback`. Writes nothing; `approve` is ignored.
+ */
+export const PlanRollbackRequest = new RequestType<RollbackParams, PlanResult, void>(
+  'atmosDeployments/planRollback',
+);
+
 /** `atmosDeployments/rollback`: re-promote a recorded SHA set through the same rules and approvals. */
 export const RollbackRequest = new RequestType<RollbackParams, ApplyResult, void>(
   'atmosDeployments/rollback',

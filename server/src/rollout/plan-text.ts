@@ -32,7 +32,11 @@ export function planLines(plan: RolloutPlan, mode: PlanMode = 'deploy'): string[
   lines.push(`→ Components: ${plan.components.map((c) => c.component).join(', ')}`);
   if (plan.skipped.length)
     lines.push(`→ Skipped (nothing deployed in ${plan.promotedFrom}): ${plan.skipped.join(', ')}`);
-  if (plan.commitsAhead !== undefined) lines.push(`→ ${commitsAheadText(plan.commitsAhead)}`);
+  // None ahead while the SHAs change means the target runs newer commits: a rollback, or a
+  // promotion of something older, which the reader should see as a move back.
+  if (plan.commitsAhead === 0)
+    lines.push(`→ No commits ahead: ${plan.target} runs newer commits, so this moves it back`);
+  else if (plan.commitsAhead !== undefined) lines.push(`→ ${commitsAheadText(plan.commitsAhead)}`);
   return lines;
 }
 

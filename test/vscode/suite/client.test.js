@@ -587,6 +587,13 @@ suite('client', () => {
     );
     assert.doesNotMatch(prompts[0].text.detail, /commit →/);
     assert.match(prompts[0].text.detail, new RegExp(`${newer.slice(0, 7)} → ${older.slice(0, 7)}`));
+    // The server plans the rollback, so its modal names the commits and who acts, as others do.
+    assert.match(prompts[0].text.detail, new RegExp(`^  ${older.slice(0, 7)} rollback base `, 'm'));
+    assert.match(
+      prompts[0].text.detail,
+      /^No commits ahead: staging runs newer commits, so this moves it back\.$/m,
+    );
+    assert.match(prompts[0].text.detail, /^As: .+ <.+@.+>$/m);
     assert.deepStrictEqual([...new Set(stagingRefs())], [older], 'the staging refs moved back');
     assert.ok(result.tags.length > 0);
     for (const tag of result.tags) {

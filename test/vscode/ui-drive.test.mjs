@@ -161,6 +161,10 @@ function makeWorkspace() {
     path.join(ws, 'deployments', 'broken.yaml'),
   );
   git(ws, 'init', '-q', '-b', 'main');
+  // The editor acts as the repository's identity, as a user's would; without it the machine's
+  // global identity would appear in the modals and the README's screenshots.
+  git(ws, 'config', 'user.name', 'Demo');
+  git(ws, 'config', 'user.email', 'demo@example.com');
   git(ws, 'add', '.');
   git(ws, 'commit', '-q', '-m', 'payment-service: dev, staging, prod');
   const first = git(ws, 'rev-parse', 'HEAD');
@@ -519,7 +523,7 @@ test(
           t.diagnostic(`modal (${kind}): ${text.replace(/\s+/g, ' ')}`);
           assert.match(text, new RegExp(`${from} → ${to}`));
           // The plan names who acts and the subject of the commit that moves.
-          assert.match(text, /^As: .+ <[^>]+@[^>]+>$/m);
+          assert.match(text, /^As: Demo <demo@example\.com>$/m);
           const subject = git(ws, 'log', '-1', '--format=%s');
           assert.ok(text.includes(`${git(ws, 'rev-parse', '--short=7', 'HEAD')} ${subject}`), text);
           await shot('approval', kind);

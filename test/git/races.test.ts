@@ -57,7 +57,10 @@ describe('concurrent rollouts', () => {
 });
 
 describe('two clones sharing one bare remote', () => {
-  it('both promote at once: one push wins, the other is told and its local records are put back', async () => {
+  // The loser's push is refused; its local records are put back, and it runs itself again
+  // from the winner's records (rollout/retry.ts): the same plan is recorded already, so there
+  // is nothing left to do, and only the winner's records exist anywhere.
+  it('both promote at once: one push wins, the other retries by itself and finds nothing to do', async () => {
     const origin = makeRepo();
     const bare = mkdtempSync(path.join(tmpdir(), 'atmos-bare-'));
     git(bare, ['clone', '-q', '--bare', origin, '.']);
@@ -89,23 +92,77 @@ describe('two clones sharing one bare remote', () => {
     writeFileSync(release, '');
     const [resA, resB] = await Promise.all([ra.done, rb.done]);
     const results = [resA, resB];
-    assert.equal(results.filter((r) => r.code === 0).length, 1, resA.stderr + resB.stderr);
-    const loser = resA.code === 0 ? { res: resB, dir: b } : { res: resA, dir: a };
-    assert.equal(loser.res.code, 1);
-    assert.match(
-      loser.res.stderr,
-      /someone else promoted first\. Your local records of this rollout were put back\. Run the same command again/,
+    for (const r of results) assert.equal(r.code, 0, resA.stderr + resB.stderr);
+    const lost = results.filter((r) =>
+      /Another rollout recorded first; reading its records and trying again \(attempt 2\)/.test(
+        r.stdout + r.stderr,
+      ),
     );
-    assert.deepEqual(atmosRefs(loser.dir, 'refs/atmos/deployments/payment-service/staging/'), {});
-    assert.equal(tags(loser.dir, 'atmos/deployments/payment-service/staging/*').length, 0);
+    assert.equal(lost.length, 1, `exactly one lost the push:\n${resA.stdout}\n${resB.stdout}`);
+    assert.match(lost[0].stdout, /Nothing to do: payment-service\/staging already runs/);
+    const loserDir = lost[0] === resA ? a : b;
     assert.equal(tags(bare, 'atmos/deployments/payment-service/staging/*').length, 3);
-    // Retrying fetches the winner's records: nothing left to do.
-    const retry = cli(loser.dir, [...args, '--remote', 'origin']);
-    assert.equal(retry.code, 0, retry.stderr);
-    assert.match(retry.stdout, /Nothing to do/);
+    // The loser's clone holds the winner's records, fetched, and none of its own.
+    assert.deepEqual(
+      tags(loserDir, 'atmos/deployments/payment-service/staging/*'),
+      tags(bare, 'atmos/deployments/payment-service/staging/*'),
+    );
+    assert.deepEqual(
+      atmosRefs(loserDir, 'refs/atmos/deployments/payment-service/staging/'),
+      atmosRefs(bare, 'refs/atmos/deployments/payment-service/staging/'),
+    );
     assert.ok(fsckClean(bare));
     assert.ok(fsckClean(a));
     assert.ok(fsckClean(b));
+  });
+});
+
+describe('a lost push whose retry would change what the user decided', () => {
+  // Two people roll different commits out to dev at once. The loser's retry sees dev running
+  // the other commit, which the plan it showed did not say: it stops and says so, and writes
+  // nothing, rather than replace the other rollout unseen.
+  it('two clones roll different commits to dev: the loser is told dev now runs the other one', async () => {
+    const origin = makeRepo();
+    const base = head(origin);
+    const bare = mkdtempSync(path.join(tmpdir(), 'atmos-bare-'));
+    git(bare, ['clone', '-q', '--bare', origin, '.']);
+    const a = mkdtempSync(path.join(tmpdir(), 'atmos-a-'));
+    const b = mkdtempSync(path.join(tmpdir(), 'atmos-b-'));
+    git(a, ['clone', '-q', bare, '.']);
+    git(b, ['clone', '-q', bare, '.']);
+    const other = commit(b, "bea's change");
+    git(b, ['push', '-q', 'origin', 'HEAD:refs/heads/bea']);
+    const release = releaseFile();
+    const env = { ATMOS_TEST_PAUSE_AT: 'refs-updated', ATMOS_TEST_RELEASE_FILE: release };
+    const ra = cliStart(
+      a,
+      ['rollout', 'payment-service', '--target', 'dev', '--remote', 'origin'],
+      env,
+    );
+    const rb = cliStart(
+      b,
+      ['rollout', 'payment-service', '--target', 'dev', '--git-sha', other, '--remote', 'origin'],
+      { ...env, GIT_COMMITTER_NAME: 'Bea', GIT_COMMITTER_EMAIL: 'bea@example.com' },
+    );
+    await Promise.all([ra.paused, rb.paused]);
+    writeFileSync(release, '');
+    const [resA, resB] = await Promise.all([ra.done, rb.done]);
+    const winner = resA.code === 0 ? 'a' : 'b';
+    const loser = winner === 'a' ? resB : resA;
+    assert.equal([resA, resB].filter((r) => r.code === 0).length, 1, resA.stderr + resB.stderr);
+    assert.equal(loser.code, 1);
+    const [won, lost] = winner === 'a' ? [base, other] : [other, base];
+    assert.match(
+      loser.stderr,
+      new RegExp(
+        `Another rollout changed these deployment records at the same time; nothing was written\\. dev now runs .*${won.slice(0, 9)}.* instead of .*\\(none\\).*Run the command again to roll out over it\\.`,
+      ),
+    );
+    // Only the winner's commit is recorded anywhere.
+    for (const sha of Object.values(atmosRefs(bare))) assert.equal(sha, won);
+    assert.ok(!Object.values(atmosRefs(bare)).includes(lost));
+    assert.equal(tags(bare).length, 3);
+    assert.ok(fsckClean(bare));
   });
 });
 

@@ -27,7 +27,8 @@ import {
 import type { GitStore, RefUpdate, TagObjectSpec } from '../git';
 import { testPause } from '../git/test-pause';
 import { appendApproval, newApproval } from './approve';
-import { RolloutError } from './errors';
+import { LostRace, RolloutError } from './errors';
+import { checkReplan, retryLostRaces } from './retry';
 import { deploymentName } from './names';
 import { withCommitsAhead, type PlanInput } from './plan';
 import { approveCommand, describeComponents, planLines } from './plan-text';
@@ -38,7 +39,7 @@ import { planWaves, runWaves, waveLine } from './deploy-waves';
 import { checkMetadata, planForWrite, pointOfNoReturn, refuseReview } from './prepare';
 import { openRequestOfPlan } from './requests';
 import { gitCall, type Snapshot } from './snapshot';
-import type { ApplyOptions, ApplyResult, RecordedComponent } from './types';
+import type { ApplyOptions, ApplyResult, RecordedComponent, RolloutPlan } from './types';
 
 /**
  * The steps at which `ATMOS_TEST_PAUSE_AT` can stop a rollout. TEST ONLY: the hardening tests
@@ -82,15 +83,39 @@ export async function applyInput(
   /** `reads` is the store to read through before the first write (cancellable with the signal). */
   makeInput: (snap: Snapshot, policy: Policy, reads: GitStore) => Promise<PlanInput>,
 ): Promise<ApplyResult> {
-  // A claim taken before the deploy steps is deleted by the rollout's own transaction; when
-  // the rollout fails after taking it, it is given back here.
-  const held: { claim?: HeldClaim } = {};
-  try {
-    return await applyClaimed(writer, deployment, options, makeInput, held);
-  } catch (err) {
-    if (held.claim) await releaseClaim(writer, held.claim, options.remote || undefined);
-    throw err;
-  }
+  // What the first attempt planned and whether the user approved it at the prompt: a retry
+  // after a lost race writes only what they decided (checkReplan) and does not ask again.
+  let first: RolloutPlan | undefined;
+  let confirmed = false;
+  return retryLostRaces(
+    async (n) => {
+      // A claim taken before the deploy steps is deleted by the rollout's own transaction;
+      // when the rollout fails after taking it, it is given back here.
+      const held: { claim?: HeldClaim } = {};
+      const seen: Attempt = { deployed: false, confirmed: false };
+      const o = n > 1 && confirmed ? { ...options, approve: true } : options;
+      try {
+        return await applyClaimed(writer, deployment, o, makeInput, held, seen, first);
+      } catch (err) {
+        if (held.claim) await releaseClaim(writer, held.claim, options.remote || undefined);
+        first ??= seen.plan;
+        confirmed ||= seen.confirmed;
+        // Deploy steps that ran are never run twice, and a rollout that closes a request it
+        // waited for holds that request's tip, which a retry cannot refresh: both say so.
+        if (err instanceof LostRace && (seen.deployed || !seen.plan || options.closeRequest))
+          throw new RolloutError('conflict', err.message, err.detail);
+        throw err;
+      }
+    },
+    { signal: options.signal, progress: options.onProgress, what: 'rollout' },
+  );
+}
+
+/** What one attempt got to, for deciding whether another attempt is safe. */
+interface Attempt {
+  plan?: RolloutPlan;
+  deployed: boolean;
+  confirmed: boolean;
 }
 
 async function applyClaimed(
@@ -99,6 +124,8 @@ async function applyClaimed(
   options: ApplyOptions,
   makeInput: (snap: Snapshot, policy: Policy, reads: GitStore) => Promise<PlanInput>,
   held: { claim?: HeldClaim },
+  seen: Attempt,
+  first: RolloutPlan | undefined,
 ): Promise<ApplyResult> {
   // Everything up to the first write reads through a store the caller can cancel; the writes
   // use the caller's store, which never stops midway.
@@ -109,6 +136,8 @@ async function applyClaimed(
   const progress = options.onProgress ?? (() => undefined);
   const remote = options.remote || undefined;
   const { policy, snap, input, plan } = await planForWrite(store, deployment, options, makeInput);
+  seen.plan = plan;
+  if (first) checkReplan(first, plan);
   const willAsk =
     plan.requiresApproval &&
     !plan.approved &&
@@ -159,6 +188,7 @@ async function applyClaimed(
     let yes = !!options.approve;
     if (!yes && options.confirm) {
       yes = await options.confirm(plan);
+      seen.confirmed = yes;
       if (!yes)
         throw new RolloutError(
           'approval-missing',
@@ -210,7 +240,10 @@ async function applyClaimed(
   // The deploy steps run in dependency waves; the records of all of them are written after.
   // The spec's line before the deploy steps; a rollout that waited printed it already.
   if (options.deploy && !waited) progress(`→ Deploying to ${plan.target}...`);
-  if (options.deploy) options.onDeployStart?.();
+  if (options.deploy) {
+    seen.deployed = true;
+    options.onDeployStart?.();
+  }
   const steps = options.deploy
     ? (
         await runWaves(policy.deployment, plan, options.deploy, {

@@ -14,6 +14,7 @@ import {
   type Deployment,
 } from '../core';
 import { RolloutError } from './errors';
+import { retryLostRaces } from './retry';
 import type { GitStore } from '../git';
 import { testPause } from '../git/test-pause';
 import { pointOfNoReturn } from './prepare';
@@ -80,28 +81,14 @@ export async function approve(
   deployment: Deployment,
   options: ApproveOptions,
 ): Promise<ApproveResult> {
-  // Approvals only ever add a line, so losing the race for the shared notes ref to another
-  // approver is safe to retry: the push put the local ref back, and the next attempt fetches
-  // their approval and appends this one on top. Only the remote's notes ref races this way.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await approveOnce(writer, deployment, options);
-    } catch (err) {
-      const retry =
-        err instanceof RolloutError &&
-        err.kind === 'conflict' &&
-        !!options.remote &&
-        attempt < APPROVE_ATTEMPTS &&
-        !options.signal?.aborted;
-      if (!retry) throw err;
-      // Jitter spreads approvers who collided, so they do not collide again in step.
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 150 * attempt));
-    }
-  }
+  // Approvals only ever add a line, so losing the race for the notes ref to another approver
+  // is safe to retry: the push put the local ref back, and the next attempt fetches their
+  // approval and appends this one on top.
+  return retryLostRaces(() => approveOnce(writer, deployment, options), {
+    signal: options.signal,
+    what: 'approval',
+  });
 }
-
-/** How often an approval is pushed again after another approver's push won the race. */
-const APPROVE_ATTEMPTS = 8;
 
 async function approveOnce(
   writer: GitStore,

@@ -47,3 +47,15 @@ export class RolloutError extends Error {
     return EXIT_CODE[this.kind];
   }
 }
+
+/**
+ * A conflict that only means another writer moved the same ref first (a local compare-and-swap
+ * or a push with a lease lost): nothing of this operation was written, and running it again
+ * from the new state is what the user would do. `rollout/retry.ts` does that itself where it
+ * is safe.
+ */
+export class LostRace extends RolloutError {
+  constructor(message: string, detail?: string) {
+    super('conflict', message, detail);
+  }
+}

@@ -4,7 +4,7 @@
  */
 import { claimRefPrefix, requestRefPrefix, statusIndexPrefix } from '../core';
 import { GitStoreError, type GitStore, type RefUpdate } from '../git';
-import { RolloutError } from './errors';
+import { LostRace, RolloutError } from './errors';
 import { checkNames, checkRemoteName } from './names';
 import { gitCall, tagPrefix } from './snapshot';
 
@@ -64,8 +64,9 @@ export async function pushOrRestore(
       );
     }
     // A lost race is a conflict (run it again); the server's own refusal is `refused`.
+    if (err.kind === 'push-rejected') throw new LostRace(err.message, err.detail);
     throw new RolloutError(
-      err.kind === 'push-rejected' ? 'conflict' : err.kind === 'push-refused' ? 'refused' : 'usage',
+      err.kind === 'push-refused' ? 'refused' : 'usage',
       err.message,
       err.detail,
     );

@@ -26,7 +26,7 @@ import {
   type StatusIndex,
 } from '../core';
 import { GitStoreError, type GitStore, type RefEntry } from '../git';
-import { RolloutError } from './errors';
+import { LostRace, RolloutError } from './errors';
 import { checkNames, deploymentName } from './names';
 
 export interface TagRef {
@@ -350,14 +350,14 @@ export async function gitCall<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof GitStoreError) {
+      if (err.kind === 'conflict' || err.kind === 'push-rejected')
+        throw new LostRace(err.message, err.detail);
       const kind =
-        err.kind === 'conflict' || err.kind === 'push-rejected'
-          ? 'conflict'
-          : err.kind === 'push-refused'
-            ? 'refused'
-            : err.kind === 'cancelled'
-              ? 'cancelled'
-              : ('usage' as const);
+        err.kind === 'push-refused'
+          ? 'refused'
+          : err.kind === 'cancelled'
+            ? 'cancelled'
+            : ('usage' as const);
       const reason = err.kind === 'no-commits' || err.kind === 'not-a-repo' ? err.kind : undefined;
       throw new RolloutError(kind, err.message, err.detail, reason);
     }

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ExtensionResult } from './cases/extension';
 import type { GitResult } from './cases/git';
+import { clonesTables, type ClonesResult } from './cases/clones';
 import { historyTables, historyTargets, type HistoryScaleResult } from './cases/history';
 import {
   workspaceStatusTables,
@@ -25,6 +26,7 @@ export interface BenchResults {
   workspace?: WorkspaceResult;
   git?: GitResult;
   history?: HistoryScaleResult;
+  clones?: ClonesResult;
   workspaceStatus?: WorkspaceStatusResult;
   extension?: ExtensionResult;
   targets?: TargetCheck[];
@@ -328,6 +330,7 @@ export function renderTables(res: BenchResults): string {
 
   if (res.history) L.push(...historyTables(res.history));
   if (res.workspaceStatus) L.push(...workspaceStatusTables(res.workspaceStatus));
+  if (res.clones) L.push(...clonesTables(res.clones));
 
   if (res.extension) {
     const e = res.extension;

@@ -4,13 +4,14 @@
  * late in the run keeps what was measured) and rewrites the tables of docs/performance.md.
  *
  * BENCH_QUICK=1: a smoke pass with small sizes and few runs.
- * BENCH_ONLY=lsp,workspace,git,history,status,extension: run only these cases (docs are then
+ * BENCH_ONLY=lsp,workspace,git,history,status,clones,extension: run only these cases (docs are then
  * left alone).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runActivationCase } from './cases/activation';
 import { runExtensionCase } from './cases/extension';
+import { runClonesCase } from './cases/clones';
 import { runGitCase } from './cases/git';
 import { runHistoryCase } from './cases/history';
 import { runWorkspaceStatusCase } from './cases/workspace-status';
@@ -62,6 +63,10 @@ async function main(): Promise<void> {
   }
   if (want('status')) {
     results.workspaceStatus = await runWorkspaceStatusCase(log);
+    save();
+  }
+  if (want('clones')) {
+    results.clones = await runClonesCase(log);
     save();
   }
   if (want('extension')) {

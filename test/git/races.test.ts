@@ -94,7 +94,7 @@ describe('two clones sharing one bare remote', () => {
     const results = [resA, resB];
     for (const r of results) assert.equal(r.code, 0, resA.stderr + resB.stderr);
     const lost = results.filter((r) =>
-      /Another rollout recorded first; reading its records and trying again \(attempt 2\)/.test(
+      /Another rollout recorded first \(Remote 'origin' refused the push: someone else promoted first\); reading its records and trying again \(attempt 2\)/.test(
         r.stdout + r.stderr,
       ),
     );

@@ -22,7 +22,7 @@ import { checkNames, deploymentName } from './names';
 import { approvalScope, planFrom } from './plan';
 import { describeComponents } from './plan-text';
 import { loadPolicy, type Policy } from './policy';
-import { fetchRecords, pushOrRestore } from './remote';
+import { fetchRecords, notesRefspec, pushOrRestore } from './remote';
 import { readRequestView } from './requests';
 import { gitCall, readSnapshot } from './snapshot';
 import type { ApproveOptions, ApproveResult, RolloutPlan } from './types';
@@ -81,20 +81,6 @@ export async function approve(
   deployment: Deployment,
   options: ApproveOptions,
 ): Promise<ApproveResult> {
-  // Approvals only ever add a line, so losing the race for the notes ref to another approver
-  // is safe to retry: the push put the local ref back, and the next attempt fetches their
-  // approval and appends this one on top.
-  return retryLostRaces(() => approveOnce(writer, deployment, options), {
-    signal: options.signal,
-    what: 'approval',
-  });
-}
-
-async function approveOnce(
-  writer: GitStore,
-  deployment: Deployment,
-  options: ApproveOptions,
-): Promise<ApproveResult> {
   // As in a rollout: reads go through a store the caller can cancel until the first write, and
   // the writes use the caller's store, which never stops midway.
   const signal = options.signal;
@@ -121,7 +107,6 @@ async function approveOnce(
   const identity = await gitCall(() => store.identity());
   const approval = newApproval(identity, options.approver, options.role, options.now, plan);
   const ref = notesRef(name);
-  const before = await gitCall(() => store.resolveCommit(ref));
   if (plan.review)
     await checkReviewer(store, plan, identity.email || identity.name, approval.approved_by);
   // Checked, nothing written: tests hold the approval here to cancel it (test only).
@@ -129,24 +114,22 @@ async function approveOnce(
   // The last moment a cancellation is heeded; from here on the note is written in full.
   pointOfNoReturn(signal, name, plan.target);
   store = writer;
-  let commits: string[];
-  if (plan.review) {
-    commits = [...new Set(plan.components.map((c) => c.sha))];
-    await gitCall(() =>
-      store.appendSignedNote(
-        ref,
-        commits,
-        formatApprovalLine(approval),
-        `Approve ${name} ${plan.promotedFrom ?? 'commit'} -> ${plan.target} (${approval.approved_by})`,
-      ),
-    );
-  } else {
-    commits = await appendApproval(store, plan, approval);
-  }
-  if (remote) {
-    const after = await gitCall(() => store.resolveCommit(ref));
-    await pushOrRestore(store, remote, [{ ref, newSha: after, oldSha: before }]);
-  }
+  // Approvals only ever add a line, so losing the race for the notes ref to another approver
+  // is safe to retry, and only the notes ref needs reading again: the push put the local ref
+  // back, the next attempt fetches that ref alone and appends the same approval on top.
+  const commits = await retryLostRaces(
+    async (n) => {
+      if (n > 1 && remote) await gitCall(() => store.fetch(remote, [notesRefspec(name)]));
+      const before = await gitCall(() => store.resolveCommit(ref));
+      const written = await writeApproval(store, plan, approval, ref);
+      if (remote) {
+        const after = await gitCall(() => store.resolveCommit(ref));
+        await pushOrRestore(store, remote, [{ ref, newSha: after, oldSha: before }]);
+      }
+      return written;
+    },
+    { what: 'approval' },
+  );
   const note = plan.requiresApproval
     ? request
       ? ` (the open request of ${displayName(request.requested_by)} at ${request.requested_at})`
@@ -159,6 +142,26 @@ async function approveOnce(
     approval,
     message: `Recorded approval by ${approval.approved_by} for ${name} ${plan.promotedFrom ?? options.promoteFrom} → ${options.target} (${describeComponents(plan)}) under ${ref}${note}.`,
   };
+}
+
+/** Appends the approval to the note of every commit of the plan, signed for a review. */
+async function writeApproval(
+  store: GitStore,
+  plan: RolloutPlan,
+  approval: Approval,
+  ref: string,
+): Promise<string[]> {
+  if (!plan.review) return appendApproval(store, plan, approval);
+  const commits = [...new Set(plan.components.map((c) => c.sha))];
+  await gitCall(() =>
+    store.appendSignedNote(
+      ref,
+      commits,
+      formatApprovalLine(approval),
+      `Approve ${plan.deployment} ${plan.promotedFrom ?? 'commit'} -> ${plan.target} (${approval.approved_by})`,
+    ),
+  );
+  return commits;
 }
 
 /**

@@ -13,11 +13,16 @@ export function remoteRefspecs(deployment: string): string[] {
   return [
     `+refs/atmos/deployments/${deployment}/*:refs/atmos/deployments/${deployment}/*`,
     `+${statusIndexPrefix(deployment)}*:${statusIndexPrefix(deployment)}*`,
-    `+refs/notes/atmos/${deployment}/*:refs/notes/atmos/${deployment}/*`,
+    notesRefspec(deployment),
     `+${tagPrefix(deployment)}*:${tagPrefix(deployment)}*`,
     `+${requestRefPrefix(deployment)}*:${requestRefPrefix(deployment)}*`,
     `+${claimRefPrefix(deployment)}*:${claimRefPrefix(deployment)}*`,
   ];
+}
+
+/** The refspec of a deployment's approval notes alone, forced: the remote wins. */
+export function notesRefspec(deployment: string): string {
+  return `+refs/notes/atmos/${deployment}/*:refs/notes/atmos/${deployment}/*`;
 }
 
 /**

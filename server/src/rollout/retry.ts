@@ -41,8 +41,10 @@ export async function retryLostRaces<T>(
     } catch (err) {
       const again = err instanceof LostRace && !o.signal?.aborted && Date.now() - started < forMs;
       if (!again) throw err;
+      // The first sentence of the loss says where it was lost (the remote or this clone).
+      const why = err.message.split(/\.(\s|$)/)[0];
       o.progress?.(
-        `→ Another ${o.what} recorded first; reading its records and trying again (attempt ${n + 1})`,
+        `→ Another ${o.what} recorded first (${why}); reading its records and trying again (attempt ${n + 1})`,
       );
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(4000, 100 * 2 ** n)));
     }

@@ -4,7 +4,7 @@
  * to count the git processes they start (that run is not timed: tracing costs time).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GIT } from '../config';
@@ -12,6 +12,7 @@ import { addCommits, git, initRepo, RecordWriter, writeDeploymentFile } from '..
 import { NOT_IN_BUILD, unavailable, type Metric } from '../metric';
 import { ROOT } from '../servers';
 import { measure, nowMs } from '../stats';
+import { ROLLOUT_FLOOR, STATUS_FLOOR } from './floors';
 import type { Log } from './lsp';
 import { requestsCase, type RequestsBench } from './requests';
 import { verifyCase, type VerifyBench } from './verify';
@@ -39,6 +40,8 @@ export interface GitResult {
     tags: number;
     /** for-each-ref with the command's own prefixes and format: git's share of its time. */
     sameQuery: Metric;
+    /** node start-up + the same for-each-ref + the cat-file --batch of the index objects. */
+    floor?: Metric;
     /** The same status after deleting the status index refs (records from Atmos or plain git). */
     withoutIndex?: Metric;
     withoutIndexProcesses?: number;
@@ -48,7 +51,8 @@ export interface GitResult {
     smallRefs: number;
     smallProcesses?: number;
   };
-  rollout: Compared & { components: number };
+  /** floor: node start-up + one hash-object of the tags + one update-ref --stdin. */
+  rollout: Compared & { components: number; floor?: Metric };
   history: Compared & { tags: number };
   verify?: VerifyBench;
   requests?: RequestsBench;
@@ -237,6 +241,25 @@ async function promotionStatusCase(
           big.repo,
         ).ms,
     );
+    const objects = path.join(tmpdir(), `atmos-bench-index-${process.pid}`);
+    writeFileSync(
+      objects,
+      git(big.repo, ['for-each-ref', '--format=%(objectname)', indexPrefix]).stdout,
+    );
+    try {
+      result.floor = await measure(
+        1,
+        GIT.runs,
+        () =>
+          bash(
+            STATUS_FLOOR,
+            [refPrefix, indexPrefix, `refs/tags/atmos/deployments/${big.name}/`, objects],
+            big.repo,
+          ).ms,
+      );
+    } finally {
+      rmSync(objects, { force: true });
+    }
     if (available) {
       const args = ['promotion-status', big.name, '--format', 'json'];
       result.ours = await measure(1, GIT.runs, () => cli(args, big.repo).ms);
@@ -310,7 +333,7 @@ async function rolloutCase(log: Log, available: boolean): Promise<GitResult['rol
     notes: [],
   };
   try {
-    const rounds = (GIT.runs + 2) * 2 + 2;
+    const rounds = (GIT.runs + 2) * 3 + 2;
     const shas = addCommits(repo, rounds);
     new RecordWriter().write(repo);
     const compNames = Array.from(
@@ -329,6 +352,11 @@ async function rolloutCase(log: Log, available: boolean): Promise<GitResult['rol
     result.baselineProcesses = countGitProcesses((env) => {
       bash(ROLLOUT_LOOP, [name, 'loop', shas[round], stamp(), ...compNames], repo, env);
       round++;
+    });
+    result.floor = await measure(1, GIT.runs, () => {
+      const r = bash(ROLLOUT_FLOOR, [name, 'floor', shas[round], stamp(), ...compNames], repo);
+      round++;
+      return r.ms;
     });
     if (available) {
       const args = () => [

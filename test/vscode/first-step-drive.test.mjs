@@ -283,6 +283,57 @@ test(
         'the blocked lens of billing',
       );
       await shot('step-lens', 'dark');
+
+      // From the palette, Promote lists staging under "Blocked" with why; choosing it starts
+      // the step that unblocks it (a rollout on dev, through its modal), which is cancelled here
+      // so the lens can take the same step below.
+      await d.runCommand(page, 'Atmos Deployments: Promote');
+      const rows = await pollUntil(
+        async () => {
+          const r = await page
+            .locator('.quick-input-widget .monaco-list-row')
+            .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') || e.textContent));
+          return r.length >= 2 ? r : undefined;
+        },
+        { timeoutMs: 30000, what: 'the Promote target picker' },
+      );
+      t.diagnostic(`promote picker rows: ${JSON.stringify(rows)}`);
+      const stagingRow = rows.find((r) => /^\W*(lock)?\W*staging, blocked/.test(r));
+      assert.match(stagingRow, /blocked: nothing deployed in dev/);
+      assert.match(stagingRow, /choose it to promote to dev first/);
+      const separator = await page
+        .locator('.quick-input-widget .quick-input-list-separator', { hasText: 'Blocked' })
+        .count();
+      assert.ok(separator > 0, 'the blocked rows sit under a "Blocked" separator');
+      await shot('blocked-picker', 'dark');
+      // Enter on the focused row, as a keyboard user would (staging is first).
+      const focused = await page
+        .locator('.quick-input-widget .monaco-list-row.focused')
+        .first()
+        .getAttribute('aria-label');
+      assert.match(focused ?? '', /staging, blocked/);
+      await page.keyboard.press('Enter');
+      // The unblocking step is a rollout on dev, which asks which commit (empty for HEAD).
+      await page
+        .locator('.quick-input-widget .quick-input-title', { hasText: 'Roll out to dev' })
+        .first()
+        .waitFor({ state: 'visible', timeout: 30000 });
+      await page.keyboard.press('Enter');
+      const unblockModal = page.locator('.monaco-dialog-box');
+      await unblockModal.waitFor({ timeout: 60000 });
+      const unblockText = await unblockModal.innerText();
+      assert.ok(
+        unblockText.includes(`Roll out billing: ${next.slice(0, 7)} "Add billing" → dev?`),
+        `choosing blocked staging offers the rollout on dev: ${unblockText}`,
+      );
+      await unblockModal.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+      await pollUntil(
+        async () =>
+          (await d.readNotifications(page)).find((m) => /^Cancelled: nothing was written/.test(m)),
+        { timeoutMs: 30000, what: 'the cancelled notice' },
+      );
+      assert.deepEqual(refsOf(ws, 'billing', 'dev'), [], 'nothing was written');
+      await d.runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
       await blocked.click();
       const step = `Roll Out HEAD (${next.slice(0, 7)}) to dev`;
       const toast = page.locator('.notifications-toasts .notification-list-item', {

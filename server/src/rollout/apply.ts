@@ -217,6 +217,7 @@ async function applyClaimed(
           parallelism: options.parallelism,
           progress,
           stop: options.stopDeploy,
+          onWave: options.onWave,
         })
       ).results
     : undefined;

@@ -1,0 +1,163 @@
+// The deploy step of a Promote in the real VS Code (issue 20): code-server 4.100.3 (VS Code
+// 1.100.3), offline, driven by playwright-core and chromium. With the deployCommand setting
+// set, the drive promotes dev → staging from the palette and confirms the modal; the language
+// server runs the command for each component in dependency waves (api depends on database, so
+// database and worker come first), and the drive reads its prefixed output, the wave lines
+// and the outcome from the task's terminal (xterm's DOM rows: GPU acceleration is off), the
+// per-wave progress notification, the result notification, and the records from git.
+// Run: node --test test/vscode/deploy-drive.test.mjs    (after `node esbuild.mjs`)
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { setup } from './setup.mjs';
+import { pollUntil, start } from './code-server.mjs';
+import * as d from './driver.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(HERE, '..', '..');
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+const OUT_DIR = path.join(REPO_ROOT, 'test-results', 'vscode');
+
+const skip = fs.existsSync(path.join(REPO_ROOT, 'dist', 'client.js'))
+  ? false
+  : 'dist/client.js is missing: build the extension first (node esbuild.mjs)';
+
+const ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Demo',
+  GIT_AUTHOR_EMAIL: 'demo@example.com',
+  GIT_COMMITTER_NAME: 'Demo',
+  GIT_COMMITTER_EMAIL: 'demo@example.com',
+};
+
+const DEPLOYMENT = `deployment:
+  name: payment-service
+  components:
+    terraform:
+      database: {}
+    helmfile:
+      api:
+        metadata: { depends_on: [terraform/database] }
+      worker: {}
+  targets:
+    dev: {}
+    staging:
+      promotion:
+        from: dev
+`;
+
+// Each component says what it deploys and takes a second, so every wave is on screen a while.
+const COMMAND = 'echo "deploying $ATMOS_COMPONENT to $ATMOS_TARGET"; sleep 1';
+
+function run(cwd, cmd, args) {
+  return execFileSync(cmd, args, { cwd, env: ENV, encoding: 'utf8', stdio: 'pipe' }).trim();
+}
+
+/** The deployment in a git repository, with dev recorded and staging empty. */
+function makeWorkspace() {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'atmos-deploy-ws-'));
+  fs.mkdirSync(path.join(ws, 'deployments'));
+  fs.writeFileSync(path.join(ws, 'deployments', 'payment-service.yaml'), DEPLOYMENT);
+  run(ws, 'git', ['init', '-q', '-b', 'main']);
+  run(ws, 'git', ['add', '.']);
+  run(ws, 'git', ['commit', '-q', '-m', 'deployments']);
+  run(ws, process.execPath, [CLI, 'rollout', 'payment-service', '--target', 'dev']);
+  return ws;
+}
+
+/** The text of every row the terminal panel's xterm renders now. */
+function terminalRows(page) {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('.terminal-wrapper .xterm-rows > div')).map((e) =>
+      e.textContent.replace(/\u00a0/g, ' ').trimEnd(),
+    ),
+  );
+}
+
+test(
+  'real VS Code: Promote with a deploy command shows its output in the terminal, wave by wave',
+  { skip, timeout: 10 * 60 * 1000 },
+  async (t) => {
+    await setup();
+    fs.mkdirSync(OUT_DIR, { recursive: true });
+    const ws = makeWorkspace();
+    let vscode;
+    let browser;
+    try {
+      vscode = await start({
+        folder: ws,
+        extensionDevelopmentPath: REPO_ROOT,
+        settings: {
+          'atmosDeployments.deployCommand': COMMAND,
+          'terminal.integrated.gpuAcceleration': 'off',
+        },
+      });
+      const launched = await d.launch();
+      browser = launched.browser;
+      const page = launched.page;
+      await page.goto(vscode.url, { waitUntil: 'domcontentloaded' });
+      await d.waitForWorkbench(page);
+      await d.openFile(page, 'deployments/payment-service.yaml');
+
+      await d.runCommand(page, 'Atmos Deployments: Promote…');
+      const pick = page
+        .locator('.quick-input-widget .monaco-list-row', { hasText: 'staging' })
+        .first();
+      await pick.waitFor({ timeout: 60000 });
+      await pick.click();
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 60000 });
+      const modal = await dialog.innerText();
+      assert.match(modal, /The deploy command runs for each component, in dependency waves/);
+      await dialog.locator('.monaco-button', { hasText: 'Promote' }).first().click();
+
+      // The terminal shows only its viewport's rows, so every row seen while it runs is kept.
+      const seen = new Set();
+      const progress = new Set();
+      await pollUntil(
+        async () => {
+          for (const row of await terminalRows(page)) if (row) seen.add(row);
+          for (const m of await d.readNotifications(page))
+            if (/Deploying wave/.test(m)) progress.add(m);
+          return [...seen].some((r) => /^Rolled out payment-service to staging/.test(r));
+        },
+        { timeoutMs: 120000, intervalMs: 150, what: 'the outcome in the deploy terminal' },
+      );
+      await d.screenshot(page, path.join(OUT_DIR, 'deploy-terminal.png'));
+      const rows = [...seen];
+      t.diagnostic(`terminal rows:\n${rows.join('\n')}`);
+      t.diagnostic(`progress: ${[...progress].join(' | ')}`);
+      for (const c of ['database', 'worker', 'api'])
+        assert.ok(rows.includes(`${c} | deploying ${c} to staging`), `no output of ${c}`);
+      assert.ok(rows.includes('→ Deploying to staging...'), 'no deploying line');
+      assert.ok(rows.includes('→ Wave 1 of 2: database, worker'), 'no first wave line');
+      assert.ok(rows.includes('→ Wave 2 of 2: api'), 'no second wave line');
+      // api's output comes after its wave began: it ran after what it depends on.
+      assert.ok([...progress].some((m) => /Deploying wave 2\/2: api/.test(m)), 'no wave progress');
+
+      const done = await pollUntil(
+        async () =>
+          (await d.readNotifications(page)).find((m) =>
+            /^Rolled out payment-service to staging from dev/.test(m),
+          ),
+        { timeoutMs: 60000, what: 'the result notification' },
+      );
+      t.diagnostic(`notification: ${done}`);
+      assert.doesNotMatch(done, /no deploy command configured/);
+      const statuses = run(ws, 'git', [
+        'for-each-ref',
+        '--format=%(contents)',
+        'refs/tags/atmos/deployments/payment-service/staging/',
+      ]);
+      assert.equal((statuses.match(/^status: success$/gm) ?? []).length, 3, statuses);
+    } finally {
+      await browser?.close().catch(() => {});
+      await vscode?.stop();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  },
+);

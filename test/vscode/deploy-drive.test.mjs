@@ -4,7 +4,8 @@
 // server runs the command for each component in dependency waves (api depends on database, so
 // database and worker come first), and the drive reads its prefixed output, the wave lines
 // and the outcome from the task's terminal (xterm's DOM rows: GPU acceleration is off), the
-// per-wave progress notification, the result notification, and the records from git.
+// per-wave progress notification, the result notification, and the records from git. Then it
+// opens the graph and turns on "Show component dependencies".
 // Run: node --test test/vscode/deploy-drive.test.mjs    (after `node esbuild.mjs`)
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -137,7 +138,10 @@ test(
       assert.ok(rows.includes('→ Wave 1 of 2: database, worker'), 'no first wave line');
       assert.ok(rows.includes('→ Wave 2 of 2: api'), 'no second wave line');
       // api's output comes after its wave began: it ran after what it depends on.
-      assert.ok([...progress].some((m) => /Deploying wave 2\/2: api/.test(m)), 'no wave progress');
+      assert.ok(
+        [...progress].some((m) => /Deploying wave 2\/2: api/.test(m)),
+        'no wave progress',
+      );
 
       const done = await pollUntil(
         async () =>
@@ -154,6 +158,39 @@ test(
         'refs/tags/atmos/deployments/payment-service/staging/',
       ]);
       assert.equal((statuses.match(/^status: success$/gm) ?? []).length, 3, statuses);
+
+      // The graph shows the components' dependencies on demand: per target, by wave, with the
+      // SHA now deployed there and an arrow from database to api.
+      await d.runCommand(page, 'Atmos Deployments: Show Graph');
+      const graph = page
+        .frameLocator('iframe.webview.ready')
+        .last()
+        .frameLocator('iframe#active-frame');
+      const toggle = graph.locator('#toggle-dependencies');
+      await toggle.waitFor({ timeout: 60000 });
+      assert.equal(await graph.locator('#dependencies').count(), 0, 'shown before asked');
+      await toggle.click();
+      const text = await d.readWebview(page, '#dependencies');
+      t.diagnostic(`dependencies:\n${text}`);
+      const sha = run(ws, 'git', ['rev-parse', '--short=7', 'HEAD']);
+      const staging = graph.locator('.dependency-diagram[data-target="staging"]');
+      assert.match(await staging.innerText(), new RegExp(`api\\s+helmfile · ${sha}`));
+      assert.equal(
+        await staging.locator('.dep-link[data-from="database"][data-to="api"]').count(),
+        1,
+        'no arrow from database to api',
+      );
+      const x = async (c) =>
+        Number(
+          /translate\(([\d.]+),/.exec(
+            await staging.locator(`.dep-box[data-component="${c}"]`).getAttribute('transform'),
+          )[1],
+        );
+      assert.ok((await x('api')) > (await x('database')), 'api is not drawn after database');
+      assert.equal(await x('worker'), await x('database'), 'worker is not in the first wave');
+      assert.equal(await graph.locator('.dependency-diagram').count(), 2, 'not one per target');
+      await graph.locator('#dependencies').scrollIntoViewIfNeeded();
+      await d.screenshot(page, path.join(OUT_DIR, 'deploy-dependencies.png'));
     } finally {
       await browser?.close().catch(() => {});
       await vscode?.stop();

@@ -67,6 +67,17 @@ export interface EdgeInfo {
   changes: Array<{ component: string; sourceSha?: string; targetSha?: string }>;
 }
 
+/** A component, what it depends on (`metadata.depends_on`) and its deploy wave. */
+export interface ComponentDependencyInfo {
+  component: string;
+  /** `terraform`, `helmfile`, `nixpack`. */
+  type: string;
+  /** The components it is deployed after (its resolved `depends_on` entries). */
+  dependsOn: string[];
+  /** Its wave when every component is rolled out, from 0: the graph draws it in that column. */
+  wave: number;
+}
+
 export interface DeploymentInfo {
   name: string;
   uri: string;
@@ -79,6 +90,8 @@ export interface DeploymentInfo {
   cycles: string[][];
   /** Number of error diagnostics in the deployment's file. */
   errors: number;
+  /** Every component with its dependencies, for the graph's "Show component dependencies". */
+  dependencies?: ComponentDependencyInfo[];
 }
 
 /**

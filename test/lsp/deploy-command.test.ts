@@ -203,7 +203,10 @@ describe('the deploy step streamed to the editor', () => {
     const reasons = Object.fromEntries((r.components ?? []).map((c) => [c.component, c.reason]));
     assert.equal(reasons.db, 'stopped: the rollout was interrupted');
     assert.match(reasons.api ?? '', /^not run/);
-    assert.match(r.message, /Rolled out 2 of 4 components/);
+    assert.match(
+      r.message,
+      /^Rolled out 2 of 4 components of shop to dev \(vpc, cache\); failed: db \(stopped: the rollout was interrupted\), api \(not run/,
+    );
     // The refs of the finished ones moved; the stopped ones stayed where they were.
     const refs = gitIn(h.root, 'for-each-ref', '--format=%(refname)', 'refs/atmos/deployments/');
     assert.deepEqual(

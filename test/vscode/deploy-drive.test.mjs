@@ -49,10 +49,15 @@ const DEPLOYMENT = `deployment:
     staging:
       promotion:
         from: dev
+    prod:
+      promotion:
+        from: staging
 `;
 
-// Each component says what it deploys and takes a second, so every wave is on screen a while.
-const COMMAND = 'echo "deploying $ATMOS_COMPONENT to $ATMOS_TARGET"; sleep 1';
+// Each component says what it deploys and takes a second, so every wave is on screen a while;
+// api on prod hangs, for the drive to cancel it.
+const COMMAND =
+  'echo "deploying $ATMOS_COMPONENT to $ATMOS_TARGET"; sleep 1; if [ "$ATMOS_TARGET/$ATMOS_COMPONENT" = prod/api ]; then sleep 120; fi';
 
 function run(cwd, cmd, args) {
   return execFileSync(cmd, args, { cwd, env: ENV, encoding: 'utf8', stdio: 'pipe' }).trim();
@@ -104,17 +109,22 @@ test(
       await d.waitForWorkbench(page);
       await d.openFile(page, 'deployments/payment-service.yaml');
 
-      await d.runCommand(page, 'Atmos Deployments: Promote…');
-      const pick = page
-        .locator('.quick-input-widget .monaco-list-row', { hasText: 'staging' })
-        .first();
-      await pick.waitFor({ timeout: 60000 });
-      await pick.click();
-      const dialog = page.locator('.monaco-dialog-box');
-      await dialog.waitFor({ timeout: 60000 });
-      const modal = await dialog.innerText();
+      /** Promote… to `target`, confirmed in the modal; resolves with the modal's text. */
+      const promote = async (target) => {
+        await d.runCommand(page, 'Atmos Deployments: Promote…');
+        const pick = page
+          .locator('.quick-input-widget .monaco-list-row', { hasText: target })
+          .first();
+        await pick.waitFor({ timeout: 60000 });
+        await pick.click();
+        const dialog = page.locator('.monaco-dialog-box');
+        await dialog.waitFor({ timeout: 60000 });
+        const text = await dialog.innerText();
+        await dialog.locator('.monaco-button', { hasText: 'Promote' }).first().click();
+        return text;
+      };
+      const modal = await promote('staging');
       assert.match(modal, /The deploy command runs for each component, in dependency waves/);
-      await dialog.locator('.monaco-button', { hasText: 'Promote' }).first().click();
 
       // The terminal shows only its viewport's rows, so every row seen while it runs is kept.
       const seen = new Set();
@@ -188,9 +198,49 @@ test(
         );
       assert.ok((await x('api')) > (await x('database')), 'api is not drawn after database');
       assert.equal(await x('worker'), await x('database'), 'worker is not in the first wave');
-      assert.equal(await graph.locator('.dependency-diagram').count(), 2, 'not one per target');
+      assert.equal(await graph.locator('.dependency-diagram').count(), 3, 'not one per target');
       await graph.locator('#dependencies').scrollIntoViewIfNeeded();
       await d.screenshot(page, path.join(OUT_DIR, 'deploy-dependencies.png'));
+
+      // Cancel while api hangs on prod: api is stopped, and database and worker, which
+      // finished, are recorded with it in the one transaction; the result says which ran.
+      await d.runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+      await promote('prod');
+      const toast = page.locator('.notifications-toasts .notification-list-item', {
+        hasText: 'Deploying wave 2/2: api',
+      });
+      await toast.waitFor({ timeout: 120000 });
+      // api has started once its wave line is out; give its command a moment to be running.
+      await new Promise((r) => setTimeout(r, 1500));
+      const cancelledAt = Date.now();
+      await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+      const stopped = await pollUntil(
+        async () =>
+          (await d.readNotifications(page)).find((m) =>
+            /Rolled out 2 of 3 components of payment-service to prod \(database, worker\)/.test(m),
+          ),
+        { timeoutMs: 60000, what: 'the cancelled result' },
+      );
+      t.diagnostic(`notification: ${stopped}`);
+      assert.ok(Date.now() - cancelledAt < 60000, 'api was left to hang');
+      assert.match(stopped, /failed: api \(stopped: the rollout was interrupted\)/);
+      const prodStatus = {};
+      for (const tag of run(ws, 'git', [
+        'tag',
+        '-l',
+        'atmos/deployments/payment-service/prod/*',
+      ]).split('\n'))
+        prodStatus[tag.split('/')[4]] = /^status: (\w+)$/m.exec(
+          run(ws, 'git', ['cat-file', '-p', tag]),
+        )[1];
+      assert.deepEqual(prodStatus, { api: 'failed', database: 'success', worker: 'success' });
+      const prodRefs = run(ws, 'git', [
+        'for-each-ref',
+        '--format=%(refname:lstrip=-1)',
+        'refs/atmos/deployments/payment-service/prod/',
+      ]);
+      assert.deepEqual(prodRefs.split('\n').sort(), ['database', 'worker']);
+      await d.screenshot(page, path.join(OUT_DIR, 'deploy-cancelled.png'));
     } finally {
       await browser?.close().catch(() => {});
       await vscode?.stop();

@@ -175,6 +175,44 @@ describe('the deploy step streamed to the editor', () => {
     });
   });
 
+  test('a rollback runs the deploy step the same way and streams it under its own id', async () => {
+    const { h, streamed } = await start();
+    const first = await h.request<WaveResult>('atmosDeployments/applyRollout', {
+      deployment: 'shop',
+      target: 'dev',
+    });
+    assert.equal(first.ok, true, first.message);
+    // Without a deployId nothing is streamed: the output goes to the server's log only.
+    assert.deepEqual(streamed, []);
+    gitIn(h.root, 'commit', '-q', '--allow-empty', '-m', 'next');
+    const second = await h.request<WaveResult>('atmosDeployments/applyRollout', {
+      deployment: 'shop',
+      target: 'dev',
+    });
+    assert.equal(second.ok, true, second.message);
+    const back = await h.request<WaveResult>('atmosDeployments/rollback', {
+      deployment: 'shop',
+      target: 'dev',
+      to: first.tags[0],
+      deployId: 'back-1',
+    });
+    assert.equal(back.ok, true, back.message);
+    // A rollback lists the components in the order of the records it returns to.
+    assert.deepEqual(
+      back.waves?.map((w) => [...w].sort()),
+      [['cache', 'vpc'], ['db'], ['api']],
+    );
+    assert.ok(streamed.length > 0 && streamed.every((s) => s.deployId === 'back-1'));
+    const lines = streamed.map((s) => s.line);
+    assert.ok(lines.includes('api | hello from api'), lines.join('\n'));
+    assert.deepEqual((back.components ?? []).map((c) => `${c.component} ${c.status}`).sort(), [
+      'api rolled_back',
+      'cache rolled_back',
+      'db rolled_back',
+      'vpc rolled_back',
+    ]);
+  });
+
   test('cancelled mid-deploy, it stops the running ones and records every outcome', async () => {
     const { h, streamed } = await start({ 'hold-db': '' });
     const cancel = new CancellationTokenSource();

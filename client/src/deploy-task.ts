@@ -22,9 +22,6 @@ export interface DeployTask extends vscode.Disposable {
   finish(message: string, ok: boolean): void;
 }
 
-/** Every line shown in a deploy terminal, newest last (for the in-host tests). */
-export const deployTerminalLines: string[] = [];
-
 let next = 0;
 
 /**
@@ -44,7 +41,6 @@ export async function startDeployTask(
   let ended = false;
   const pending: string[] = [];
   const print = (line: string) => {
-    deployTerminalLines.push(line);
     // A terminal moves to the next line only on CR LF.
     const text = `${line.replace(/\r?\n/g, '\r\n')}\r\n`;
     if (opened) write.fire(text);

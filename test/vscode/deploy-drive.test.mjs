@@ -162,6 +162,7 @@ test(
       );
       t.diagnostic(`notification: ${done}`);
       assert.doesNotMatch(done, /no deploy command configured/);
+      assert.match(done, /Deployed in 2 waves: database, worker → api\.$/);
       const statuses = run(ws, 'git', [
         'for-each-ref',
         '--format=%(contents)',

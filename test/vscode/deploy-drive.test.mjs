@@ -52,12 +52,16 @@ const DEPLOYMENT = `deployment:
     prod:
       promotion:
         from: staging
+    eu:
+      promotion:
+        from: staging
 `;
 
 // Each component says what it deploys and takes a second, so every wave is on screen a while;
-// api on prod hangs, for the drive to cancel it.
+// api on prod and on eu hangs, for the drive to cancel it (from the progress notification, and
+// with Ctrl+C in the task's terminal).
 const COMMAND =
-  'echo "deploying $ATMOS_COMPONENT to $ATMOS_TARGET"; sleep 1; if [ "$ATMOS_TARGET/$ATMOS_COMPONENT" = prod/api ]; then sleep 120; fi';
+  'echo "deploying $ATMOS_COMPONENT to $ATMOS_TARGET"; sleep 1; case "$ATMOS_TARGET/$ATMOS_COMPONENT" in prod/api|eu/api) sleep 120;; esac';
 
 function run(cwd, cmd, args) {
   return execFileSync(cmd, args, { cwd, env: ENV, encoding: 'utf8', stdio: 'pipe' }).trim();
@@ -199,7 +203,7 @@ test(
         );
       assert.ok((await x('api')) > (await x('database')), 'api is not drawn after database');
       assert.equal(await x('worker'), await x('database'), 'worker is not in the first wave');
-      assert.equal(await graph.locator('.dependency-diagram').count(), 3, 'not one per target');
+      assert.equal(await graph.locator('.dependency-diagram').count(), 4, 'not one per target');
       await graph.locator('#dependencies').scrollIntoViewIfNeeded();
       await d.screenshot(page, path.join(OUT_DIR, 'deploy-dependencies.png'));
 
@@ -242,6 +246,29 @@ test(
       ]);
       assert.deepEqual(prodRefs.split('\n').sort(), ['database', 'worker']);
       await d.screenshot(page, path.join(OUT_DIR, 'deploy-cancelled.png'));
+
+      // Ctrl+C in the deploy terminal stops it the same way.
+      await d.runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+      await promote('eu');
+      await pollUntil(
+        async () => (await terminalRows(page)).includes('api | deploying api to eu'),
+        { timeoutMs: 120000, what: 'api running on eu' },
+      );
+      await page.locator('.terminal-wrapper.active .xterm').first().click();
+      await page.keyboard.press('Control+C');
+      const interrupted = await pollUntil(
+        async () =>
+          (await d.readNotifications(page)).find((m) =>
+            /Rolled out 2 of 3 components of payment-service to eu \(database, worker\)/.test(m),
+          ),
+        { timeoutMs: 60000, what: 'the result after Ctrl+C' },
+      );
+      t.diagnostic(`notification: ${interrupted}`);
+      assert.match(interrupted, /failed: api \(stopped: the rollout was interrupted\)/);
+      assert.ok(
+        (await terminalRows(page)).some((r) => r.startsWith('^C Stopping the deploy steps')),
+        'the terminal does not say it is stopping',
+      );
     } finally {
       await browser?.close().catch(() => {});
       await vscode?.stop();

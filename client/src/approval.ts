@@ -39,6 +39,8 @@ export interface PlanAction {
   rollbackTo?: string;
   /** False when no deploy command is configured, so only git records would be written. */
   deployStep?: boolean;
+  /** The workspace is in Restricted Mode, where the deploy command setting is ignored. */
+  restricted?: boolean;
 }
 
 /** `abc1234 "Fix the retry"`, or the short SHA alone when the subject is unknown. */
@@ -125,8 +127,20 @@ export function describePlan(plan: RolloutPlan, action: PlanAction): ApprovalTex
   if (plan.approvalProblem) lines.push('', `Existing approval not used: ${plan.approvalProblem}`);
   if (action.needsApproval)
     lines.push('', `${target} requires approval: yours is recorded as a git note first.`);
-  if (action.deployStep === false && action.kind !== 'approve')
-    lines.push('', 'No deploy command is configured: only git records are written.');
+  if (action.kind !== 'approve') {
+    if (action.restricted)
+      lines.push(
+        '',
+        'Restricted Mode: the deploy command setting is ignored, so nothing is deployed.',
+      );
+    else if (action.deployStep === false)
+      lines.push('', 'No deploy command is configured: only git records are written.');
+    else if (action.deployStep)
+      lines.push(
+        '',
+        'The deploy command runs for each component, in dependency waves, as a task in the terminal; the records are written after it.',
+      );
+  }
   const guarded = !!action.needsApproval || action.kind === 'approve';
   return {
     message: `${question} ${deployment}: ${route}?`,
@@ -176,14 +190,24 @@ export function setApprovalPrompt(p: ApprovalPrompt | undefined): void {
   prompt = p ?? modalPrompt;
 }
 
-/** True when the `deployCommand` setting names a command the server will run. */
+/**
+ * True when the `deployCommand` setting names a command the server will run: never in
+ * Restricted Mode, where the setting is ignored (it is a restricted configuration).
+ */
 export function deployStepConfigured(): boolean {
   const command = vscode.workspace
     .getConfiguration('atmosDeployments')
     .get<string>('deployCommand');
-  return !!command?.trim();
+  return vscode.workspace.isTrusted && !!command?.trim();
 }
 
 export function askApproval(plan: RolloutPlan, action: PlanAction): Promise<boolean> {
-  return prompt(plan, describePlan(plan, { deployStep: deployStepConfigured(), ...action }));
+  return prompt(
+    plan,
+    describePlan(plan, {
+      deployStep: deployStepConfigured(),
+      restricted: !vscode.workspace.isTrusted,
+      ...action,
+    }),
+  );
 }

@@ -11,7 +11,11 @@ import {
   type LanguageClient,
   type RequestType,
 } from 'vscode-languageclient/node';
-import { StateChangedNotification } from '../../server/src/protocol/requests';
+import {
+  DeployOutputNotification,
+  StateChangedNotification,
+  type DeployOutputParams,
+} from '../../server/src/protocol/requests';
 
 /** A request that failed, with a message meant for people rather than for the log only. */
 export class RequestFailed extends Error {
@@ -29,9 +33,12 @@ export class RequestFailed extends Error {
 export class Session implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private readonly stateChanged = new vscode.EventEmitter<string[]>();
-  private readonly disposables: vscode.Disposable[] = [this.stateChanged];
+  private readonly deployOutput = new vscode.EventEmitter<DeployOutputParams>();
+  private readonly disposables: vscode.Disposable[] = [this.stateChanged, this.deployOutput];
   /** Fires with the deployment names the server says changed (deployment files or refs/atmos). */
   readonly onStateChanged = this.stateChanged.event;
+  /** Fires with each line of a running deploy step (see client/src/deploy-task.ts). */
+  readonly onDeployOutput = this.deployOutput.event;
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
@@ -43,6 +50,7 @@ export class Session implements vscode.Disposable {
         this.log.debug(`stateChanged: ${p.deployments.join(', ') || '(all)'}`);
         this.stateChanged.fire(p.deployments);
       }),
+      client.onNotification(DeployOutputNotification, (p) => this.deployOutput.fire(p)),
     );
   }
 

@@ -5,6 +5,8 @@
  * HTML. Colours are VS Code's theme variables (see media/graph.css), so light, dark and high
  * contrast themes all apply without code here.
  */
+import { drawDependencies } from './dependencies';
+import { el, svg, SVG_NS } from './dom';
 import {
   isToWebview,
   type FromWebview,
@@ -22,7 +24,6 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
-const SVG_NS = 'http://www.w3.org/2000/svg';
 
 const toolbar = document.getElementById('toolbar') as HTMLElement;
 const banner = document.getElementById('banner') as HTMLElement;
@@ -30,27 +31,11 @@ const canvas = document.getElementById('canvas') as HTMLElement;
 
 let current: GraphView | undefined;
 let highlighted: string | undefined;
+/** The "Show component dependencies" toggle, kept across reloads of the page. */
+let showDependencies = !!vscode.getState()?.showDependencies;
 
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function svg<K extends keyof SVGElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string | number> = {},
-  text?: string,
-): SVGElementTagNameMap[K] {
-  const e = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  if (text !== undefined) e.textContent = text;
-  return e;
+function saveState(deployment?: string): void {
+  vscode.setState({ deployment: deployment ?? current?.deployment, showDependencies });
 }
 
 function buildToolbar(view?: GraphView): void {
@@ -78,7 +63,23 @@ function buildToolbar(view?: GraphView): void {
     'Export SVG',
   );
   exportBtn.addEventListener('click', () => vscode.postMessage({ type: 'requestExport' }));
-  toolbar.append(spacer, legend, refresh, exportBtn);
+  const deps = el(
+    'button',
+    {
+      type: 'button',
+      id: 'toggle-dependencies',
+      'aria-pressed': String(showDependencies),
+      title: "Draw each target's components in deploy order, with their metadata.depends_on",
+    },
+    showDependencies ? 'Hide component dependencies' : 'Show component dependencies',
+  );
+  deps.addEventListener('click', () => {
+    showDependencies = !showDependencies;
+    saveState();
+    if (current) render(current);
+    else buildToolbar();
+  });
+  toolbar.append(spacer, legend, refresh, deps, exportBtn);
 }
 
 function edgeClass(e: GraphEdgeView): string {
@@ -244,6 +245,7 @@ function render(view: GraphView): void {
     root.append(svg('text', { class: 'summary', x: 24, y: 40 }, 'This deployment has no targets.'));
   }
   canvas.replaceChildren(root);
+  if (showDependencies) canvas.append(drawDependencies(view.dependencies ?? []));
   applyHighlight();
 }
 
@@ -303,14 +305,14 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     case 'graph':
       if (m.highlight !== undefined) highlighted = m.highlight;
       render(m.view);
-      vscode.setState({ deployment: m.view.deployment });
+      saveState(m.view.deployment);
       break;
     case 'error':
       current = undefined;
       buildToolbar();
       showBanner(m.message, 'error');
       canvas.replaceChildren(el('p', { class: 'unavailable' }, m.message));
-      if (m.deployment) vscode.setState({ deployment: m.deployment });
+      if (m.deployment) saveState(m.deployment);
       break;
     case 'highlight':
       highlighted = m.target;

@@ -147,4 +147,24 @@ describe('component dependencies in the editor', () => {
       ['4:6', '6:33'],
     );
   });
+
+  test('the graph request carries each component with its dependencies and wave', async () => {
+    const { uri } = await open(APP);
+    await h.diagnostics(uri, () => true);
+    const r = await h.request<{
+      deployment?: {
+        dependencies?: Array<{
+          component: string;
+          type: string;
+          dependsOn: string[];
+          wave: number;
+        }>;
+      };
+    }>('atmosDeployments/graph', { uri });
+    assert.deepEqual(r.deployment?.dependencies, [
+      { component: 'vpc', type: 'terraform', dependsOn: [], wave: 0 },
+      { component: 'ecr/api', type: 'terraform', dependsOn: ['vpc'], wave: 1 },
+      { component: 'api', type: 'helmfile', dependsOn: ['ecr/api'], wave: 2 },
+    ]);
+  });
 });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  componentDependencyView,
   dependencyRefusal,
   deployNeeds,
   deployVars,
@@ -162,6 +163,18 @@ describe('deploy order', () => {
       APP.replace('vpc: { vars', 'vpc: { metadata: { depends_on: [helmfile/worker] }, vars'),
     );
     assert.match(dependencyRefusal(cycle)!, /cycle: .*terraform\/vpc/);
+  });
+});
+
+describe('the graph view of dependencies', () => {
+  test('each component with what it depends on and its wave, in declaration order', () => {
+    assert.deepEqual(componentDependencyView(model(APP)), [
+      { component: 'vpc', type: 'terraform', dependsOn: [], wave: 0 },
+      { component: 'ecr/api', type: 'terraform', dependsOn: ['vpc'], wave: 1 },
+      { component: 'db', type: 'terraform', dependsOn: ['vpc'], wave: 1 },
+      { component: 'api', type: 'helmfile', dependsOn: ['ecr/api', 'db'], wave: 2 },
+      { component: 'worker', type: 'helmfile', dependsOn: ['api'], wave: 3 },
+    ]);
   });
 });
 

@@ -47,6 +47,7 @@ describe('webview message guards', () => {
     const view = { nodes: [], edges: [] };
     assert.equal(isToWebview({ type: 'graph', view }), true);
     assert.equal(isToWebview({ type: 'graph', view, highlight: 'dev' }), true);
+    assert.equal(isToWebview({ type: 'graph', view: { ...view, dependencies: [] } }), true);
     assert.equal(isToWebview({ type: 'error', message: 'no repository' }), true);
     assert.equal(isToWebview({ type: 'highlight' }), true);
     assert.equal(isToWebview({ type: 'requestSvg' }), true);
@@ -55,6 +56,7 @@ describe('webview message guards', () => {
       { type: 'graph' },
       { type: 'graph', view: { nodes: 'x', edges: [] } },
       { type: 'graph', view, highlight: 7 },
+      { type: 'graph', view: { ...view, dependencies: {} } },
       { type: 'error' },
       { type: 'highlight', target: {} },
       { type: 'other' },

@@ -51,6 +51,13 @@ function makeWorkspace() {
   rollout('--target', 'staging', '--promote-from', 'dev', ...c);
   run(ws, 'git', ['commit', '-q', '--allow-empty', '-m', 'newer']);
   rollout('--target', 'dev', ...c);
+  // A deploy command in the workspace's settings (not committed), which Restricted Mode must
+  // ignore: nothing may run it.
+  fs.mkdirSync(path.join(ws, '.vscode'));
+  fs.writeFileSync(
+    path.join(ws, '.vscode', 'settings.json'),
+    JSON.stringify({ 'atmosDeployments.deployCommand': 'touch deployed-in-restricted-mode' }),
+  );
   return ws;
 }
 

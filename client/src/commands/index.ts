@@ -53,7 +53,7 @@ export function toArgs(arg: unknown): (CommandArgs & Record<string, unknown>) | 
 }
 
 export const UNTRUSTED_MESSAGE =
-  'Atmos Deployments: this workspace is in Restricted Mode. Promotions, approvals and rollbacks write git records, so they are disabled until you trust the workspace. Validation, the tree and the graph still work.';
+  'Atmos Deployments: this workspace is in Restricted Mode. Promotions, approvals and rollbacks write git records, so they are disabled until you trust the workspace, and the deploy command setting is ignored: nothing is deployed. Validation, the tree and the graph still work.';
 
 const COMMANDS: CommandSpec[] = [
   { id: 'atmosDeployments.promote', writesGit: true, run: promote },

@@ -63,7 +63,11 @@ export function report(
       ...(n ? [history] : []),
       ...(result.recordedOnly ? [DEPLOY_SETTING_ACTION] : []),
     ];
-    const message = `${result.message}${tags}`;
+    // With a deploy step, the order it ran in (the server's waves), in one short line.
+    const waves = result.waves?.length
+      ? ` Deployed in ${result.waves.length} wave${result.waves.length === 1 ? '' : 's'}: ${result.waves.map((w) => w.join(', ')).join(' → ')}.`
+      : '';
+    const message = `${result.message}${tags}${waves}`;
     resultNotices.push({ message, actions });
     void vscode.window.showInformationMessage(message, ...actions).then((choice) => {
       if (choice === history)

@@ -24,6 +24,7 @@ import { askApproval } from '../approval';
 import { errorText } from '../log';
 import { shortSha } from '../tree/promotionsTree';
 import type { CommandContext } from './context';
+import { applyWithProgress } from './deploying';
 import { report, reportCancelled, showFailure } from './notices';
 import { checkRollOut, gitNotice, showNotice } from './preflight';
 import { RequestFailed } from '../session';
@@ -65,26 +66,16 @@ async function planAndApply(
     void vscode.window.showInformationMessage('Cancelled: nothing was written.');
     return undefined;
   }
-  let failure: unknown;
-  let cancelRequested = false;
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-    async (progress, token) => {
-      progress.report({
-        message: 'checking the records… (Cancel stops it before anything is written)',
-      });
-      token.onCancellationRequested(() => (cancelRequested = true));
-      try {
-        return await ctx.session.request(
-          ApplyRolloutRequest,
-          { ...params, approve: needsApproval },
-          token,
-        );
-      } catch (err) {
-        failure = err;
-        return { ok: false, tags: [], message: errorText(err) } satisfies ApplyResult;
-      }
-    },
+  const { result, failure, cancelRequested } = await applyWithProgress(
+    ctx,
+    title,
+    'checking the records… (Cancel stops it before anything is written)',
+    (deployId, token) =>
+      ctx.session.request(
+        ApplyRolloutRequest,
+        { ...params, approve: needsApproval, ...(deployId ? { deployId } : {}) },
+        token,
+      ),
   );
   const where = { deployment: params.deployment, target: params.target };
   if (reportCancelled(ctx, title, failure, cancelRequested)) return undefined;
@@ -299,29 +290,22 @@ export async function rollBack(
     return undefined;
   }
   const title = `Rolling back ${displayName(deployment.name)}/${displayName(target.name)} to ${displayName(rollbackTo)}`;
-  let failure: unknown;
-  let cancelRequested = false;
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-    async (progress, token) => {
-      progress.report({ message: 'Cancel stops it before anything is written' });
-      token.onCancellationRequested(() => (cancelRequested = true));
-      try {
-        return await ctx.session.request(
-          RollbackRequest,
-          {
-            deployment: deployment.name,
-            target: target.name,
-            to: rollbackTo,
-            approve: target.requiresApproval,
-          },
-          token,
-        );
-      } catch (err) {
-        failure = err;
-        return { ok: false, tags: [], message: errorText(err) } satisfies ApplyResult;
-      }
-    },
+  const { result, failure, cancelRequested } = await applyWithProgress(
+    ctx,
+    title,
+    'Cancel stops it before anything is written',
+    (deployId, token) =>
+      ctx.session.request(
+        RollbackRequest,
+        {
+          deployment: deployment.name,
+          target: target.name,
+          to: rollbackTo,
+          approve: target.requiresApproval,
+          ...(deployId ? { deployId } : {}),
+        },
+        token,
+      ),
   );
   if (reportCancelled(ctx, title, failure, cancelRequested)) return undefined;
   report(ctx, title, result, { deployment: deployment.name, target: target.name }, failure);

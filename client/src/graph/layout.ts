@@ -5,6 +5,7 @@
 import type ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import type { DeploymentInfo } from '../../../server/src/protocol/requests';
+import { layoutDependencies } from './dependency-layout';
 import type { GraphEdgeView, GraphNodeView, GraphView, Point } from './messages';
 
 let elk: InstanceType<typeof ELK> | undefined;
@@ -136,5 +137,6 @@ export async function layoutGraph(
     cycles: d.cycles,
     errors: d.errors,
     gitProblem,
+    dependencies: layoutDependencies(d),
   };
 }

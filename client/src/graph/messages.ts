@@ -43,6 +43,25 @@ export interface GraphEdgeView {
   labelBox: { x: number; y: number; width: number; height: number };
 }
 
+/** One target's components drawn by deploy wave, with their `depends_on` arrows. */
+export interface DependencyDiagramView {
+  target: string;
+  width: number;
+  height: number;
+  boxes: Array<{
+    component: string;
+    type: string;
+    /** The SHA deployed on this target, when any. */
+    sha?: string;
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+  }>;
+  /** `from` is deployed before `to` (`to` lists it in `depends_on`). */
+  links: Array<{ from: string; to: string; points: Point[] }>;
+}
+
 export interface GraphView {
   deployment: string;
   /** RIGHT for a wide panel, DOWN when the panel beside the YAML is narrow. */
@@ -56,6 +75,8 @@ export interface GraphView {
   cycles: string[][];
   errors: number;
   gitProblem?: string;
+  /** Each target's components and dependencies, drawn when the page's toggle is on. */
+  dependencies?: DependencyDiagramView[];
 }
 
 export type ToWebview =
@@ -77,6 +98,8 @@ export type FromWebview =
 export interface GraphState {
   deployment?: string;
   uri?: string;
+  /** The page's "Show component dependencies" toggle is on. */
+  showDependencies?: boolean;
 }
 
 /** Longest name or text a message may carry; names are far shorter. */
@@ -132,6 +155,7 @@ export function isToWebview(m: unknown): m is ToWebview {
         isRecord(m.view) &&
         Array.isArray(m.view.nodes) &&
         Array.isArray(m.view.edges) &&
+        (m.view.dependencies === undefined || Array.isArray(m.view.dependencies)) &&
         (m.highlight === undefined || Is.text(m.highlight))
       );
     case 'error':

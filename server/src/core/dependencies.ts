@@ -266,3 +266,36 @@ function deepMerge(
   }
   return out;
 }
+
+/** One component as the promotion graph draws its dependencies. */
+export interface ComponentDependencyView {
+  component: string;
+  type: string;
+  /** The components its `depends_on` entries name (unknown entries are left out). */
+  dependsOn: string[];
+  /** Its deploy wave when every component is rolled out (0 first), the graph's column. */
+  wave: number;
+}
+
+/**
+ * The components of a deployment with what each depends on and its wave, in declaration order:
+ * the data behind the graph's "Show component dependencies", shaped once here so the editor
+ * draws what a rollout would do.
+ */
+export function componentDependencyView(deployment: Deployment): ComponentDependencyView[] {
+  const seen = new Set<string>();
+  const components = deployment.components.filter((c) => !seen.has(c.name) && seen.add(c.name));
+  const waves = deployWaves(
+    deployment,
+    components.map((c) => c.name),
+  );
+  const waveOf = new Map<string, number>();
+  waves.forEach((w, i) => w.forEach((n) => waveOf.set(n, i)));
+  const edges = dependencyGraph(deployment).edges;
+  return components.map((c) => ({
+    component: c.name,
+    type: c.type,
+    dependsOn: [...new Set(edges.filter((e) => e.from === c).map((e) => e.to.name))],
+    wave: waveOf.get(c.name) ?? 0,
+  }));
+}

@@ -10,7 +10,6 @@ import { AtmosErrorCodes } from '../protocol/requests';
 import type * as P from '../protocol/requests';
 import {
   applyRollout,
-  execDeploy,
   COMMITS_AHEAD_LIMIT,
   approve,
   history,
@@ -27,7 +26,9 @@ import {
   type GitStore,
   type PolicySource,
   type RolloutPlan,
+  type ApplyResult as ApplyResultOf,
 } from '../rollout';
+import { deployRun, type DeployOutputSink } from './deploy-run';
 import { decline, listRequests, type RequestDeps } from './approval-requests';
 import { toRange } from './conversions';
 import { uriToPath } from './uris';
@@ -55,6 +56,8 @@ export function createGitBackends(
   docs: DeploymentDocuments,
   settings: () => P.Settings,
   log: (message: string) => void,
+  /** Where the deploy step's lines go for a request that names a `deployId`. */
+  output?: DeployOutputSink,
 ): GitBackends | undefined {
   let store: GitStore;
   try {
@@ -107,10 +110,18 @@ export function createGitBackends(
 
   const remote = () => settings().remote || undefined;
   // The deploy command setting runs in the repository for each component, its output kept off
-  // stdout, which carries the protocol. Writes never reach here in Restricted Mode.
-  const deploy = () => {
-    const command = settings().deployCommand.trim();
-    return command ? execDeploy(command, { quietStdout: true, cwd: store.cwd }) : undefined;
+  // stdout (which carries the protocol) and streamed to the client when the request asks.
+  // Writes never reach here in Restricted Mode.
+  const run = (deployId: string | undefined, signal: AbortSignal | undefined) => {
+    const r = deployRun({
+      command: settings().deployCommand.trim(),
+      cwd: store.cwd,
+      deployId,
+      signal,
+      send: output,
+    });
+    const { dispose, ...options } = r;
+    return { options, dispose };
   };
   /** The store for a request that only reads: cancelling the request stops its git processes. */
   const reads = (signal?: AbortSignal): GitStore => (signal ? store.cancellable(signal) : store);
@@ -186,22 +197,24 @@ export function createGitBackends(
       }
     },
     async apply(p, signal) {
+      const deploying = run(p.deployId, signal);
       try {
         const { deployment, policy } = forWrite(p.deployment);
         const r = await applyRollout(store, deployment, {
           ...options(p),
+          ...deploying.options,
           policy,
-          signal,
           approve: p.approve,
           approverRole: settings().approvalRole || undefined,
           buildId: p.buildId,
           metadata: p.metadata,
           remote: remote(),
-          deploy: deploy(),
         });
         return applied(r);
       } catch (err) {
         throw toResponse(err, docs.filesOf(p.deployment)[0]);
+      } finally {
+        deploying.dispose();
       }
     },
     async approve(p, signal) {
@@ -270,21 +283,23 @@ export function createGitBackends(
       }
     },
     async rollback(p, signal) {
+      const deploying = run(p.deployId, signal);
       try {
         const { deployment, policy } = forWrite(p.deployment);
         const r = await rollback(store, deployment, {
+          ...deploying.options,
           policy,
-          signal,
           target: p.target,
           to: p.to,
           approve: p.approve,
           approverRole: settings().approvalRole || undefined,
           remote: remote(),
-          deploy: deploy(),
         });
         return applied(r);
       } catch (err) {
         throw toResponse(err, docs.filesOf(p.deployment)[0]);
+      } finally {
+        deploying.dispose();
       }
     },
     requests: (p, signal) =>
@@ -345,10 +360,20 @@ function placeFinding(
   return { uri, range: toRange(range) };
 }
 
-/** A service result as the protocol's, saying when only records were written. */
-function applied(r: { ok: boolean; tags: string[]; message: string; recordedOnly?: boolean }) {
+/**
+ * A service result as the protocol's, saying when only records were written, and with a deploy
+ * step, its waves and how each component ended (why a dependent was not run).
+ */
+function applied(r: ApplyResultOf): P.ApplyResult {
   const result: P.ApplyResult = { ok: r.ok, tags: r.tags, message: r.message };
   if (r.recordedOnly) result.recordedOnly = true;
+  if (r.waves && !r.recordedOnly) result.waves = r.waves;
+  if (r.recorded.length)
+    result.components = r.recorded.map((c) => ({
+      component: c.component,
+      status: c.status,
+      ...(c.reason ? { reason: c.reason } : {}),
+    }));
   return result;
 }
 

@@ -20,7 +20,11 @@ import {
   type WorkspaceFolder,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { StateChangedNotification, WorkspaceTrustedNotification } from '../protocol/requests';
+import {
+  StateChangedNotification,
+  DeployOutputNotification,
+  WorkspaceTrustedNotification,
+} from '../protocol/requests';
 import { clientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
 import type { FeatureContext } from './context';
 import { DeploymentDocuments } from './documents';
@@ -284,6 +288,7 @@ export function startSession(connection: Connection): void {
         docs,
         () => docs.settingsFor(folder.uri),
         log,
+        (p) => void connection.sendNotification(DeployOutputNotification, p),
       );
       perFolder.set(folder.uri, backends ?? `git could not be opened for ${folder.path}`);
     }

@@ -148,6 +148,7 @@ export const isApplyRolloutParams = guard<ApplyRolloutParams>({
   approve: Is.optional(Is.boolean),
   buildId: Is.optional(Is.string),
   metadata: Is.optional(Is.stringMap(Is.text)),
+  deployId: Is.optional(Is.string),
 });
 
 const approveFields = guard<ApproveParams>({
@@ -181,6 +182,7 @@ export const isRollbackParams = guard<RollbackParams>({
   target: Is.string,
   to: Is.string,
   approve: Is.optional(Is.boolean),
+  deployId: Is.optional(Is.string),
 });
 
 /** `verify` takes no params or `{ deployments?: string[] }`. */

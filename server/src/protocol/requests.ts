@@ -67,6 +67,17 @@ export interface EdgeInfo {
   changes: Array<{ component: string; sourceSha?: string; targetSha?: string }>;
 }
 
+/** A component, what it depends on (`metadata.depends_on`) and its deploy wave. */
+export interface ComponentDependencyInfo {
+  component: string;
+  /** `terraform`, `helmfile`, `nixpack`. */
+  type: string;
+  /** The components it is deployed after (its resolved `depends_on` entries). */
+  dependsOn: string[];
+  /** Its wave when every component is rolled out, from 0: the graph draws it in that column. */
+  wave: number;
+}
+
 export interface DeploymentInfo {
   name: string;
   uri: string;
@@ -79,6 +90,8 @@ export interface DeploymentInfo {
   cycles: string[][];
   /** Number of error diagnostics in the deployment's file. */
   errors: number;
+  /** Every component with its dependencies, for the graph's "Show component dependencies". */
+  dependencies?: ComponentDependencyInfo[];
 }
 
 /**
@@ -199,6 +212,24 @@ export interface ApplyRolloutParams extends RolloutParams {
   approve?: boolean;
   buildId?: string;
   metadata?: Record<string, string>;
+  /**
+   * Names this rollout's deploy step: while it runs, the server sends its output as
+   * `atmosDeployments/deployOutput` notifications carrying this id. Without it, the output goes
+   * to the server's log only.
+   */
+  deployId?: string;
+}
+
+/** How one component of a rollout was recorded, and why it failed when it did. */
+export interface RecordedComponentInfo {
+  component: string;
+  /** The record's `status`: `success`, `rolled_back` or `failed`. */
+  status: string;
+  /**
+   * Why it failed: the deploy step's exit status, `stopped: the rollout was interrupted`,
+   * `not run: it depends on db, whose deploy step failed`.
+   */
+  reason?: string;
 }
 
 export interface ApplyResult {
@@ -212,6 +243,10 @@ export interface ApplyResult {
    * `message` says so, and the client offers the setting.
    */
   recordedOnly?: boolean;
+  /** The dependency waves the deploy step ran in (only when a deploy command ran). */
+  waves?: string[][];
+  /** Every component recorded, with why a failed one failed or was not run. */
+  components?: RecordedComponentInfo[];
 }
 
 /** `atmosDeployments/applyRollout`: plan, check approval, and record the rollout in one git transaction. */
@@ -278,6 +313,8 @@ export interface RollbackParams {
   /** A tag name or its timestamp (`2025-01-22T12-00-00Z`). */
   to: string;
   approve?: boolean;
+  /** As in `ApplyRolloutParams`: the id the deploy step's output notifications carry. */
+  deployId?: string;
 }
 
 /**
@@ -431,6 +468,31 @@ export const RetireRequest = new RequestType<RetireParams, RetireResult, void>(
 /** `atmosDeployments/stateChanged` (server → client): deployment files or `refs/atmos` changed; views refresh. */
 export const StateChangedNotification = new NotificationType<{ deployments: string[] }>(
   'atmosDeployments/stateChanged',
+);
+
+/** One line of a running deploy step, for the client to show in a terminal. */
+export interface DeployOutputParams {
+  /** The `deployId` of the rollout or rollback request this belongs to. */
+  deployId: string;
+  /**
+   * `output`: a line of a component's deploy command, prefixed `component | `; `wave`: a wave
+   * starts (`wave` says which); `progress`: any other line of the rollout (`→ Deploying to
+   * prod...`, `✓ api deployed (abc1234)`, `✗ ecs: exit status 1; its ref stays where it was.`).
+   */
+  kind: 'output' | 'wave' | 'progress';
+  line: string;
+  /** The command wrote it to stderr. */
+  stderr?: boolean;
+  /** For `wave`: its 0-based index, how many waves there are, and its components. */
+  wave?: { index: number; count: number; components: string[] };
+}
+
+/**
+ * `atmosDeployments/deployOutput` (server → client): a line of the deploy step of a rollout
+ * or rollback whose request named a `deployId`, sent as it is written.
+ */
+export const DeployOutputNotification = new NotificationType<DeployOutputParams>(
+  'atmosDeployments/deployOutput',
 );
 
 /**

@@ -250,6 +250,7 @@ async function applyClaimed(
           parallelism: options.parallelism,
           progress,
           stop: options.stopDeploy,
+          onWave: options.onWave,
         })
       ).results
     : undefined;
@@ -362,6 +363,8 @@ async function applyClaimed(
   });
   const failed = recorded.filter((r) => r.status === 'failed');
   const moved = recorded.length - failed.length;
+  // Which ones ran is said by name: after an interruption, that is what the user must know.
+  const ran = recorded.filter((r) => r.status !== 'failed').map((r) => r.component);
   const verb = isRollback ? 'Rolled back' : 'Rolled out';
   // A rollback names the rollout it returns to (its tags' timestamp), not the source of that
   // rollout, which read as if the target had been promoted again.
@@ -381,7 +384,7 @@ async function applyClaimed(
       ? `Rolled back ${back}`
       : `Rolled out ${name} to ${plan.target}${from}`;
   const message = failed.length
-    ? `${verb} ${moved} of ${recorded.length} components of ${name} to ${plan.target}; failed: ${failed.map((f) => `${f.component} (${f.reason ?? 'the deploy step failed'})`).join(', ')}. Recorded with status failed; their refs did not move.`
+    ? `${verb} ${moved} of ${recorded.length} components of ${name} to ${plan.target}${ran.length ? ` (${ran.join(', ')})` : ''}; failed: ${failed.map((f) => `${f.component} (${f.reason ?? 'the deploy step failed'})`).join(', ')}. Recorded with status failed; their refs did not move.`
     : `${done}: ${describeComponents(plan)}${recordedOnly ? ' (no deploy command configured)' : ''}.`;
   return {
     ok: failed.length === 0,

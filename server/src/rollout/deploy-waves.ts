@@ -70,7 +70,12 @@ export async function runWaves(
   deployment: Deployment,
   plan: RolloutPlan,
   deploy: NonNullable<ApplyOptions['deploy']>,
-  options: { parallelism?: number; progress: (line: string) => void; stop?: AbortSignal },
+  options: {
+    parallelism?: number;
+    progress: (line: string) => void;
+    stop?: AbortSignal;
+    onWave?: (index: number, waves: string[][]) => void;
+  },
 ): Promise<{ waves: string[][]; results: Map<string, StepResult> }> {
   const parallelism = Math.max(1, options.parallelism ?? defaultParallelism());
   const names = plan.components.map((c) => c.component);
@@ -89,6 +94,7 @@ export async function runWaves(
       options.progress(`✗ Interrupted: not run: ${waves.slice(i).flat().join(', ')}.`);
       break;
     }
+    options.onWave?.(i, waves);
     options.progress(waveLine(waves, i, parallelism));
     const ready: PlannedComponent[] = [];
     for (const name of waves[i]) {

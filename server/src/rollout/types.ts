@@ -157,6 +157,8 @@ export interface ApplyOptions extends RolloutOptions {
   stopDeploy?: AbortSignal;
   /** Called as the first deploy step starts: from then on `stopDeploy` is what stops them. */
   onDeployStart?: () => void;
+  /** Called as each wave of deploy steps starts (the editor's progress per wave). */
+  onWave?: (index: number, waves: string[][]) => void;
   /** How many components of one wave deploy at once; default the number of cores. */
   parallelism?: number;
   /** Print the plan, write nothing. */

@@ -6,6 +6,7 @@ import { LSPErrorCodes, ResponseError } from 'vscode-languageserver';
 import {
   allowedSources,
   buildGraph,
+  componentDependencyView,
   componentNames,
   formatAge,
   promotionStatus,
@@ -91,6 +92,7 @@ export async function deploymentInfo(
     cycles: graph.cycles.map((c) => c.path),
     errors: validateFile(file, { workspace: ctx.docs.index }).filter((p) => p.severity === 'error')
       .length,
+    dependencies: componentDependencyView(d),
   };
 }
 

@@ -95,9 +95,37 @@ suite('restricted mode', () => {
       assert.strictEqual(r.restricted, true, `${id} refuses because of Restricted Mode`);
       assert.match(r.message, /Restricted Mode/);
       assert.match(r.message, /trust the workspace/);
+      assert.match(r.message, /the deploy command setting is ignored/);
     }
     assert.deepStrictEqual(prompts, [], 'no plan was even shown for approval');
     assert.deepStrictEqual(records(), before, 'no ref, tag or note changed');
+    const ran = vscode.Uri.joinPath(folder(), 'deployed-in-restricted-mode');
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(ran)), 'the deploy command ran');
+  });
+
+  test('the deploy command setting is ignored, and its description and the modal say so', () => {
+    // The workspace sets it in .vscode/settings.json; Restricted Mode hides that value.
+    const value = vscode.workspace.getConfiguration('atmosDeployments').get('deployCommand');
+    assert.strictEqual(value, '', 'the workspace deploy command must not apply');
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID).packageJSON;
+    assert.ok(
+      pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(
+        'atmosDeployments.deployCommand',
+      ),
+    );
+    const setting = pkg.contributes.configuration.properties['atmosDeployments.deployCommand'];
+    assert.match(setting.description, /Ignored in Restricted Mode/);
+    const plan = {
+      deployment: DEPLOYMENT,
+      target: 'staging',
+      promotedFrom: 'dev',
+      components: [{ component: 'api', sha: 'a'.repeat(40) }],
+      requiresApproval: false,
+      approved: false,
+      nothingToDo: false,
+    };
+    const text = api.describePlan(plan, { kind: 'promote', restricted: true });
+    assert.match(text.detail, /Restricted Mode: the deploy command setting is ignored/);
   });
 
   test('read-only views still work: the tree lists the deployment', async () => {

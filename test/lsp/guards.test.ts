@@ -25,6 +25,11 @@ const MALFORMED: Array<[string, unknown, RegExp]> = [
   ],
   ['atmosDeployments/graph', { uri: {} }, /params\.uri must be a string, not an object/],
   ['atmosDeployments/status', 'all', /params must be an object, not a string/],
+  [
+    'atmosDeployments/status',
+    { withoutRecords: 1 },
+    /params\.withoutRecords must be true or false/,
+  ],
   ['atmosDeployments/planRollout', null, /params must be an object, not null/],
   ['atmosDeployments/planRollout', {}, /params\.deployment must be a string, not a undefined/],
   [

@@ -88,4 +88,32 @@ describe('workspace status in one pass', () => {
     ]);
     assert.ok((gitCommands().get('for-each-ref') ?? 0) <= 1, JSON.stringify([...gitCommands()]));
   });
+
+  // The Promotions view asks this first, so the deployments show before any record is read.
+  test('withoutRecords answers from the files alone: no git process, pending, no edges', async () => {
+    const refsMoved = await h.request<ApplyResult>('atmosDeployments/applyRollout', {
+      deployment: 'delta',
+      target: 'dev',
+    });
+    assert.equal(refsMoved.ok, true, refsMoved.message);
+    writeFileSync(trace, '');
+    const quick = await h.request<StatusResult>('atmosDeployments/status', {
+      withoutRecords: true,
+    });
+    assert.deepEqual([...gitCommands()], [], 'no git process ran');
+    assert.deepEqual(
+      quick.deployments.map((d) => d.name),
+      NAMES,
+    );
+    for (const d of quick.deployments) {
+      assert.equal(d.pending, true);
+      assert.deepEqual(d.edges, []);
+      assert.ok(d.targets.length > 0);
+      assert.ok(d.targets.every((t) => t.components.every((c) => c.sha === undefined)));
+    }
+    const full = await h.request<StatusResult>('atmosDeployments/status', {});
+    const delta = full.deployments.find((d) => d.name === 'delta')!;
+    assert.equal(delta.pending, undefined);
+    assert.ok(delta.targets.find((t) => t.name === 'dev')!.components.every((c) => c.sha));
+  });
 });

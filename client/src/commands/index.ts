@@ -113,7 +113,7 @@ const COMMANDS: CommandSpec[] = [
     id: 'atmosDeployments.refresh',
     run: (ctx) => {
       ctx.refresh();
-      return ctx.tree.load();
+      return ctx.tree.loadFull();
     },
   },
   { id: 'atmosDeployments.openLog', run: (ctx) => ctx.log.show() },

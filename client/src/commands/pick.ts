@@ -32,7 +32,7 @@ export async function pickDeployment(
   tree: PromotionsTree,
   args: CommandArgs | undefined,
 ): Promise<DeploymentInfo | undefined> {
-  const status = await tree.load();
+  const status = await tree.loadFull();
   if ('error' in status) {
     void vscode.window.showErrorMessage(`Atmos Deployments: ${status.error}`);
     return undefined;

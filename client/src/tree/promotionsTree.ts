@@ -85,6 +85,10 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
   private readonly changed = new vscode.EventEmitter<PromotionNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private status: Promise<StatusResult | { error: string }> | undefined;
+  /** The full answer (with the records) of the current refresh. */
+  private full: Promise<StatusResult | { error: string }> | undefined;
+  /** Whether `full` has settled: from then on the view shows it, whichever answered first. */
+  private fullSettled = false;
   /** The last answer, for commands that pick a deployment or target without asking again. */
   last: StatusResult | undefined;
 
@@ -95,22 +99,58 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
 
   refresh(): void {
     this.status = undefined;
+    this.full = undefined;
+    this.fullSettled = false;
     this.requests?.refresh();
     this.changed.fire(undefined);
   }
 
-  /** The current status, fetched once per refresh and shared by every caller. */
+  /**
+   * The current status, fetched once per refresh and shared by every caller. Two requests go
+   * out at once: the deployments from the files alone (no git, so it answers at once even in a
+   * monorepo of thousands) and their full state. Whichever answers first is shown; when that
+   * was the quick one, the view is redrawn with the full state as soon as it arrives.
+   */
   load(): Promise<StatusResult | { error: string }> {
-    this.status ??= this.session.request(StatusRequest, {}).then(
+    if (this.status) return this.fullSettled && this.full ? this.full : this.status;
+    const full = (this.full = this.session.request(StatusRequest, {}).then(
       (r) => {
+        this.fullSettled = true;
         this.last = r;
         for (const [key, value] of Object.entries(firstSteps(r)))
           void vscode.commands.executeCommand('setContext', `atmosDeployments.${key}`, value);
         return r;
       },
-      (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) => {
+        this.fullSettled = true;
+        return { error: err instanceof Error ? err.message : String(err) };
+      },
+    ));
+    const quick = this.session.request(StatusRequest, { withoutRecords: true }).then(
+      (r) => r,
+      () => undefined,
     );
-    return this.status;
+    const first = Promise.race([
+      full.then((r) => ({ r, quick: false })),
+      quick.then((q) => (q ? { r: q, quick: true } : full.then((r) => ({ r, quick: false })))),
+    ]);
+    const shown = first.then((x) => x.r);
+    this.status = shown;
+    void first.then(async (x) => {
+      if (!x.quick) return;
+      await full;
+      // A refresh meanwhile started its own requests; this answer is then out of date.
+      if (this.status !== shown) return;
+      this.status = full;
+      this.changed.fire(undefined);
+    });
+    return shown;
+  }
+
+  /** The full status (with what is deployed), for commands that decide from it. */
+  loadFull(): Promise<StatusResult | { error: string }> {
+    void this.load();
+    return this.full!;
   }
 
   async getChildren(node?: PromotionNode): Promise<PromotionNode[]> {
@@ -155,6 +195,8 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
         ];
       }
       case 'target':
+        if (node.deployment.pending)
+          return [{ kind: 'message', text: 'reading the records…', icon: 'loading~spin' }];
         if (!node.target.components.length) {
           return [{ kind: 'message', text: 'no components declared', icon: 'circle-outline' }];
         }
@@ -184,6 +226,7 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
         item.description = d.errors
           ? `${count} · ${d.errors} error${d.errors === 1 ? '' : 's'}`
           : count;
+        if (d.pending) item.description += ' · reading the records…';
         item.resourceUri = vscode.Uri.parse(d.uri);
         item.tooltip = `${d.name} (${vscode.workspace.asRelativePath(item.resourceUri)})`;
         if (d.cycles.length) {

@@ -96,9 +96,9 @@ export function registerCustomRequests(d: CustomRequestDeps): void {
   );
   d.connection.onRequest(
     StatusRequest,
-    onCustom(d, 'atmosDeployments/status', isStatusParams, (_p, signal) => {
+    onCustom(d, 'atmosDeployments/status', isStatusParams, (p, signal) => {
       d.flushPending();
-      return status(d.ctx(), signal);
+      return status(d.ctx(), signal, { records: !p?.withoutRecords });
     }),
   );
   d.connection.onRequest(

@@ -139,7 +139,9 @@ export const isGraphParams = optionalGuard<GraphParams>({
   uri: Is.optional(Is.string),
 });
 
-export const isStatusParams = optionalGuard<StatusParams>({});
+export const isStatusParams = optionalGuard<StatusParams>({
+  withoutRecords: Is.optional(Is.boolean),
+});
 
 export const isRolloutParams = guard<RolloutParams>(ROLLOUT_FIELDS);
 

@@ -92,6 +92,11 @@ export interface DeploymentInfo {
   errors: number;
   /** Every component with its dependencies, for the graph's "Show component dependencies". */
   dependencies?: ComponentDependencyInfo[];
+  /**
+   * Answered without the git records (`StatusParams.withoutRecords`): nothing is known of what
+   * is deployed, so the targets carry no deployed components and `edges` is empty.
+   */
+  pending?: boolean;
 }
 
 /**
@@ -141,7 +146,14 @@ export const GraphRequest = new RequestType<GraphParams, GraphResult, void>(
   'atmosDeployments/graph',
 );
 
-export type StatusParams = Record<string, never>;
+export interface StatusParams {
+  /**
+   * Answer from the deployment files alone, without reading git: every deployment comes back
+   * with `pending: true`, its targets without deployed components and no edges. The Promotions
+   * view asks this first, to show every deployment at once, then asks again for the state.
+   */
+  withoutRecords?: boolean;
+}
 
 export interface StatusResult {
   deployments: DeploymentInfo[];

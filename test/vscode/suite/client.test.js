@@ -59,6 +59,8 @@ let api;
 /** The tree's root items once the server answers, or why it does not. */
 async function rootItems() {
   api.tree.refresh();
+  // The tree may first show the deployments without their records; these tests read the state.
+  await api.tree.loadFull();
   return api.tree.getChildren();
 }
 
@@ -167,6 +169,23 @@ suite('client', () => {
     console.log(
       `  tree: ${labels.map((l, i) => `${l} (${api.tree.getTreeItem(edges[i]).description})`).join(', ')}`,
     );
+  });
+
+  // The view asks for the deployments without their records too, and shows whichever answer
+  // comes first; once the full one is in, the view shows it, and commands only ever use it.
+  test('tree: after a refresh the full status replaces the quick one, and commands read the full one', async function () {
+    await statusOrSkip(this);
+    api.tree.refresh();
+    const first = await api.tree.load();
+    const full = await api.tree.loadFull();
+    assert.ok(!full.deployments.some((d) => d.pending), 'the full answer has the records');
+    console.log(
+      `  first answer shown: ${first.deployments.some((d) => d.pending) ? 'quick' : 'full'}`,
+    );
+    const shown = await api.tree.load();
+    assert.strictEqual(shown, full, 'the view now shows the full answer');
+    const dep = (await api.tree.getChildren()).find((n) => n.kind === 'deployment');
+    assert.doesNotMatch(String(api.tree.getTreeItem(dep).description), /reading the records/);
   });
 
   test('graph: nodes, edges, CSP; click reveals YAML; cursor highlights; edits update', async function () {
@@ -628,7 +647,7 @@ suite('client', () => {
     await waitFor(
       async () => {
         api.tree.refresh();
-        const status = await api.tree.load();
+        const status = await api.tree.loadFull();
         const d = status.deployments?.find((x) => x.name === DEPLOYMENT);
         return d?.targets.find((t) => t.name === 'dev')?.components[0]?.sha === devSha;
       },
@@ -657,8 +676,7 @@ suite('client', () => {
     const staging = await toStaging(newCommit('tooltip'));
     const tag = staging.tags[0];
     const component = tag.split('/').at(-2);
-    api.tree.refresh();
-    const roots = await api.tree.getChildren();
+    const roots = await rootItems();
     const dep = roots.find((n) => n.kind === 'deployment' && n.deployment.name === DEPLOYMENT);
     const target = (await api.tree.getChildren(dep)).find(
       (n) => n.kind === 'target' && n.target.name === 'staging',

@@ -92,7 +92,7 @@ suite('approval requests', () => {
       this.skip();
     }
     api.tree.refresh();
-    await api.tree.load();
+    await api.tree.loadFull();
     if (api.tree.last?.gitProblem) {
       console.log(`  skipped: the server reports ${api.tree.last.gitProblem}`);
       this.skip();
@@ -168,6 +168,7 @@ suite('approval requests', () => {
         ),
       { what: 'the notification' },
     );
+    await api.tree.loadFull();
     const roots = await api.tree.getChildren();
     const dep = roots.find((n) => n.kind === 'deployment' && n.deployment.name === DEPLOYMENT);
     const node = (await api.tree.getChildren(dep)).find((n) => n.kind === 'request');

@@ -30,17 +30,20 @@ export async function deploymentInfo(
   file: DeploymentFile,
   now = new Date(),
   signal?: AbortSignal,
+  { records = true }: { records?: boolean } = {},
 ): Promise<DeploymentInfo | undefined> {
   const d = file.deployment;
   const name = d?.name;
   if (!d || !name) return undefined;
   let state: DeployedState = {};
-  try {
-    state = await ctx.live.deployed(name.value, signal);
-  } catch (err) {
-    // A cancelled request answers that it was cancelled, never an empty state.
-    if (signal?.aborted) throw cancelled(err);
-    state = {};
+  if (records) {
+    try {
+      state = await ctx.live.deployed(name.value, signal);
+    } catch (err) {
+      // A cancelled request answers that it was cancelled, never an empty state.
+      if (signal?.aborted) throw cancelled(err);
+      state = {};
+    }
   }
   const graph = buildGraph(d);
   const uri = ctx.docs.clientUri(file.file);
@@ -80,7 +83,8 @@ export async function deploymentInfo(
     uri,
     range: toRange(name.range),
     targets,
-    edges: promotionStatus(d, state).map((e) => ({
+    // Without the records every edge would read "blocked (nothing deployed)": none is sent.
+    edges: (records ? promotionStatus(d, state) : []).map((e) => ({
       from: e.from,
       to: e.to,
       state: e.state,
@@ -93,6 +97,7 @@ export async function deploymentInfo(
     errors: validateFile(file, { workspace: ctx.docs.index }).filter((p) => p.severity === 'error')
       .length,
     dependencies: componentDependencyView(d),
+    ...(records ? {} : { pending: true }),
   };
 }
 
@@ -123,16 +128,20 @@ function cancelled(err?: unknown): ResponseError<void> {
  * another view started first is shared through the live-state cache and let finish; a cancelled
  * read is never cached (see `CachedLiveState`).
  */
-export async function status(ctx: FeatureContext, signal?: AbortSignal): Promise<StatusResult> {
+export async function status(
+  ctx: FeatureContext,
+  signal?: AbortSignal,
+  { records = true }: { records?: boolean } = {},
+): Promise<StatusResult> {
   const deployments: DeploymentInfo[] = [];
   const names = ctx.docs.index.deploymentNames();
   // Every deployment's state in one pass over git, rather than one read per deployment.
-  await ctx.live.prefetch?.(names, signal);
+  if (records) await ctx.live.prefetch?.(names, signal);
   for (const name of names) {
     if (signal?.aborted) throw cancelled();
     const uri = ctx.docs.filesOf(name)[0];
     const file = uri ? ctx.docs.deployment(uri) : undefined;
-    const info = file && (await deploymentInfo(ctx, file, new Date(), signal));
+    const info = file && (await deploymentInfo(ctx, file, new Date(), signal, { records }));
     if (info) deployments.push(info);
   }
   return { deployments, gitProblem: ctx.live.problem() };

@@ -26,7 +26,7 @@ import {
 } from '../core';
 import type { GitStore, RefUpdate, TagObjectSpec } from '../git';
 import { testPause } from '../git/test-pause';
-import { appendApproval, newApproval } from './approve';
+import { appendApproval, newApproval, recordApproval } from './approve';
 import { LostRace, RolloutError } from './errors';
 import { checkReplan, retryLostRaces } from './retry';
 import { deploymentName } from './names';
@@ -182,6 +182,7 @@ async function applyClaimed(
   let approval = plan.approval;
   let notesBefore: string | undefined;
   let notesAfter: string | undefined;
+  let approvalWritten = false;
   if (plan.review && !plan.approved) refuseReview(plan, !!options.approve);
   if (plan.requiresApproval && !plan.approved) {
     progress(`→ Manual approval required for ${plan.target} deployment`);
@@ -209,15 +210,24 @@ async function applyClaimed(
     notesBefore = await gitCall(() => store.resolveCommit(notesRef(name)));
     pointOfNoReturn(signal, name, plan.target);
     progress(`→ Recording approval as git note`);
-    await appendApproval(writer, plan, approval);
-    notesAfter = await gitCall(() => writer.resolveCommit(notesRef(name)));
+    approvalWritten = true;
+    if (options.deploy && remote) {
+      // Deploy steps will run: a push that loses a race after them could not be retried
+      // without running them again, and the environment must never change without a record.
+      // So the approval goes to the remote now, on its own (a lost race there only re-appends
+      // it), and the rollout's own push holds no ref that another approver can move.
+      await recordApproval(writer, plan, approval, remote);
+    } else {
+      await appendApproval(writer, plan, approval);
+      notesAfter = await gitCall(() => writer.resolveCommit(notesRef(name)));
+    }
   } else if (!waited) {
     for (const a of plan.approvals ?? (approval ? [approval] : []))
       progress(`→ Approval received from: ${a.approved_by} at ${a.approved_at}`);
   }
   // The last moment a cancellation is heeded: nothing has been written yet (when an approval
   // was recorded just above, this passes, since the rollout already started writing).
-  pointOfNoReturn(notesAfter === undefined ? signal : undefined, name, plan.target);
+  pointOfNoReturn(approvalWritten ? undefined : signal, name, plan.target);
   await pauseAt('planned');
   // Two rollouts must never both run their deploy steps on one target: the claim is taken
   // before the first one runs, and refused (naming the holder) when another rollout has it.

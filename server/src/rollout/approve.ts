@@ -117,19 +117,7 @@ export async function approve(
   // Approvals only ever add a line, so losing the race for the notes ref to another approver
   // is safe to retry, and only the notes ref needs reading again: the push put the local ref
   // back, the next attempt fetches that ref alone and appends the same approval on top.
-  const commits = await retryLostRaces(
-    async (n) => {
-      if (n > 1 && remote) await gitCall(() => store.fetch(remote, [notesRefspec(name)]));
-      const before = await gitCall(() => store.resolveCommit(ref));
-      const written = await writeApproval(store, plan, approval, ref);
-      if (remote) {
-        const after = await gitCall(() => store.resolveCommit(ref));
-        await pushOrRestore(store, remote, [{ ref, newSha: after, oldSha: before }]);
-      }
-      return written;
-    },
-    { what: 'approval' },
-  );
+  const commits = await recordApproval(store, plan, approval, remote);
   const note = plan.requiresApproval
     ? request
       ? ` (the open request of ${displayName(request.requested_by)} at ${request.requested_at})`
@@ -142,6 +130,35 @@ export async function approve(
     approval,
     message: `Recorded approval by ${approval.approved_by} for ${name} ${plan.promotedFrom ?? options.promoteFrom} → ${options.target} (${describeComponents(plan)}) under ${ref}${note}.`,
   };
+}
+
+/**
+ * Appends the approval to the notes and, with a remote, pushes that ref alone. Approvals only
+ * ever add a line, so losing the race for the notes ref to another approver is safe to retry,
+ * and only the notes ref needs reading again: the push put the local ref back, the next attempt
+ * fetches that ref alone and appends the same approval on top. Resolves to the noted commits.
+ */
+export async function recordApproval(
+  store: GitStore,
+  plan: RolloutPlan,
+  approval: Approval,
+  remote: string | undefined,
+): Promise<string[]> {
+  const ref = notesRef(plan.deployment);
+  return retryLostRaces(
+    async (n) => {
+      if (n > 1 && remote)
+        await gitCall(() => store.fetch(remote, [notesRefspec(plan.deployment)]));
+      const before = await gitCall(() => store.resolveCommit(ref));
+      const written = await writeApproval(store, plan, approval, ref);
+      if (remote) {
+        const after = await gitCall(() => store.resolveCommit(ref));
+        await pushOrRestore(store, remote, [{ ref, newSha: after, oldSha: before }]);
+      }
+      return written;
+    },
+    { what: 'approval' },
+  );
 }
 
 /** Appends the approval to the note of every commit of the plan, signed for a review. */

@@ -14,7 +14,6 @@ import {
   formatTagMessage,
   isoSeconds,
   notesRef,
-  parseTagName,
   tagName,
   statusIndexRef,
   statusIndexTagName,
@@ -22,13 +21,14 @@ import {
   type Deployment,
   type DeploymentRecord,
   type RecordStatus,
-  type StatusIndex,
 } from '../core';
 import type { GitStore, RefUpdate, TagObjectSpec } from '../git';
 import { testPause } from '../git/test-pause';
 import { appendApproval, newApproval, recordApproval } from './approve';
 import { LostRace, RolloutError } from './errors';
 import { checkReplan, retryLostRaces } from './retry';
+import { appliedMessage } from './applied-message';
+import { nextStatusIndex } from './next-status-index';
 import { deploymentName } from './names';
 import { withCommitsAhead, type PlanInput } from './plan';
 import { approveCommand, describeComponents, planLines } from './plan-text';
@@ -371,33 +371,17 @@ async function applyClaimed(
       ...(step?.output ? { output: step.output } : {}),
     };
   });
-  const failed = recorded.filter((r) => r.status === 'failed');
-  const moved = recorded.length - failed.length;
-  // Which ones ran is said by name: after an interruption, that is what the user must know.
-  const ran = recorded.filter((r) => r.status !== 'failed').map((r) => r.component);
-  const verb = isRollback ? 'Rolled back' : 'Rolled out';
-  // A rollback names the rollout it returns to (its tags' timestamp), not the source of that
-  // rollout, which read as if the target had been promoted again.
-  const restored = Object.values(input.restore?.components ?? {})
-    .map((c) => parseTagName(c.tag)?.timestamp)
-    .find((t) => t);
-  // Without a deploy step only git records were written; saying "Rolled out" then read as if
-  // something had been deployed, so the message says what happened and why.
   const recordedOnly = !options.deploy;
-  const from = plan.promotedFrom ? ` from ${plan.promotedFrom}` : '';
-  const back = `${name} on ${plan.target} to the rollout of ${restored ?? 'an earlier rollout'}`;
-  const done = recordedOnly
-    ? isRollback
-      ? `Recorded the rollback of ${back}`
-      : `Recorded the rollout of ${name} to ${plan.target}${from}`
-    : isRollback
-      ? `Rolled back ${back}`
-      : `Rolled out ${name} to ${plan.target}${from}`;
-  const message = failed.length
-    ? `${verb} ${moved} of ${recorded.length} components of ${name} to ${plan.target}${ran.length ? ` (${ran.join(', ')})` : ''}; failed: ${failed.map((f) => `${f.component} (${f.reason ?? 'the deploy step failed'})`).join(', ')}. Recorded with status failed; their refs did not move.`
-    : `${done}: ${describeComponents(plan)}${recordedOnly ? ' (no deploy command configured)' : ''}.`;
+  const message = appliedMessage({
+    name,
+    plan,
+    recorded,
+    isRollback,
+    recordedOnly,
+    restoredTags: Object.values(input.restore?.components ?? {}).map((c) => c.tag),
+  });
   return {
-    ok: failed.length === 0,
+    ok: recorded.every((r) => r.status !== 'failed'),
     tags: recorded.map((r) => r.tag),
     message,
     plan,
@@ -406,39 +390,4 @@ async function applyClaimed(
     ...(waves ? { waves } : {}),
     ...(recordedOnly ? { recordedOnly } : {}),
   };
-}
-
-/**
- * The target's status index after this rollout: the entries read at planning, with every
- * component whose ref moves set to its new record, and failed ones marked with their newer tag.
- */
-function nextStatusIndex(
-  snap: Snapshot,
-  name: string,
-  target: string,
-  specs: Array<{
-    component: { component: string; sha: string };
-    tag: string;
-    record: DeploymentRecord;
-  }>,
-): { index: StatusIndex; object: string } | undefined {
-  if (specs.length === 0) return undefined;
-  const components = { ...(snap.indexes.get(target)?.index?.components ?? {}) };
-  for (const s of specs) {
-    const c = s.component.component;
-    if (s.record.status === 'failed') {
-      // The ref stays, and so does the entry; it notes this newer tag so readers still trust it.
-      if (components[c]) components[c] = { ...components[c], last_tag: s.tag };
-      continue;
-    }
-    components[c] = {
-      sha: s.component.sha,
-      tag: s.tag,
-      deployed_at: s.record.timestamp,
-      deployed_by: s.record.deployed_by,
-      promoted_from: s.record.promoted_from,
-    };
-  }
-  // A tag object must point at an object: one of the commits this rollout recorded.
-  return { index: { deployment: name, target, components }, object: specs[0].component.sha };
 }

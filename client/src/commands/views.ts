@@ -12,6 +12,7 @@ import { errorText } from '../log';
 import { shortSha } from '../tree/promotionsTree';
 import type { CommandContext } from './context';
 import { pickDeployment, pickTarget, targetName, type CommandArgs } from './pick';
+import { comparePairs, sameCommitsText, type ComparePair } from './compare-text';
 import { openReport } from './reports';
 import { historyMarkdown } from '../timeline/markdown';
 import type { TimelineData } from '../timeline/messages';
@@ -211,21 +212,6 @@ function mergeChanges(forward: GitChange[], backward: GitChange[]): ChangedFile[
   return [...files.values()].filter((f) => f.atFrom || f.atTo);
 }
 
-export interface ComparePair {
-  component: string;
-  fromSha?: string;
-  toSha?: string;
-}
-
-export function comparePairs(a: TargetInfo, b: TargetInfo): ComparePair[] {
-  const names = [...new Set([...a.components, ...b.components].map((c) => c.component))];
-  return names.map((component) => ({
-    component,
-    fromSha: a.components.find((c) => c.component === component)?.sha,
-    toSha: b.components.find((c) => c.component === component)?.sha,
-  }));
-}
-
 export function compareMarkdown(
   deployment: DeploymentInfo,
   a: TargetInfo,
@@ -270,7 +256,9 @@ export async function compareTargets(
 ): Promise<
   | {
       pairs: ComparePair[];
-      opened: 'diff' | 'document';
+      opened: 'diff' | 'document' | 'message';
+      /** With 'message': what it said (the targets run the same commits). */
+      message?: string;
       /** With 'diff': how many files the changes editor lists. */
       files?: number;
       document?: vscode.TextDocument;
@@ -289,6 +277,12 @@ export async function compareTargets(
   );
   if (!b) return undefined;
   const pairs = comparePairs(a, b);
+  const same = sameCommitsText(a.name, b.name, pairs);
+  if (same) {
+    // Nothing differs, so a table of equal SHAs would only make the reader compare them.
+    void vscode.window.showInformationMessage(same);
+    return { pairs, opened: 'message', message: same };
+  }
   const diffable = pairs.filter((p) => p.fromSha && p.toSha && p.fromSha !== p.toSha);
   const api = diffable.length ? await gitApi() : undefined;
   const repo = api ? await gitRepositoryFor(api, vscode.Uri.parse(deployment.uri)) : undefined;

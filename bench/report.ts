@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ExtensionResult } from './cases/extension';
 import type { GitResult } from './cases/git';
 import { historyTables, historyTargets, type HistoryScaleResult } from './cases/history';
+import { timelineTables, timelineTargets, type TimelineResult } from './cases/timeline';
 import {
   workspaceStatusTables,
   workspaceStatusTargets,
@@ -25,6 +26,7 @@ export interface BenchResults {
   workspace?: WorkspaceResult;
   git?: GitResult;
   history?: HistoryScaleResult;
+  timeline?: TimelineResult;
   workspaceStatus?: WorkspaceStatusResult;
   extension?: ExtensionResult;
   targets?: TargetCheck[];
@@ -167,6 +169,7 @@ export function evaluateTargets(res: BenchResults): TargetCheck[] {
     );
   }
   if (res.history) out.push(...historyTargets(res.history));
+  if (res.timeline) out.push(...timelineTargets(res.timeline));
   if (res.workspaceStatus) out.push(...workspaceStatusTargets(res.workspaceStatus));
   return out;
 }
@@ -327,6 +330,7 @@ export function renderTables(res: BenchResults): string {
   }
 
   if (res.history) L.push(...historyTables(res.history));
+  if (res.timeline) L.push(...timelineTables(res.timeline));
   if (res.workspaceStatus) L.push(...workspaceStatusTables(res.workspaceStatus));
 
   if (res.extension) {

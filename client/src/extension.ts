@@ -150,6 +150,10 @@ async function start(
         from,
       }),
     deploymentAt: (uri) => tree.last?.deployments.find((d) => d.uri === uri),
+    history: (d) =>
+      vscode.commands.executeCommand<unknown>('atmosDeployments.showHistory', {
+        deployment: d.name,
+      }),
   });
   ctx.graph = graph;
   const timeline = new TimelinePanels(context, session, log, (name) =>

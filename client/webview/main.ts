@@ -78,7 +78,13 @@ function buildToolbar(view?: GraphView): void {
     'Export SVG',
   );
   exportBtn.addEventListener('click', () => vscode.postMessage({ type: 'requestExport' }));
-  toolbar.append(spacer, legend, refresh, exportBtn);
+  const history = el(
+    'button',
+    { type: 'button', id: 'history', title: 'Show the promotion history (timeline)' },
+    'History',
+  );
+  history.addEventListener('click', () => vscode.postMessage({ type: 'history' }));
+  toolbar.append(spacer, legend, refresh, history, exportBtn);
 }
 
 function edgeClass(e: GraphEdgeView): string {

@@ -71,6 +71,8 @@ export type FromWebview =
   | { type: 'promote'; from: string; to: string }
   | { type: 'exportSvg'; svg: string }
   | { type: 'requestExport' }
+  /** Show History of the graph's deployment (the promotion timeline). */
+  | { type: 'history' }
   | { type: 'refresh' };
 
 /** What the page keeps with vscode.setState, and the serializer gets back after a reload. */
@@ -112,6 +114,7 @@ export function isFromWebview(m: unknown): m is FromWebview {
     case 'exportSvg':
       return Is.svg(m.svg);
     case 'requestExport':
+    case 'history':
     case 'refresh':
       return true;
     default:

@@ -196,7 +196,7 @@ describe('timeline layout', () => {
 describe('timeline page', () => {
   it('never parses a name as HTML: its DOM is built with textContent only', () => {
     const page = readFileSync(
-      path.join(import.meta.dirname, '..', '..', 'client', 'webview', 'timeline.ts'),
+      path.join(__dirname, '..', '..', 'client', 'webview', 'timeline.ts'),
       'utf8',
     );
     for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval('])

@@ -191,6 +191,8 @@ function drawMark(m: TimelineMark, x: number, y: number, label: boolean): SVGGEl
     'data-sha': r.gitSha,
   });
   g.append(svg('title', {}, markTitle(m)));
+  // A larger, unpainted target, so a failed mark (an outline cross) is as easy to point at.
+  g.append(svg('circle', { class: 'hit', r: 9 }));
   if (r.status === 'failed')
     g.append(svg('path', { class: 'shape', d: 'M-5,-5 L5,5 M5,-5 L-5,5' }));
   else if (r.status === 'rolled_back')

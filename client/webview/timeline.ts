@@ -21,6 +21,8 @@ import {
 import {
   AXIS_HEIGHT,
   LANE_LABEL_WIDTH,
+  LANE_PADDING as ROW_TOP,
+  ROW_HEIGHT,
   indexLinks,
   initialWindow,
   layoutTimeline,
@@ -241,8 +243,24 @@ function draw(): void {
   lay.lanes.forEach((l, i) => {
     const g = svg('g', { class: `lane${i % 2 ? ' odd' : ''}`, 'data-target': l.name });
     g.append(svg('rect', { class: 'band', x: 0, y: l.y, width, height: l.height }));
-    g.append(svg('text', { class: 'lane-name', x: 10, y: l.y + 18 }, clip(l.name, 18)));
+    g.append(svg('text', { class: 'lane-name', x: 10, y: l.y + 18 }, clip(l.name, 12)));
     g.append(svg('title', {}, l.name));
+    // Each row of a lane is one component; its name sits at the row, right-aligned.
+    if (model && model.components.length > 1)
+      model.components.forEach((c, row) =>
+        g.append(
+          svg(
+            'text',
+            {
+              class: 'row-name',
+              x: LANE_LABEL_WIDTH - 8,
+              y: l.y + ROW_TOP + row * ROW_HEIGHT + ROW_HEIGHT / 2 + 4,
+              'text-anchor': 'end',
+            },
+            clip(c, 10),
+          ),
+        ),
+      );
     lanes.append(g);
   });
   const axis = svg('g', { class: 'axis', id: 'axis' });

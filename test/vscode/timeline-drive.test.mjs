@@ -204,6 +204,21 @@ async function waitForMarks(frame, n, what) {
   return last;
 }
 
+/**
+ * Waits until the Promotions view lists the deployment. Under heavy load the view was once seen
+ * to keep its "no deployment files" welcome after the server had indexed the file; the view's
+ * Refresh is then pressed (and said), since this drive is about the timeline, not that.
+ */
+async function showsDeployment(page, t) {
+  const rows = () => d.readTreeView(page, 'Promotions', { timeout: 20000 }).catch(() => []);
+  for (let i = 0; i < 4; i++) {
+    if ((await rows()).some((r) => r.includes('payment-service'))) return;
+    t.diagnostic('the Promotions view does not list payment-service yet; pressing its Refresh');
+    await d.runCommand(page, 'Atmos Deployments: Refresh').catch(() => {});
+  }
+  assert.fail('the Promotions view never listed payment-service');
+}
+
 test(
   'real VS Code: Show History opens the promotion timeline (lanes, links, filter, time cursor) in light and dark',
   { skip, timeout: 15 * 60 * 1000 },
@@ -238,7 +253,7 @@ test(
         .first();
       await icon.waitFor({ timeout: 60000 });
       await icon.click();
-      await d.readTreeView(page, 'Promotions', { timeout: 60000 });
+      await showsDeployment(page, t);
       await d.runCommand(page, 'Atmos Deployments: Show History');
       let frame = await timelineFrame(page);
       let seen = await waitForMarks(frame, 16, 'the 16 records as marks');
@@ -315,11 +330,15 @@ test(
         s.value = String(v);
         s.dispatchEvent(new Event('input'));
       }, tenHoursAgo);
-      await pollUntil(async () => (await readTimeline(frame)).where.length && true, {
-        timeoutMs: 10000,
-        what: 'the table',
-      });
-      seen = await readTimeline(frame);
+      // The page redraws on the next frame; the table's title names the cursor's time.
+      const stamp = new Date(tenHoursAgo).toISOString().slice(0, 16).replace('T', ' ');
+      seen = await pollUntil(
+        async () => {
+          const s = await readTimeline(frame);
+          return s.whereTitle.includes(stamp) ? s : undefined;
+        },
+        { timeoutMs: 10000, what: `the table at ${stamp}` },
+      );
       const then = Object.fromEntries(seen.where);
       t.diagnostic(`what was where 10 h ago: ${JSON.stringify(then)}`);
       assert.deepEqual(then, {
@@ -423,7 +442,12 @@ test(
       const row = pane.locator('.monaco-list-row', { hasText: 'payment-service' }).first();
       await row.waitFor({ timeout: 60000 });
       await row.click({ button: 'right' });
-      await page.locator('.context-view .action-item', { hasText: 'Show History' }).first().click();
+      const item = page.getByRole('menuitem', { name: 'Show History' }).first();
+      await item.waitFor({ timeout: 30000 });
+      // The menu ignores a click that comes right as it opens (it guards against the release of
+      // the right button choosing an item), so the click waits a moment, as a person's does.
+      await new Promise((r) => setTimeout(r, 600));
+      await item.click();
       frame = await timelineFrame(page);
       await waitForMarks(frame, 16, 'the timeline from the tree');
 

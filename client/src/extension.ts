@@ -294,7 +294,9 @@ function createClient(
     ],
     outputChannel: log,
     synchronize: { fileEvents: watcher },
-    initializationOptions: { workspaceTrusted: vscode.workspace.isTrusted },
+    initializationOptions: { workspaceTrusted: vscode.workspace.isTrusted, commandLinks: true },
+    // The hover's Show History link runs this command; no other command runs from a hover.
+    markdown: { isTrusted: { enabledCommands: ['atmosDeployments.showHistory'] } },
     errorHandler: {
       // Repeated write errors on one connection shut the client down; that too leaves the
       // server down for good, so it counts as giving up.

@@ -2,8 +2,8 @@
 // (VS Code 1.100.3), offline, driven by playwright-core and chromium. The repository's history
 // spans a day: tags written as our CLI writes them, at times hours apart (a rollout, promotions
 // along dev → staging → prod, a failed promotion and a rollback), then two real rollouts by the
-// CLI. Show History, from the palette and from the Promotions tree's context menu, opens the
-// timeline; the drive reads its lanes, marks (failed and rolled back drawn apart), promotion
+// CLI. Show History, from the palette, the Promotions tree's context menu and a target's hover,
+// opens the timeline; the drive reads its lanes, marks (failed and rolled back drawn apart), promotion
 // links, hover details, component filter and time cursor from the DOM of the webview frame,
 // clicks a mark and "Open as Markdown", and checks Compare Targets' sentence at equal SHAs.
 // Screenshots go to test-results/vscode/timeline-<theme>.png.
@@ -470,6 +470,28 @@ test(
         !(await d.readTabs(page)).tabs.some((x) => /dev vs staging/.test(x)),
         'no table was opened',
       );
+
+      // From the hover of a target in the YAML: its Show History link.
+      await d.runCommand(page, 'View: Close All Editors');
+      await d.openFile(page, 'deployments/payment-service.yaml');
+      const key = page
+        .locator('.editor-instance .view-line')
+        .filter({ hasText: /^\s*staging:\s*$/ })
+        .first()
+        .locator('span span', { hasText: 'staging' })
+        .first();
+      await key.waitFor({ timeout: 30000 });
+      const link = page.locator('.monaco-hover a', { hasText: 'Show History' }).first();
+      await pollUntil(
+        async () => {
+          await key.hover();
+          return link.isVisible().catch(() => false);
+        },
+        { timeoutMs: 60000, what: "the hover's Show History link" },
+      );
+      await link.click();
+      frame = await timelineFrame(page);
+      await waitForMarks(frame, 16, 'the timeline from the hover');
     } catch (e) {
       if (page)
         await d.screenshot(page, path.join(OUT_DIR, 'timeline-failure.png')).catch(() => {});

@@ -8,7 +8,6 @@
  */
 import {
   buildTimeline,
-  whatWasWhere,
   type TimelineMark,
   type TimelineModel,
 } from '../../server/src/core/timeline';
@@ -33,6 +32,7 @@ import {
   type LinkIndex,
   type TimeWindow,
 } from './timeline-layout';
+import { clip, el, renderWhere, short, svg } from './timeline-where';
 
 interface VsCodeApi {
   postMessage(message: FromTimeline): void;
@@ -42,7 +42,6 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
-const SVG_NS = 'http://www.w3.org/2000/svg';
 
 const toolbar = document.getElementById('toolbar') as HTMLElement;
 const banner = document.getElementById('banner') as HTMLElement;
@@ -56,35 +55,6 @@ let links: LinkIndex | undefined;
 let component = '';
 let win: TimeWindow = { from: 0, to: 1 };
 let cursor: number | undefined;
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function svg<K extends keyof SVGElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string | number> = {},
-  text?: string,
-): SVGElementTagNameMap[K] {
-  const e = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-const short = (sha: string) => sha.slice(0, 7);
-const when = (t: number) =>
-  new Date(t)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, 'Z');
 
 function button(id: string, text: string, title: string, run: () => void): HTMLButtonElement {
   const b = el('button', { type: 'button', id, title }, text);
@@ -216,8 +186,6 @@ function drawMark(m: TimelineMark, x: number, y: number, label: boolean): SVGGEl
   return g;
 }
 
-const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-
 function showDetails(m: TimelineMark): void {
   details.textContent = markTitle(m);
   details.hidden = false;
@@ -310,7 +278,7 @@ function draw(): void {
   if (!model.marks.length) notes.push('No rollouts recorded yet.');
   banner.hidden = !notes.length;
   banner.textContent = notes.join(' ');
-  drawWhere();
+  if (model) renderWhere(where, model, cursor, setCursor);
 }
 
 function svgX(ev: MouseEvent, root: SVGSVGElement): number {
@@ -322,54 +290,6 @@ function setCursor(t: number): void {
   const slider = document.getElementById('time-slider') as HTMLInputElement | null;
   if (slider) slider.value = String(t);
   scheduleDraw();
-}
-
-/** "What was where": the SHA each target and component ran at the cursor. */
-function drawWhere(): void {
-  if (!model) return;
-  where.replaceChildren();
-  if (!model.marks.length) return;
-  const slider = el('input', {
-    id: 'time-slider',
-    type: 'range',
-    min: String(model.start),
-    max: String(model.end),
-    step: '1000',
-    'aria-label': 'Time',
-  });
-  slider.value = String(cursor ?? model.end);
-  slider.addEventListener('input', () => setCursor(Number(slider.value)));
-  const at = cursor ?? model.end;
-  where.append(el('h2', { id: 'where-title' }, `What was where at ${when(at)}`), slider);
-  const table = el('table', { id: 'where-table' });
-  const head = el('tr');
-  head.append(
-    el('th', {}, 'Target'),
-    el('th', {}, 'Component'),
-    el('th', {}, 'SHA'),
-    el('th', {}, 'Since'),
-  );
-  table.append(head);
-  for (const r of whatWasWhere(model, at)) {
-    const tr = el('tr', {
-      'data-target': r.target,
-      'data-component': r.component,
-      'data-sha': r.gitSha ?? '',
-    });
-    tr.append(el('td', {}, r.target), el('td', {}, r.component));
-    tr.append(
-      el(
-        'td',
-        { class: r.gitSha ? 'sha' : 'none' },
-        r.gitSha
-          ? `${short(r.gitSha)}${r.mark?.subject ? ` ${clip(r.mark.subject, 40)}` : ''}`
-          : 'nothing deployed',
-      ),
-      el('td', {}, r.mark ? r.mark.record.timestamp : ''),
-    );
-    table.append(tr);
-  }
-  where.append(table);
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {

@@ -195,11 +195,19 @@ describe('timeline layout', () => {
 
 describe('timeline page', () => {
   it('never parses a name as HTML: its DOM is built with textContent only', () => {
-    const page = readFileSync(
-      path.join(__dirname, '..', '..', 'client', 'webview', 'timeline.ts'),
-      'utf8',
-    );
-    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval('])
-      assert.ok(!page.includes(sink), `the page uses ${sink}`);
+    for (const file of ['timeline.ts', 'timeline-where.ts']) {
+      const page = readFileSync(
+        path.join(__dirname, '..', '..', 'client', 'webview', file),
+        'utf8',
+      );
+      for (const sink of [
+        'innerHTML',
+        'outerHTML',
+        'insertAdjacentHTML',
+        'document.write',
+        'eval(',
+      ])
+        assert.ok(!page.includes(sink), `${file} uses ${sink}`);
+    }
   });
 });

@@ -21,6 +21,7 @@ import { isFromTimeline, type TimelineData, type TimelineState, type ToTimeline 
 export const TIMELINE_VIEW_TYPE = 'atmosDeployments.timeline';
 /** The most records the timeline reads; the page says when older ones were left out. */
 export const TIMELINE_LIMIT = 10_000;
+const REFRESH_DEBOUNCE_MS = 300;
 
 export interface TimelineOptions {
   target?: string;
@@ -56,7 +57,8 @@ export class TimelinePanels
   ) {
     this.disposables.push(
       this.posted,
-      session.onStateChanged(() => this.schedule(0)),
+      // Records change in bursts (a rollout writes a tag per component); one read follows.
+      session.onStateChanged(() => this.schedule(REFRESH_DEBOUNCE_MS)),
     );
   }
 

@@ -1,5 +1,5 @@
 // One build script for every bundle the project ships: the VS Code client, the language
-// server, the CLI and the graph webview. `--production` minifies; `--watch` rebuilds on change.
+// server, the CLI and the graph and timeline webviews. `--production` minifies; `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeValidator } from './scripts/gen-schema-validator.mjs';
@@ -53,6 +53,17 @@ if (existsSync('client/webview/main.ts')) {
     target: 'es2022',
     entryPoints: ['client/webview/main.ts'],
     outfile: 'dist/webview/main.js',
+  });
+}
+// The promotion timeline's page, browser code like the graph's.
+if (existsSync('client/webview/timeline.ts')) {
+  builds.push({
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: ['client/webview/timeline.ts'],
+    outfile: 'dist/webview/timeline.js',
   });
 }
 

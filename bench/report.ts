@@ -7,6 +7,7 @@ import type { ExtensionResult } from './cases/extension';
 import type { GitResult } from './cases/git';
 import { clonesTables, type ClonesResult } from './cases/clones';
 import { historyTables, historyTargets, type HistoryScaleResult } from './cases/history';
+import { timelineTables, timelineTargets, type TimelineResult } from './cases/timeline';
 import {
   workspaceStatusTables,
   workspaceStatusTargets,
@@ -27,6 +28,7 @@ export interface BenchResults {
   git?: GitResult;
   history?: HistoryScaleResult;
   clones?: ClonesResult;
+  timeline?: TimelineResult;
   workspaceStatus?: WorkspaceStatusResult;
   extension?: ExtensionResult;
   targets?: TargetCheck[];
@@ -177,6 +179,7 @@ export function evaluateTargets(res: BenchResults): TargetCheck[] {
     );
   }
   if (res.history) out.push(...historyTargets(res.history));
+  if (res.timeline) out.push(...timelineTargets(res.timeline));
   if (res.workspaceStatus) out.push(...workspaceStatusTargets(res.workspaceStatus));
   return out;
 }
@@ -339,6 +342,7 @@ export function renderTables(res: BenchResults): string {
   }
 
   if (res.history) L.push(...historyTables(res.history));
+  if (res.timeline) L.push(...timelineTables(res.timeline));
   if (res.workspaceStatus) L.push(...workspaceStatusTables(res.workspaceStatus));
   if (res.clones) L.push(...clonesTables(res.clones));
 

@@ -4,7 +4,7 @@
  * late in the run keeps what was measured) and rewrites the tables of docs/performance.md.
  *
  * BENCH_QUICK=1: a smoke pass with small sizes and few runs.
- * BENCH_ONLY=lsp,workspace,git,history,status,clones,extension: run only these cases (docs are then
+ * BENCH_ONLY=lsp,workspace,git,history,timeline,status,clones,extension: run only these cases (docs are then
  * left alone).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { runExtensionCase } from './cases/extension';
 import { runClonesCase } from './cases/clones';
 import { runGitCase } from './cases/git';
 import { runHistoryCase } from './cases/history';
+import { runTimelineCase } from './cases/timeline';
 import { runWorkspaceStatusCase } from './cases/workspace-status';
 import { runLspCase } from './cases/lsp';
 import { runWorkspaceCase } from './cases/workspace';
@@ -59,6 +60,10 @@ async function main(): Promise<void> {
   }
   if (want('history')) {
     results.history = await runHistoryCase(log);
+    save();
+  }
+  if (want('timeline')) {
+    results.timeline = runTimelineCase(log);
     save();
   }
   if (want('status')) {

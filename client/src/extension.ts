@@ -29,6 +29,7 @@ import { blockedNotices } from './commands/rows';
 import { deploymentNameProblem, suggestedName } from './commands/create';
 import { revealRange } from './commands/views';
 import { GRAPH_VIEW_TYPE, GraphPanels, targetAtLine } from './graph/panel';
+import { TIMELINE_VIEW_TYPE, TimelinePanels } from './timeline/panel';
 import { createLog, errorText } from './log';
 import { Session } from './session';
 import { ApprovalRequests } from './requests/requests';
@@ -42,6 +43,8 @@ export interface AtmosDeploymentsApi {
   requests: ApprovalRequests;
   setDeclineReasonPrompt: typeof setDeclineReasonPrompt;
   graph: GraphPanels;
+  /** The promotion timeline Show History opens. */
+  timeline: TimelinePanels;
   setApprovalPrompt: typeof setApprovalPrompt;
   describePlan: typeof describePlan;
   targetAtLine: typeof targetAtLine;
@@ -129,6 +132,7 @@ async function start(
     log,
     extension: context,
     graph: undefined as unknown as GraphPanels,
+    timeline: undefined as unknown as TimelinePanels,
     refresh: () => {
       tree.refresh();
       ctx.graph.schedule(0);
@@ -146,11 +150,21 @@ async function start(
         from,
       }),
     deploymentAt: (uri) => tree.last?.deployments.find((d) => d.uri === uri),
+    history: (d) =>
+      vscode.commands.executeCommand<unknown>('atmosDeployments.showHistory', {
+        deployment: d.name,
+      }),
   });
   ctx.graph = graph;
+  const timeline = new TimelinePanels(context, session, log, (name) =>
+    tree.last?.deployments.find((d) => d.name === name),
+  );
+  ctx.timeline = timeline;
   context.subscriptions.push(
     graph,
     vscode.window.registerWebviewPanelSerializer(GRAPH_VIEW_TYPE, graph),
+    timeline,
+    vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW_TYPE, timeline),
     vscode.window.createTreeView('atmosDeployments.promotions', {
       treeDataProvider: tree,
       showCollapseAll: true,
@@ -216,6 +230,7 @@ async function start(
     session,
     tree,
     graph,
+    timeline,
     requests,
     setApprovalPrompt,
     setDeclineReasonPrompt,
@@ -279,7 +294,9 @@ function createClient(
     ],
     outputChannel: log,
     synchronize: { fileEvents: watcher },
-    initializationOptions: { workspaceTrusted: vscode.workspace.isTrusted },
+    initializationOptions: { workspaceTrusted: vscode.workspace.isTrusted, commandLinks: true },
+    // The hover's Show History link runs this command; no other command runs from a hover.
+    markdown: { isTrusted: { enabledCommands: ['atmosDeployments.showHistory'] } },
     errorHandler: {
       // Repeated write errors on one connection shut the client down; that too leaves the
       // server down for good, so it counts as giving up.

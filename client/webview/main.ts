@@ -79,7 +79,13 @@ function buildToolbar(view?: GraphView): void {
     if (current) render(current);
     else buildToolbar();
   });
-  toolbar.append(spacer, legend, refresh, deps, exportBtn);
+  const history = el(
+    'button',
+    { type: 'button', id: 'history', title: 'Show the promotion history (timeline)' },
+    'History',
+  );
+  history.addEventListener('click', () => vscode.postMessage({ type: 'history' }));
+  toolbar.append(spacer, legend, refresh, deps, history, exportBtn);
 }
 
 function edgeClass(e: GraphEdgeView): string {

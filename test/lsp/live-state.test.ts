@@ -184,6 +184,13 @@ describe('live state from git', () => {
     });
     assert.equal(hist.entries.length, 2);
     assert.equal(hist.entries[0].promotedFrom, 'staging');
+    assert.equal(hist.subjects, undefined, 'subjects are read only when asked for');
+    const withSubjects = await h.request<HistoryResult>('atmosDeployments/history', {
+      deployment: 'payment-service',
+      subjects: true,
+    });
+    // Every record is of the one commit, `init`; the timeline shows its subject.
+    assert.deepEqual(withSubjects.subjects, { [hist.entries[0].gitSha]: 'init' });
     const g = await h.request<GraphResult>('atmosDeployments/graph', {
       deployment: 'payment-service',
     });

@@ -13,6 +13,7 @@ describe('webview message guards', () => {
       { type: 'promote', from: 'dev', to: 'staging' },
       { type: 'exportSvg', svg: '<svg/>' },
       { type: 'requestExport' },
+      { type: 'history' },
       { type: 'refresh', extra: 'ignored' },
     ])
       assert.equal(isFromWebview(m), true, JSON.stringify(m));

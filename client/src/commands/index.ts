@@ -13,7 +13,13 @@ import { retireComponent } from './retire';
 import { showPlan } from './rows';
 import { verifyRecords } from './verify';
 import { createDeploymentFile } from './create';
-import { compareTargets, revealInYaml, showHistory, validateWorkspace } from './views';
+import {
+  compareTargets,
+  revealInYaml,
+  showHistory,
+  showHistoryAsMarkdown,
+  validateWorkspace,
+} from './views';
 
 interface CommandSpec {
   id: string;
@@ -66,6 +72,7 @@ const COMMANDS: CommandSpec[] = [
   { id: 'atmosDeployments.retireComponent', writesGit: true, run: retireComponent },
   { id: 'atmosDeployments.showPlan', writesGit: true, run: showPlan },
   { id: 'atmosDeployments.showHistory', run: showHistory },
+  { id: 'atmosDeployments.showHistoryAsMarkdown', run: showHistoryAsMarkdown },
   { id: 'atmosDeployments.compareTargets', run: compareTargets },
   { id: 'atmosDeployments.revealInYaml', run: revealInYaml },
   { id: 'atmosDeployments.validateWorkspace', run: validateWorkspace },

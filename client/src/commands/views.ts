@@ -6,14 +6,16 @@ import * as vscode from 'vscode';
 import {
   HistoryRequest,
   type DeploymentInfo,
-  type HistoryEntry,
   type TargetInfo,
 } from '../../../server/src/protocol/requests';
 import { errorText } from '../log';
 import { shortSha } from '../tree/promotionsTree';
 import type { CommandContext } from './context';
 import { pickDeployment, pickTarget, targetName, type CommandArgs } from './pick';
+import { comparePairs, sameCommitsText, type ComparePair } from './compare-text';
 import { openReport } from './reports';
+import { historyMarkdown } from '../timeline/markdown';
+import type { TimelineData } from '../timeline/messages';
 
 function toVsRange(r: TargetInfo['range']): vscode.Range {
   return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
@@ -49,28 +51,27 @@ export async function revealRange(
   return editor;
 }
 
-/** A readable Markdown document of the recorded rollouts, newest first. */
-export function historyMarkdown(title: string, entries: HistoryEntry[]): string {
-  const esc = (s: string | undefined) => (s ?? '').replace(/[|\\`<>]/g, (c) => `\\${c}`);
-  const lines = [`# History: ${esc(title)}`, ''];
-  if (!entries.length) {
-    lines.push('No rollouts recorded yet.');
-    return lines.join('\n');
-  }
-  lines.push(
-    '| When | Target | Component | SHA | Status | By | From | Approver | Tag |',
-    '|---|---|---|---|---|---|---|---|---|',
-  );
-  for (const e of entries) {
-    const from = e.rollbackOf ? `rollback of ${e.rollbackOf}` : (e.promotedFrom ?? 'commit');
-    lines.push(
-      `| ${esc(e.timestamp)} | ${esc(e.target)} | ${esc(e.component)} | \`${shortSha(e.gitSha)}\` | ${esc(e.status)} | ${esc(e.deployedBy)} | ${esc(from)} | ${esc(e.approver)} | ${esc(e.tag)} |`,
-    );
-  }
-  return lines.join('\n');
+/**
+ * Show History: the promotion timeline of a deployment (lanes per target, promotions as links),
+ * which also opens the Markdown table on request. Resolves to the history it posted.
+ */
+export async function showHistory(
+  ctx: CommandContext,
+  args?: CommandArgs & { component?: string },
+): Promise<TimelineData | undefined> {
+  const deployment = await pickDeployment(ctx.tree, args);
+  if (!deployment) return undefined;
+  const data = await ctx.timeline.show(deployment, {
+    target: targetName(args),
+    component: args?.component,
+  });
+  if (!data && ctx.timeline.lastError)
+    void vscode.window.showErrorMessage(`Atmos Deployments: ${ctx.timeline.lastError}`);
+  return data;
 }
 
-export async function showHistory(
+/** The history as the Markdown table Show History opened before the timeline. */
+export async function showHistoryAsMarkdown(
   ctx: CommandContext,
   args?: CommandArgs & { component?: string },
 ): Promise<vscode.TextDocument | undefined> {
@@ -211,21 +212,6 @@ function mergeChanges(forward: GitChange[], backward: GitChange[]): ChangedFile[
   return [...files.values()].filter((f) => f.atFrom || f.atTo);
 }
 
-export interface ComparePair {
-  component: string;
-  fromSha?: string;
-  toSha?: string;
-}
-
-export function comparePairs(a: TargetInfo, b: TargetInfo): ComparePair[] {
-  const names = [...new Set([...a.components, ...b.components].map((c) => c.component))];
-  return names.map((component) => ({
-    component,
-    fromSha: a.components.find((c) => c.component === component)?.sha,
-    toSha: b.components.find((c) => c.component === component)?.sha,
-  }));
-}
-
 export function compareMarkdown(
   deployment: DeploymentInfo,
   a: TargetInfo,
@@ -270,7 +256,9 @@ export async function compareTargets(
 ): Promise<
   | {
       pairs: ComparePair[];
-      opened: 'diff' | 'document';
+      opened: 'diff' | 'document' | 'message';
+      /** With 'message': what it said (the targets run the same commits). */
+      message?: string;
       /** With 'diff': how many files the changes editor lists. */
       files?: number;
       document?: vscode.TextDocument;
@@ -289,6 +277,12 @@ export async function compareTargets(
   );
   if (!b) return undefined;
   const pairs = comparePairs(a, b);
+  const same = sameCommitsText(a.name, b.name, pairs);
+  if (same) {
+    // Nothing differs, so a table of equal SHAs would only make the reader compare them.
+    void vscode.window.showInformationMessage(same);
+    return { pairs, opened: 'message', message: same };
+  }
   const diffable = pairs.filter((p) => p.fromSha && p.toSha && p.fromSha !== p.toSha);
   const api = diffable.length ? await gitApi() : undefined;
   const repo = api ? await gitRepositoryFor(api, vscode.Uri.parse(deployment.uri)) : undefined;

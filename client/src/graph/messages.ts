@@ -92,6 +92,8 @@ export type FromWebview =
   | { type: 'promote'; from: string; to: string }
   | { type: 'exportSvg'; svg: string }
   | { type: 'requestExport' }
+  /** Show History of the graph's deployment (the promotion timeline). */
+  | { type: 'history' }
   | { type: 'refresh' };
 
 /** What the page keeps with vscode.setState, and the serializer gets back after a reload. */
@@ -135,6 +137,7 @@ export function isFromWebview(m: unknown): m is FromWebview {
     case 'exportSvg':
       return Is.svg(m.svg);
     case 'requestExport':
+    case 'history':
     case 'refresh':
       return true;
     default:

@@ -19,6 +19,8 @@ const EDIT_DEBOUNCE_MS = 300;
 export interface GraphActions {
   reveal(deployment: DeploymentInfo, target: string): Thenable<unknown>;
   promote(deployment: string, from: string, to: string): Thenable<unknown>;
+  /** Show History of the deployment (the promotion timeline). */
+  history(deployment: DeploymentInfo): Thenable<unknown>;
   /** The deployment defined in a file, when the file is a deployment file. */
   deploymentAt(uri: string): DeploymentInfo | undefined;
 }
@@ -206,6 +208,9 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
         return;
       case 'requestExport':
         await this.exportSvg();
+        return;
+      case 'history':
+        if (this.deployment) await this.actions.history(this.deployment);
         return;
       case 'exportSvg':
         this.svgWaiters.shift()?.(m.svg);

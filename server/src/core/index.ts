@@ -23,3 +23,4 @@ export * from './requests';
 export * from './claims';
 export * from './recorded-conflicts';
 export * from './dependencies';
+export * from './timeline';

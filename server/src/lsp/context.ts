@@ -12,4 +12,9 @@ export interface FeatureContext {
   markdown: boolean;
   /** Whether the client applies workspace edits with change annotations (and asks about them). */
   changeAnnotations: boolean;
+  /**
+   * Whether hovers may carry `command:` links to the client's own commands (the VS Code client
+   * says so in `initializationOptions.commandLinks`); other editors would show dead links.
+   */
+  commandLinks: boolean;
 }

@@ -243,7 +243,14 @@ export function createGitBackends(
           component: p.component,
           limit: p.limit,
         });
+        // The timeline shows each SHA's subject; one cat-file batch reads them all.
+        const subjects = p.subjects
+          ? Object.fromEntries(
+              await reads(signal).commitSubjects([...new Set(entries.map((e) => e.gitSha))]),
+            )
+          : undefined;
         return {
+          ...(subjects ? { subjects } : {}),
           entries: entries.map((e) => ({
             tag: e.tag,
             deployment: e.deployment,

@@ -78,6 +78,7 @@ export function startSession(connection: Connection): void {
     live,
     markdown: features.markdown,
     changeAnnotations: features.changeAnnotations,
+    commandLinks,
   });
   const timers = new Map<string, NodeJS.Timeout>();
   const validatedVersion = new Map<string, number>();
@@ -86,6 +87,7 @@ export function startSession(connection: Connection): void {
   const nonEmpty = new Set<string>();
   const disposers: Array<() => void> = [];
   let debounceMs = DEBOUNCE_MS;
+  let commandLinks = false;
   // Documents opened before the workspace is indexed are validated once it is, so their first
   // diagnostics already include the cross-file rules.
   let markReady: () => void = () => undefined;
@@ -303,9 +305,10 @@ export function startSession(connection: Connection): void {
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     features = clientFeatures(params.capabilities);
     const opts = params.initializationOptions as
-      { debounceMs?: unknown; workspaceTrusted?: unknown } | undefined;
+      { debounceMs?: unknown; workspaceTrusted?: unknown; commandLinks?: unknown } | undefined;
     // Only an explicit `false` restricts: editors that know nothing of trust keep full features.
     trusted = opts?.workspaceTrusted !== false;
+    commandLinks = opts?.commandLinks === true;
     if (typeof opts?.debounceMs === 'number' && opts.debounceMs >= 0) debounceMs = opts.debounceMs;
     clientFolders =
       params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);

@@ -177,6 +177,7 @@ export const isHistoryParams = guard<HistoryParams>({
   target: Is.optional(Is.string),
   component: Is.optional(Is.string),
   limit: Is.optional(Is.positiveInteger),
+  subjects: Is.optional(Is.boolean),
 });
 
 export const isRollbackParams = guard<RollbackParams>({

@@ -294,6 +294,8 @@ export interface HistoryParams {
   target?: string;
   component?: string;
   limit?: number;
+  /** Also read the commit subject of each recorded SHA (the timeline shows them). */
+  subjects?: boolean;
 }
 
 export interface HistoryEntry {
@@ -312,6 +314,8 @@ export interface HistoryEntry {
 
 export interface HistoryResult {
   entries: HistoryEntry[];
+  /** With `subjects: true`: the subject of each recorded SHA that is a commit here, by full SHA. */
+  subjects?: Record<string, string>;
 }
 
 /** `atmosDeployments/history`: recorded rollouts from the deployment tags, newest first. */

@@ -283,6 +283,41 @@ suite('client', () => {
     });
   });
 
+  test('timeline: malformed or unoffered messages from the page are ignored, nothing opens', async function () {
+    await statusOrSkip(this);
+    const data = await vscode.commands.executeCommand('atmosDeployments.showHistory', {
+      deployment: DEPLOYMENT,
+    });
+    assert.ok(
+      data && Array.isArray(data.entries),
+      'Show History resolves to the history it posted',
+    );
+    assert.ok(api.timeline.htmlForTests.includes("script-src 'nonce-"), 'a nonce CSP');
+    const tabsBefore = vscode.window.tabGroups.all.flatMap((g) => g.tabs).length;
+    const ignoredBefore = api.timeline.ignoredMessages;
+    const bad = [
+      undefined,
+      null,
+      42,
+      'markdown',
+      [],
+      {},
+      { type: 'no-such-type' },
+      { type: 'open' },
+      { type: 'open', tag: 42 },
+      { type: 'open', tag: '' },
+      // Not a record of this history: the page may only open what it shows.
+      { type: 'open', tag: 'atmos/deployments/other/dev/api/2025-01-01T00-00-00Z' },
+      { type: 'promote', from: 'dev', to: 'staging' },
+    ];
+    for (const m of bad) await api.timeline.handleMessage(m);
+    assert.strictEqual(api.timeline.ignoredMessages - ignoredBefore, bad.length, 'each is ignored');
+    const tabsAfter = vscode.window.tabGroups.all.flatMap((g) => g.tabs).length;
+    assert.strictEqual(tabsAfter, tabsBefore, 'nothing was opened');
+    // The panel itself, whichever editor has the focus by now.
+    api.timeline.panelForTests?.dispose();
+  });
+
   test('graph: malformed or unoffered messages from the page are ignored, nothing runs', async function () {
     await statusOrSkip(this);
     await vscode.commands.executeCommand('atmosDeployments.showGraph', { deployment: DEPLOYMENT });
@@ -509,12 +544,16 @@ suite('client', () => {
     );
     assert.strictEqual(edge.edge.state, 'up to date');
 
-    // History lists the new prod rollout.
-    const doc = await vscode.commands.executeCommand('atmosDeployments.showHistory', {
+    // History (the timeline) lists the new prod rollout.
+    const history = await vscode.commands.executeCommand('atmosDeployments.showHistory', {
       deployment: DEPLOYMENT,
       target: 'prod',
     });
-    assert.ok(doc.getText().includes(tag), 'history shows the new tag');
+    assert.ok(
+      history.entries.some((e) => e.tag === tag),
+      'history shows the new tag',
+    );
+    api.timeline.panelForTests?.dispose();
   });
 
   /** Skips unless the workspace is a git repository the server can read records from. */
@@ -906,9 +945,9 @@ suite('client', () => {
     }
   });
 
-  test('history opens a read-only report, which closes without asking to save', async function () {
+  test('history as Markdown opens a read-only report, which closes without asking to save', async function () {
     await statusOrSkip(this);
-    const doc = await vscode.commands.executeCommand('atmosDeployments.showHistory', {
+    const doc = await vscode.commands.executeCommand('atmosDeployments.showHistoryAsMarkdown', {
       deployment: DEPLOYMENT,
     });
     assert.ok(doc, 'a document was opened');

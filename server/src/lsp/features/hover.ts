@@ -53,6 +53,11 @@ export async function hover(
     const requirement = approvalRequirement(target.promotion);
     lines.push(requirement ? `- Promotion into it ${requirement}` : '- No approval needed');
     lines.push('', ...(await liveLines(ctx, dname, at.name, at.deployment)));
+    if (ctx.markdown && ctx.commandLinks && at.deployment.name?.value) {
+      // The VS Code client runs it (it trusts this one command in hovers): the timeline.
+      const args = encodeURIComponent(JSON.stringify({ deployment: dname, target: at.name }));
+      lines.push('', `[Show History](command:atmosDeployments.showHistory?${args})`);
+    }
     return { contents: markup(ctx, lines), range: toRange(at.range) };
   }
   const component = componentAt(file, offset);

@@ -49,7 +49,6 @@ import { WorkspaceWalk } from './workspace-walk';
  */
 export const DEBOUNCE_MS = 120;
 
-
 export function startSession(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const log = (message: string) => connection.console.log(message);
@@ -134,6 +133,7 @@ export function startSession(connection: Connection): void {
     timers.delete(key);
     const doc = documents.get(clientUri);
     if (doc) validatedVersion.set(key, doc.version);
+    walk.validated(key);
     revalidate(key, docs.refresh(key));
   };
 
@@ -197,7 +197,6 @@ export function startSession(connection: Connection): void {
     connection,
     docs,
     openDocuments: () => documents.all().map((d) => canonicalUri(d.uri)),
-    validated: (uri) => validatedVersion.has(uri),
     published: () => [...nonEmpty],
     publish,
     revalidate,

@@ -29,8 +29,6 @@ export interface WalkDeps {
   docs: DeploymentDocuments;
   /** Canonical URIs of the open documents. */
   openDocuments: () => string[];
-  /** True when an open document has been validated from its buffer. */
-  validated: (uri: string) => boolean;
   /** Files whose last published diagnostics were not empty. */
   published: () => string[];
   publish: (uri: string) => void;
@@ -51,6 +49,8 @@ export class WorkspaceWalk {
   /** Bumped by every walk, so a walk overtaken by a newer one (a settings change) stops. */
   private generation = 0;
   private stopDiskWatch: () => void = () => undefined;
+  /** Open documents validated from their buffer since the current walk began. */
+  private readonly fresh = new Set<string>();
 
   constructor(private readonly deps: WalkDeps) {}
 
@@ -67,6 +67,14 @@ export class WorkspaceWalk {
     }
   }
 
+  /**
+   * Called when an open document is validated: a walk under way then skips it, since it was
+   * read with the settings the walk reads with.
+   */
+  validated(uri: string): void {
+    this.fresh.add(uri);
+  }
+
   stop(): void {
     this.generation++;
     this.stopDiskWatch();
@@ -76,6 +84,7 @@ export class WorkspaceWalk {
   private async walk(): Promise<boolean> {
     const { docs, publish } = this.deps;
     const run = ++this.generation;
+    this.fresh.clear();
     const progress: WorkDoneProgressServerReporter | undefined = await this.deps.connection.window
       .createWorkDoneProgress()
       .catch(() => undefined);
@@ -94,7 +103,7 @@ export class WorkspaceWalk {
         if (run !== this.generation) return false;
         done++;
         // An open document read from its buffer since the walk began needs no second read.
-        if (docs.isOpen(uri) && this.deps.validated(uri)) continue;
+        if (docs.isOpen(uri) && this.fresh.has(uri)) continue;
         docs.refresh(uri);
         publish(uri);
         if (Date.now() - sliceStart >= INDEX_SLICE_MS) {

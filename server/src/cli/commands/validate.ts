@@ -166,7 +166,7 @@ export function registerValidate(
       .argument('[paths...]', 'files or folders to check')
       .option(
         '--jobs <n>',
-        'threads that read and check files (default: one per core for large workspaces; 1: no worker threads)',
+        'threads that read and check files (default: one per free core for large workspaces; 1: no worker threads)',
       ),
     ['text', 'json', 'sarif'],
   ).action(async (paths: string[], opts) =>

@@ -202,6 +202,11 @@ export function startSession(connection: Connection): void {
     revalidate,
     watchDisk: () => !features.dynamicWatchedFiles,
     diskChanged,
+    // A view that listed the deployments while the walk was under way saw only some of them.
+    indexed: () =>
+      void connection.sendNotification(StateChangedNotification, {
+        deployments: docs.index.deploymentNames(),
+      }),
     log,
     logError,
   });

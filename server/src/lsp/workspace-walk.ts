@@ -36,6 +36,8 @@ export interface WalkDeps {
   /** True when the server must watch the folders itself (the client does not watch for it). */
   watchDisk: () => boolean;
   diskChanged: (uri: string, deleted: boolean) => void;
+  /** Called when a walk is complete: views listing deployments refresh. */
+  indexed: () => void;
   log: (message: string) => void;
   logError: (message: string) => void;
 }
@@ -124,6 +126,7 @@ export class WorkspaceWalk {
     const crossFile = new Set(docs.index.sharedNames().flatMap((n) => docs.filesOf(n)));
     for (const uri of this.deps.openDocuments()) crossFile.add(uri);
     for (const uri of crossFile) publish(uri);
+    this.deps.indexed();
     return true;
   }
 

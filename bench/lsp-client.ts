@@ -91,7 +91,11 @@ export class LspClient {
     return client;
   }
 
-  async initialize(rootDir: string): Promise<InitializeResult> {
+  /** `workDoneProgress`: say the client shows work-done progress (window/workDoneProgress). */
+  async initialize(
+    rootDir: string,
+    opts: { workDoneProgress?: boolean } = {},
+  ): Promise<InitializeResult> {
     const rootUri = pathToFileURL(rootDir).href;
     const result = (await this.conn.sendRequest('initialize', {
       processId: process.pid,
@@ -110,6 +114,7 @@ export class LspClient {
           completion: { completionItem: { snippetSupport: true } },
           hover: { contentFormat: ['markdown', 'plaintext'] },
         },
+        ...(opts.workDoneProgress ? { window: { workDoneProgress: true } } : {}),
       },
     })) as InitializeResult;
     this.capabilities = result.capabilities;

@@ -14,6 +14,8 @@ import {
   type WorkspaceStatusResult,
 } from './cases/workspace-status';
 import type { LspSize, ServerRun } from './cases/lsp';
+import { openFirstTables, openFirstTargets, type OpenFirstResult } from './cases/open-first';
+import { validateTables, validateTargets, type ValidateResult } from './cases/validate';
 import type { WorkspaceResult } from './cases/workspace';
 import type { MachineInfo } from './machine';
 import { isMeasured, type Metric } from './metric';
@@ -30,6 +32,8 @@ export interface BenchResults {
   clones?: ClonesResult;
   timeline?: TimelineResult;
   workspaceStatus?: WorkspaceStatusResult;
+  openFirst?: OpenFirstResult;
+  validate?: ValidateResult;
   extension?: ExtensionResult;
   targets?: TargetCheck[];
 }
@@ -181,6 +185,8 @@ export function evaluateTargets(res: BenchResults): TargetCheck[] {
   if (res.history) out.push(...historyTargets(res.history));
   if (res.timeline) out.push(...timelineTargets(res.timeline));
   if (res.workspaceStatus) out.push(...workspaceStatusTargets(res.workspaceStatus));
+  if (res.openFirst) out.push(...openFirstTargets(res.openFirst));
+  if (res.validate) out.push(...validateTargets(res.validate));
   return out;
 }
 
@@ -342,8 +348,10 @@ export function renderTables(res: BenchResults): string {
   }
 
   if (res.history) L.push(...historyTables(res.history));
-  if (res.timeline) L.push(...timelineTables(res.timeline));
   if (res.workspaceStatus) L.push(...workspaceStatusTables(res.workspaceStatus));
+  if (res.openFirst) L.push(...openFirstTables(res.openFirst));
+  if (res.validate) L.push(...validateTables(res.validate));
+  if (res.timeline) L.push(...timelineTables(res.timeline));
   if (res.clones) L.push(...clonesTables(res.clones));
 
   if (res.extension) {

@@ -4,8 +4,8 @@
  * late in the run keeps what was measured) and rewrites the tables of docs/performance.md.
  *
  * BENCH_QUICK=1: a smoke pass with small sizes and few runs.
- * BENCH_ONLY=lsp,workspace,git,history,timeline,status,clones,extension: run only these cases (docs are then
- * left alone).
+ * BENCH_ONLY=lsp,workspace,git,history,timeline,status,openfirst,validate,clones,extension:
+ * run only these cases (docs are then left alone).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +17,8 @@ import { runHistoryCase } from './cases/history';
 import { runTimelineCase } from './cases/timeline';
 import { runWorkspaceStatusCase } from './cases/workspace-status';
 import { runLspCase } from './cases/lsp';
+import { runOpenFirstCase } from './cases/open-first';
+import { runValidateCase } from './cases/validate';
 import { runWorkspaceCase } from './cases/workspace';
 import { QUICK } from './config';
 import { machineInfo } from './machine';
@@ -68,6 +70,14 @@ async function main(): Promise<void> {
   }
   if (want('status')) {
     results.workspaceStatus = await runWorkspaceStatusCase(log);
+    save();
+  }
+  if (want('openfirst')) {
+    results.openFirst = await runOpenFirstCase(log);
+    save();
+  }
+  if (want('validate')) {
+    results.validate = runValidateCase(log);
     save();
   }
   if (want('clones')) {

@@ -71,7 +71,7 @@ const ms = (v: number) => `${(v / 1000).toFixed(2)} s`;
 
 export function clonesTables(r: ClonesResult): string[] {
   return [
-    '### 7. Many people at once',
+    '### 10. Many people at once',
     '',
     'The release-day workload of `test/git/mixed-workload.ts` through one smart-HTTP remote (`git http-backend`): in four rounds, every clone at once rolls the same commit out to `dev` (all race for the same refs), promotes `dev` to its own staging target, approves its own prod promotion (all append to the one approvals notes ref) and promotes to prod. Each action is one `node dist/cli.js … --remote origin` process, timed from spawn to exit, retries included; the machine runs all of them at once. *alone* is one clone doing the same action with nobody to race, in the same run.',
     '',

@@ -161,7 +161,7 @@ export function timelineTargets(r: TimelineResult): TargetCheck[] {
 
 export function timelineTables(r: TimelineResult): string[] {
   return [
-    '### 7. Promotion timeline',
+    '### 9. Promotion timeline',
     '',
     `What the timeline page does with ${r.records} records (3 targets, 4 components, ${r.links} promotion links) in node, median / p95 ms over ${r.model.runs} runs in turns. *floor* is \`JSON.parse\` of the history as the host posts it. *model* is \`buildTimeline\`; *first layout* is the model plus \`layoutTimeline\` of the window the page opens with; *whole history* lays out the "All" window, which draws at most ${MAX_DRAWN} marks and says how many it left out. The DOM then gets one element per laid-out mark and link.`,
     '',

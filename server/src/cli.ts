@@ -18,6 +18,7 @@ import { registerValidate } from './cli/commands/validate';
 import { registerVerify } from './cli/commands/verify';
 import { CliError, EXIT, jsonError, type ErrorKind, type FailureExit } from './cli/errors';
 import { printJson, stdio, type Output } from './cli/output';
+import { isCheckWorker, runCheckWorker } from './cli/validate-workers';
 
 declare const ATMOS_VERSION: string | undefined;
 const VERSION = typeof ATMOS_VERSION === 'string' ? ATMOS_VERSION : '0.0.0-dev';
@@ -105,7 +106,9 @@ function formatInArgv(argv: string[]): string | undefined {
   return found;
 }
 
-if (require.main === module) {
+// The same bundle runs in `validate`'s worker threads, where it checks files instead.
+if (isCheckWorker()) runCheckWorker();
+else if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -75,8 +75,22 @@ interface Publish {
   version?: number;
 }
 
+/** One `$/progress` notification, numbered in the same sequence as the publishes. */
+export interface ProgressEvent {
+  seq: number;
+  token: string | number;
+  value: {
+    kind: 'begin' | 'report' | 'end';
+    title?: string;
+    message?: string;
+    percentage?: number;
+  };
+}
+
 export class Harness {
   readonly publishes: Publish[] = [];
+  /** Work-done progress the server reported (clients advertising window.workDoneProgress). */
+  readonly progress: ProgressEvent[] = [];
   readonly logs: string[] = [];
   readonly registrations: Array<{ method: string; registerOptions?: unknown }> = [];
   codeLensRefreshes = 0;
@@ -140,6 +154,11 @@ export class Harness {
       h.logs.push(p.message);
       h.wake();
     });
+    conn.onNotification('$/progress', (p: Omit<ProgressEvent, 'seq'>) => {
+      h.progress.push({ seq: ++h.seq, token: p.token, value: p.value });
+      h.wake();
+    });
+    conn.onRequest('window/workDoneProgress/create', () => null);
     conn.onNotification(() => undefined);
     conn.onRequest('workspace/configuration', (p: { items: unknown[] }) =>
       p.items.map(() => h.settings),

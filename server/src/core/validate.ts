@@ -8,14 +8,14 @@ import { parseDeploymentFile } from './parse';
 import { compareProblems, problem, type Problem } from './problem';
 import { RULES } from './rules';
 import { rangeOf } from './text';
-import type { WorkspaceIndex } from './workspace';
+import type { IndexedFile, WorkspaceIndex } from './workspace';
 import type { ParseLimits } from './limits';
 import type { AllowedSigners } from './allowed-signers';
 import type { RecordedComponents } from './recorded-conflicts';
 
 export interface ValidateOptions {
   /** The workspace, for the cross-file rule; without it `duplicate-deployment` is not checked. */
-  workspace?: WorkspaceIndex;
+  workspace?: WorkspaceIndex<IndexedFile>;
   /**
    * What `.atmos/allowed_signers` says, read by the caller (the core reads no files); without
    * it `approver-no-key` is not checked.

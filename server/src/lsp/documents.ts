@@ -2,6 +2,11 @@
  * The server's view of the workspace: which files are deployment files, their current parse
  * (from the editor buffer when open, from disk otherwise), and the core's WorkspaceIndex over
  * all of them, so cross-file rules and completion work on files that are not open.
+ *
+ * Only open documents keep their parse. A file that is not open is parsed when it is indexed
+ * or changes on disk, published, and then cut down to the summary the index needs (`compact`):
+ * at 5,000 files, keeping every syntax tree and model cost hundreds of megabytes. A feature that
+ * asks for such a file later gets a fresh parse from disk, which is not kept.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -10,8 +15,10 @@ import {
   limitsFrom,
   parseDeploymentFile,
   validateFile,
+  summarize,
   WorkspaceIndex,
   type DeploymentFile,
+  type IndexedFile,
   type Problem,
 } from '../core';
 import { DEFAULT_SETTINGS, type Settings } from '../protocol/requests';
@@ -29,7 +36,11 @@ export interface Folder {
 }
 
 interface Entry {
-  file: DeploymentFile;
+  /** The parse: kept while the document is open, and for a closed file until `compact`. */
+  file?: DeploymentFile;
+  /** What the index holds for the file; kept for every file. */
+  summary: IndexedFile;
+  isDeployment: boolean;
   /** The open document's version the parse came from, or undefined for a parse of the disk. */
   version?: number;
 }
@@ -41,7 +52,14 @@ export interface OpenDocuments {
 }
 
 export class DeploymentDocuments {
-  readonly index = new WorkspaceIndex();
+  readonly index = new WorkspaceIndex<IndexedFile>();
+  /**
+   * False until the first walk of the workspace has read every file. Until then the rules that
+   * need the whole workspace (`duplicate-deployment`) are not run: on a partial index such a
+   * rule would name only some of the other files, then more, which the user would see as
+   * diagnostics that change for no reason. They are published once the index is complete.
+   */
+  workspaceReady = false;
   private folders: Folder[] = [];
   private readonly settings = new Map<string, Settings>();
   private readonly entries = new Map<string, Entry>();
@@ -153,8 +171,9 @@ export class DeploymentDocuments {
    */
   refresh(uri: string): string[] {
     const key = canonicalUri(uri);
-    const previous = this.entries.get(key)?.file;
-    const before = previous?.deployment?.name?.value;
+    const previousEntry = this.entries.get(key);
+    const previous = previousEntry?.file;
+    const before = previousEntry?.summary.deployment?.name?.value;
     // The previous syntax tree is replaced below and nothing reads it after this point (the last
     // good parse keeps only its model for completion), so it is released before the new text is
     // parsed: otherwise both trees are alive at the peak of the parse.
@@ -170,7 +189,7 @@ export class DeploymentDocuments {
   /** Drops a file (deleted, or no longer matching the glob). Returns its deployment name. */
   remove(uri: string): string[] {
     const key = canonicalUri(uri);
-    const before = this.entries.get(key)?.file.deployment?.name?.value;
+    const before = this.entries.get(key)?.summary.deployment?.name?.value;
     this.forget(key);
     return before === undefined ? [] : [before];
   }
@@ -182,12 +201,28 @@ export class DeploymentDocuments {
     const open = this.open.get(key);
     if (open !== undefined) {
       const doc = this.documents.get(open);
-      if (doc && entry?.version !== doc.version) {
+      if (doc && (entry?.version !== doc.version || !entry.file)) {
         this.refresh(key);
         return this.entries.get(key)?.file;
       }
     }
-    return entry?.file;
+    if (!entry) return undefined;
+    // A compacted file is read again from disk for whoever asks, and not kept.
+    return entry.file ?? this.read(key)?.file;
+  }
+
+  /**
+   * Drops the parse of a file that is not open, keeping its summary in the index. Called once
+   * the file's diagnostics are published, which is the last thing that needs the parse.
+   */
+  compact(uri: string): void {
+    const key = canonicalUri(uri);
+    if (this.open.has(key)) return;
+    const entry = this.entries.get(key);
+    if (!entry?.file) return;
+    entry.file = undefined;
+    entry.version = undefined;
+    this.lastGood.delete(key);
   }
 
   /** The current parse when the file is a deployment file, else undefined. */
@@ -227,7 +262,7 @@ export class DeploymentDocuments {
     const p = uriToPath(file.file);
     const name = file.deployment?.name?.value;
     const problems = validateFile(file, {
-      workspace: this.index,
+      workspace: this.workspaceReady ? this.index : undefined,
       // Read from disk: the committed file is what git verifies signatures with.
       allowedSigners: p === undefined ? undefined : allowedSignersFor(p),
       // Live state only for open files: a closed file never costs a git read.
@@ -239,7 +274,7 @@ export class DeploymentDocuments {
     return problems;
   }
 
-  private read(key: string): Entry | undefined {
+  private read(key: string): { file: DeploymentFile; version?: number } | undefined {
     if (!this.isCandidate(key)) return undefined;
     const limits = limitsFrom(this.settingsFor(key));
     const open = this.open.get(key);
@@ -266,12 +301,13 @@ export class DeploymentDocuments {
     }
   }
 
-  private store(key: string, entry: Entry): void {
-    this.entries.set(key, entry);
-    if (entry.file.isDeployment) this.index.set(entry.file);
+  private store(key: string, read: { file: DeploymentFile; version?: number }): void {
+    const { file, version } = read;
+    const summary = summarize(file);
+    this.entries.set(key, { file, summary, isDeployment: file.isDeployment, version });
+    if (file.isDeployment) this.index.set(summary);
     else this.index.delete(key);
-    if (entry.file.deployment && entry.file.deployment.targets.length > 0)
-      this.lastGood.set(key, entry.file);
+    if (file.deployment && file.deployment.targets.length > 0) this.lastGood.set(key, file);
   }
 
   private forget(key: string): void {

@@ -3,8 +3,6 @@
  * a feature and return; everything that can go wrong is caught here, logged to the client's
  * log, and answered with an empty result, so bad input never takes the server down.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import {
   CodeLensRefreshRequest,
   DidChangeConfigurationNotification,
@@ -45,8 +43,8 @@ import { TrustGate, UnavailableRollout, type RolloutBackend } from './rollout-ba
 import { RecordedComponentsWatch } from './recorded-components';
 import { startRequestPoll } from './request-poll';
 import { readSettings, sameSettings, SETTINGS_SECTION } from './settings';
-import { canonicalUri, pathToUri, uriToPath } from './uris';
-import { watchFolders } from './disk-watch';
+import { canonicalUri, uriToPath } from './uris';
+import { WorkspaceWalk } from './workspace-walk';
 
 /**
  * The shortest time between two validations of one document while it is being edited. An edit
@@ -88,8 +86,12 @@ export function startSession(connection: Connection): void {
   const disposers: Array<() => void> = [];
   let debounceMs = DEBOUNCE_MS;
   let commandLinks = false;
-  // Documents opened before the workspace is indexed are validated once it is, so their first
-  // diagnostics already include the cross-file rules.
+  // Documents opened at start are validated once the settings are read (they say which files
+  // are deployment files and the parse limits), not after the workspace is indexed: the index
+  // fills in the background and the cross-file rules follow when it is complete.
+  let markConfigured: () => void = () => undefined;
+  const configured = new Promise<void>((resolve) => (markConfigured = resolve));
+  // Lenses wait for git to be connected, which happens right after the settings are read.
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
@@ -109,6 +111,8 @@ export function startSession(connection: Connection): void {
       logError(`Validating ${key} failed: ${(err as Error)?.stack ?? String(err)}`);
       list = [];
     }
+    // The parse of a file that is not open is not needed after this (see DeploymentDocuments).
+    docs.compact(key);
     if (list.length === 0 && !nonEmpty.has(key) && !docs.isOpen(key)) return;
     if (list.length) nonEmpty.add(key);
     else nonEmpty.delete(key);
@@ -135,6 +139,7 @@ export function startSession(connection: Connection): void {
     timers.delete(key);
     const doc = documents.get(clientUri);
     if (doc) validatedVersion.set(key, doc.version);
+    walk.validated(key);
     revalidate(key, docs.refresh(key));
   };
 
@@ -194,32 +199,24 @@ export function startSession(connection: Connection): void {
     }
   };
 
-  let stopDiskWatch: () => void = () => undefined;
-  const reindexAll = () => {
-    const found = new Set(docs.scan());
-    for (const d of documents.all()) found.add(canonicalUri(d.uri));
-    for (const uri of docs.indexed()) if (!found.has(uri)) revalidate(uri, docs.remove(uri));
-    for (const uri of found) docs.refresh(uri);
-    for (const uri of new Set([...found, ...nonEmpty])) publish(uri);
-    if (!features.dynamicWatchedFiles) {
-      stopDiskWatch();
-      const dirs = [...found].flatMap((u) => {
-        const p = uriToPath(u);
-        return p ? [path.dirname(p)] : [];
-      });
-      stopDiskWatch = watchFolders(
-        dirs,
-        (file) => {
-          try {
-            diskChanged(pathToUri(file), !existsSync(file));
-          } catch (err) {
-            logError(`Handling a change of ${file} failed: ${String(err)}`);
-          }
-        },
-        log,
-      );
-    }
-  };
+  const walk = new WorkspaceWalk({
+    connection,
+    docs,
+    openDocuments: () => documents.all().map((d) => canonicalUri(d.uri)),
+    published: () => [...nonEmpty],
+    publish,
+    revalidate,
+    watchDisk: () => !features.dynamicWatchedFiles,
+    diskChanged,
+    // A view that listed the deployments while the walk was under way saw only some of them.
+    indexed: () =>
+      void connection.sendNotification(StateChangedNotification, {
+        deployments: docs.index.deploymentNames(),
+      }),
+    log,
+    logError,
+  });
+  const reindexLogged = () => walk.run();
 
   // ---- settings ----------------------------------------------------------------------------
 
@@ -348,26 +345,26 @@ export function startSession(connection: Connection): void {
             }),
           );
           await loadSettings();
-          reindexAll();
           connectGit();
+          await reindexLogged();
         });
       await loadSettings();
-      const started = Date.now();
-      reindexAll();
-      log(`Indexed ${docs.indexed().length} deployment files in ${Date.now() - started} ms.`);
+      markConfigured();
       connectGit();
     } catch (err) {
       logError(`Starting failed: ${(err as Error)?.stack ?? String(err)}`);
     } finally {
+      markConfigured();
       markReady();
     }
+    await reindexLogged();
   });
 
   connection.onDidChangeConfiguration(async (change) => {
     try {
       const pushed = (change.settings as Record<string, unknown> | null)?.[SETTINGS_SECTION];
       if (pushed !== undefined) pushedSettings = pushed;
-      if (await loadSettings()) reindexAll();
+      if (await loadSettings()) void reindexLogged();
       live.invalidate();
     } catch (err) {
       logError(`Applying settings failed: ${String(err)}`);
@@ -386,7 +383,7 @@ export function startSession(connection: Connection): void {
 
   documents.onDidOpen((e) => {
     docs.didOpen(e.document.uri);
-    void ready.then(() => {
+    void configured.then(() => {
       if (docs.isOpen(e.document.uri)) validateNow(e.document.uri);
     });
   });
@@ -479,7 +476,7 @@ export function startSession(connection: Connection): void {
     stopPoll();
     for (const t of timers.values()) clearTimeout(t);
     for (const d of disposers.splice(0)) d();
-    stopDiskWatch();
+    walk.stop();
   });
 
   documents.listen(connection);

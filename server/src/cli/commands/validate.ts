@@ -1,13 +1,14 @@
 /** `validate [paths...]`: every problem, as the editor shows it, in text, JSON or SARIF. */
 import type { Command } from 'commander';
-import path from 'node:path';
-import { validateFile, type Problem, type RecordedComponents } from '../../core';
+import { existsSync } from 'node:fs';
+import type { Problem, RecordedComponents } from '../../core';
 import { openGitStore, readRecordedComponents } from '../../rollout';
-import { allowedSignersFor } from '../../rollout/signers-file';
-import { expandPaths } from '../discover';
+import { discoverDeploymentFiles, expandPaths, type Unchecked } from '../discover';
 import { CliError, EXIT } from '../errors';
 import type { Output } from '../output';
-import { isUnchecked, loadFile, loadWorkspace, relativeName } from '../workspace';
+import { relativeName } from '../workspace';
+import { withCrossFileRules, type CheckTask } from '../validate-check';
+import { checkAll, workerCount } from '../validate-workers';
 import { toSarif } from '../sarif';
 import { commonOptions, type CommonOptions } from '../options';
 
@@ -45,42 +46,65 @@ async function recordedHere(cwd: string): Promise<Map<string, RecordedComponents
 
 export async function runValidate(
   paths: string[],
-  opts: CommonOptions & { format: string },
+  opts: CommonOptions & { format: string; jobs?: string },
   output: Output,
   version: string,
 ): Promise<number> {
   const { cwd, limits } = opts;
-  const ws = loadWorkspace(cwd, limits);
-  let files = ws.index.all();
-  let unchecked = ws.unchecked;
+  const found = discoverDeploymentFiles(cwd);
+  // Every file under --cwd is read, for the cross-file rule; those reported are, without paths,
+  // every deployment file in the order found, and with paths, the named files in their order.
+  const tasks: CheckTask[] = found.files.map((f) => ({
+    found: f,
+    report: paths.length === 0,
+    inWorkspace: true,
+  }));
+  let reported: number[] | undefined;
+  let unchecked: Unchecked[] = [];
   if (paths.length) {
-    const { files: found, unchecked: unreachable, missing } = expandPaths(cwd, paths);
+    const { files: named, unchecked: unreachable, missing } = expandPaths(cwd, paths);
     if (missing.length)
       throw new CliError(`No such file or directory: ${missing.join(', ')}`, EXIT.usage);
     unchecked = [...unreachable];
-    files = [];
-    for (const f of found) {
-      const loaded = loadFile(cwd, f, limits);
-      if (isUnchecked(loaded)) unchecked.push(loaded);
-      else files.push(ws.index.get(loaded.file) ?? loaded);
-    }
-    for (const f of files) {
-      if (!f.isDeployment)
-        output.err(
-          `${f.file}: skipped, not a deployment file (its top-level key is not 'deployment:').`,
-        );
-    }
-    files = files.filter((f) => f.isDeployment);
+    const byAbs = new Map(found.files.map((f, i) => [f.abs, i]));
+    reported = named.map((f) => {
+      const i = byAbs.get(f.abs) ?? tasks.push({ found: f, report: true, inWorkspace: false }) - 1;
+      tasks[i].report = true;
+      return i;
+    });
   }
   const recorded = await recordedHere(cwd);
-  // Each file is judged with the allowed-signers file of the repository it is in.
-  const problems: Problem[] = files.flatMap((f) =>
-    validateFile(f, {
-      workspace: ws.index,
-      allowedSigners: allowedSignersFor(path.resolve(cwd, f.file)),
-      recorded: f.deployment?.name ? recorded?.get(f.deployment.name.value) : undefined,
-    }),
-  );
+  const checkOpts = { cwd, limits, recorded };
+  const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1))
+    throw new CliError(`--jobs must be a whole number from 1 up, not '${opts.jobs}'.`, EXIT.usage);
+  const results = await checkAll(tasks, checkOpts, workerCount(tasks.length, jobs));
+  const { problems: full } = withCrossFileRules(tasks, results, checkOpts);
+  if (!reported) {
+    reported = [];
+    results.forEach((r, i) => {
+      if (r.kind === 'file') {
+        if (r.isDeployment) reported!.push(i);
+      } else if (existsSync(tasks[i].found.fsPath)) unchecked.push(r);
+      // A file found by the walk and gone by the read (another process cleaning up, a checkout
+      // in progress) is simply not part of the workspace, so it is not reported either.
+    });
+    unchecked = [...found.unchecked, ...unchecked];
+  } else {
+    const kept: number[] = [];
+    for (const i of reported) {
+      const r = results[i];
+      if (r.kind === 'unreadable') unchecked.push(r);
+      else if (!r.isDeployment)
+        output.err(
+          `${r.file}: skipped, not a deployment file (its top-level key is not 'deployment:').`,
+        );
+      else kept.push(i);
+    }
+    reported = kept;
+  }
+  const files = reported;
+  const problems: Problem[] = files.flatMap((i) => full.get(i) ?? []);
   const skipped = unchecked.map((u) => ({ file: relativeName(cwd, u.abs), reason: u.reason }));
   if (opts.format === 'json') {
     const json: ValidateJson = {
@@ -139,7 +163,11 @@ export function registerValidate(
       .description(
         'Check deployment files: schema, names, promotion rules (from/allowed_from, missing sources, cycles). Without paths, every deployment file under --cwd. With paths, only those are reported, but the other deployment files under --cwd are still read, so that a deployment declared in two files is found.',
       )
-      .argument('[paths...]', 'files or folders to check'),
+      .argument('[paths...]', 'files or folders to check')
+      .option(
+        '--jobs <n>',
+        'threads that read and check files (default: one per free core for large workspaces; 1: no worker threads)',
+      ),
     ['text', 'json', 'sarif'],
   ).action(async (paths: string[], opts) =>
     setExit(await runValidate(paths, opts, output, version)),

@@ -4,14 +4,14 @@ import type { PromotionGraph } from '../graph';
 import type { Deployment, DeploymentFile } from '../model';
 import type { Problem } from '../problem';
 import type { RecordedComponents } from '../recorded-conflicts';
-import type { WorkspaceIndex } from '../workspace';
+import type { IndexedFile, WorkspaceIndex } from '../workspace';
 
 export interface RuleContext {
   file: DeploymentFile;
   /** Present for files whose `deployment:` mapping could be read. */
   deployment?: Deployment;
   graph?: PromotionGraph;
-  workspace?: WorkspaceIndex;
+  workspace?: WorkspaceIndex<IndexedFile>;
   /** The committed `.atmos/allowed_signers`, when the caller read it; see `approver-no-key`. */
   allowedSigners?: AllowedSigners;
   /** What git has recorded, when the caller read it; see `recorded-component-conflict`. */

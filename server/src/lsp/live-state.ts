@@ -77,10 +77,13 @@ interface CachedRead {
  * from the cache, so no caller ever sees a cancelled read as an empty state; a caller that was
  * waiting on it without being cancelled itself reads again.
  */
+/** How long a HEAD read for the entry point's lens is trusted without a refs change. */
+const HEAD_FOR_MS = 3000;
+
 export class CachedLiveState implements LiveState {
   private readonly cache = new Map<string, CachedRead>();
   private readonly counts = new Map<string, Promise<number | undefined>>();
-  private readonly heads = new Map<string, Promise<HeadCommit | undefined>>();
+  private readonly heads = new Map<string, { read: Promise<HeadCommit | undefined>; at: number }>();
   /** Counts invalidations, so a pass that a refs change overtook is not cached. */
   private generation = 0;
 
@@ -155,13 +158,17 @@ export class CachedLiveState implements LiveState {
   }
 
   head(deploymentName: string): Promise<HeadCommit | undefined> {
-    let p = this.heads.get(deploymentName);
-    if (!p) {
-      // Only a hint on a lens: a failure names no commit, and the rollout asks git again.
-      p = (this.inner.head?.(deploymentName) ?? Promise.resolve(undefined)).catch(() => undefined);
-      this.heads.set(deploymentName, p);
-    }
-    return p;
+    // HEAD moves with every commit and checkout, which the refs watcher reports; a watch event
+    // can be missed (a busy machine, a file system without inotify), so a cached HEAD is also
+    // read again once it is a few seconds old. It is one `git log -1` for a lens.
+    const cached = this.heads.get(deploymentName);
+    if (cached && Date.now() - cached.at < HEAD_FOR_MS) return cached.read;
+    // Only a hint on a lens: a failure names no commit, and the rollout asks git again.
+    const read = (this.inner.head?.(deploymentName) ?? Promise.resolve(undefined)).catch(
+      () => undefined,
+    );
+    this.heads.set(deploymentName, { read, at: Date.now() });
+    return read;
   }
 
   invalidate(): void {

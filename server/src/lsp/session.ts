@@ -8,7 +8,6 @@ import {
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   FileChangeType,
-  ResponseError,
   TextDocuments,
   WatchKind,
   type Connection,
@@ -26,17 +25,12 @@ import {
 import { clientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
 import type { FeatureContext } from './context';
 import { DeploymentDocuments } from './documents';
-import { codeActions } from './features/code-actions';
-import { codeLenses } from './features/code-lens';
-import { completion, resolveCompletion } from './features/completion';
 import { diagnostics } from './features/diagnostics';
-import { hover } from './features/hover';
-import { definition, prepareRename, references, rename } from './features/navigation';
-import { documentSymbols, foldingRanges } from './features/symbols';
 import { createGitBackends } from './git-backends';
 import { GitRouter, type FolderBackends } from './git-routing';
 import { CachedLiveState, EmptyLiveState } from './live-state';
 import { registerCustomRequests } from './custom-requests';
+import { registerDocumentRequests } from './document-requests';
 import { collectPending } from './memory';
 import { findGitDir, watchRefs } from './refs-watch';
 import { TrustGate, UnavailableRollout, type RolloutBackend } from './rollout-backend';
@@ -402,62 +396,7 @@ export function startSession(connection: Connection): void {
 
   // ---- requests ----------------------------------------------------------------------------
 
-  /** Wraps a document request: closed or unknown documents and failures answer `empty`. */
-  function onDoc<P extends { textDocument: { uri: string } }, R>(
-    name: string,
-    empty: R,
-    fn: (uri: string, params: P) => R | Promise<R>,
-  ): (params: P) => Promise<R> {
-    return async (params: P) => {
-      const uri = params?.textDocument?.uri;
-      if (typeof uri !== 'string' || !docs.isOpen(uri)) return empty;
-      try {
-        return await fn(canonicalUri(uri), params);
-      } catch (err) {
-        if (err instanceof ResponseError) throw err;
-        logError(`${name} failed for ${uri}: ${(err as Error)?.stack ?? String(err)}`);
-        return empty;
-      }
-    };
-  }
-
-  connection.onCompletion(
-    onDoc('completion', null, (uri, p) => completion(ctx(), uri, p.position)),
-  );
-  connection.onCompletionResolve((item) => {
-    try {
-      return resolveCompletion(ctx(), item);
-    } catch (err) {
-      logError(`completionItem/resolve failed: ${(err as Error)?.stack ?? String(err)}`);
-      return item;
-    }
-  });
-  connection.onHover(onDoc('hover', null, (uri, p) => hover(ctx(), uri, p.position)));
-  connection.onDefinition(onDoc('definition', [], (uri, p) => definition(ctx(), uri, p.position)));
-  connection.onReferences(
-    onDoc('references', [], (uri, p) =>
-      references(ctx(), uri, p.position, p.context?.includeDeclaration ?? true),
-    ),
-  );
-  connection.onPrepareRename(
-    onDoc('prepareRename', null, (uri, p) => prepareRename(ctx(), uri, p.position)),
-  );
-  connection.onRenameRequest(
-    onDoc('rename', null, (uri, p) => rename(ctx(), uri, p.position, p.newName)),
-  );
-  connection.onDocumentSymbol(onDoc('documentSymbol', [], (uri) => documentSymbols(ctx(), uri)));
-  connection.onFoldingRanges(onDoc('foldingRange', [], (uri) => foldingRanges(ctx(), uri)));
-  connection.onCodeAction(
-    onDoc('codeAction', [], (uri, p) => codeActions(ctx(), uri, p.range, p.context)),
-  );
-  // Lenses wait for the start to finish: one asked for earlier would read the empty live state
-  // that stands in before git is connected, and name no commit until the next edit.
-  connection.onCodeLens(
-    onDoc('codeLens', [], async (uri) => {
-      await ready;
-      return codeLenses(ctx(), uri);
-    }),
-  );
+  registerDocumentRequests({ connection, isOpen: (uri) => docs.isOpen(uri), ctx, logError, ready });
 
   connection.onNotification(WorkspaceTrustedNotification, () => {
     trusted = true;

@@ -248,36 +248,40 @@ export interface IncrementalReport {
  */
 export function runIncrementalFuzz(seed: number, count: number): IncrementalReport {
   const report: IncrementalReport = { sequences: 0, steps: 0, spliced: 0 };
-  fc.assert(
-    fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (sequenceSeed) => {
-      const r = random(sequenceSeed);
-      let text = generateFile(r);
-      let current = parseDeploymentFile(text, 'fuzz.yaml');
-      let lastClean: string | undefined = text;
-      const steps = 1 + Math.floor(r() * 12);
-      for (let s = 0; s < steps; s++) {
-        const before = text;
-        // A text the YAML cannot read is mostly fixed by the next edit, as a user fixes a typo;
-        // undoing it is that edit here, so a sequence does not stay broken to its end.
-        if (current.problems.length && lastClean !== undefined && r() < 0.6) text = lastClean;
-        else {
-          text = randomEdit(r, text);
-          if (r() < 0.2) text = randomEdit(r, text);
-        }
-        const full = parseDeploymentFile(text, 'fuzz.yaml');
-        const spliced = reparseEdit(current, text);
-        const next = spliced ?? parseDeploymentFile(text, 'fuzz.yaml');
-        report.steps++;
-        if (spliced) report.spliced++;
-        const where = `sequence seed ${sequenceSeed}, step ${s}\n--- before\n${before}\n--- after\n${text}`;
-        assert.deepStrictEqual(parseShape(next), parseShape(full), where);
-        assert.deepStrictEqual(validateFile(next), validateFile(full), where);
-        current = next;
-        if (!next.problems.length) lastClean = text;
+  const property = fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (sequenceSeed) => {
+    const r = random(sequenceSeed);
+    let text = generateFile(r);
+    let current = parseDeploymentFile(text, 'fuzz.yaml');
+    let lastClean: string | undefined = text;
+    const steps = 1 + Math.floor(r() * 12);
+    for (let s = 0; s < steps; s++) {
+      const before = text;
+      // A text the YAML cannot read is mostly fixed by the next edit, as a user fixes a typo;
+      // undoing it is that edit here, so a sequence does not stay broken to its end.
+      if (current.problems.length && lastClean !== undefined && r() < 0.6) text = lastClean;
+      else {
+        text = randomEdit(r, text);
+        if (r() < 0.2) text = randomEdit(r, text);
       }
-      report.sequences++;
-    }),
-    { numRuns: count, seed, endOnFailure: true },
-  );
+      const full = parseDeploymentFile(text, 'fuzz.yaml');
+      const spliced = reparseEdit(current, text);
+      const next = spliced ?? parseDeploymentFile(text, 'fuzz.yaml');
+      report.steps++;
+      if (spliced) report.spliced++;
+      const where = `sequence seed ${sequenceSeed}, step ${s}\n--- before\n${before}\n--- after\n${text}`;
+      assert.deepStrictEqual(parseShape(next), parseShape(full), where);
+      assert.deepStrictEqual(validateFile(next), validateFile(full), where);
+      current = next;
+      if (!next.problems.length) lastClean = text;
+    }
+    report.sequences++;
+  });
+  try {
+    fc.assert(property, { numRuns: count, seed, endOnFailure: true });
+  } catch (err) {
+    // fast-check's message names only the sequence seed; the difference is in the cause.
+    const cause = (err as { cause?: Error }).cause;
+    throw new Error(`${(err as Error).message.split('\n')[0]}\n${cause?.message ?? ''}`);
+  }
   return report;
 }

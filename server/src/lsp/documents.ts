@@ -9,6 +9,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   limitsFrom,
   parseDeploymentFile,
+  reparseEdit,
   validateFile,
   WorkspaceIndex,
   type DeploymentFile,
@@ -155,11 +156,7 @@ export class DeploymentDocuments {
     const key = canonicalUri(uri);
     const previous = this.entries.get(key)?.file;
     const before = previous?.deployment?.name?.value;
-    // The previous syntax tree is replaced below and nothing reads it after this point (the last
-    // good parse keeps only its model for completion), so it is released before the new text is
-    // parsed: otherwise both trees are alive at the peak of the parse.
-    if (previous) releaseSyntax(previous);
-    const entry = this.read(key);
+    const entry = this.read(key, previous);
     if (entry) this.store(key, entry);
     else this.forget(key);
     if ((entry?.file.text.length ?? 0) >= LARGE_TEXT) collectSoon();
@@ -234,19 +231,35 @@ export class DeploymentDocuments {
       recorded: name && this.isOpen(uri) ? this.recordedFor?.(name) : undefined,
     });
     // The plain-data value is only read by the schema check, whose findings are kept per parse;
-    // after the first validation it is dead weight.
-    file.value = undefined;
+    // after the first validation it is dead weight, except in an open file, where the next edit
+    // inside one target is spliced into it (core/incremental.ts).
+    if (!this.isOpen(uri)) file.value = undefined;
     return problems;
   }
 
-  private read(key: string): Entry | undefined {
-    if (!this.isCandidate(key)) return undefined;
+  /**
+   * The new parse of a file. The previous parse's syntax tree is replaced here and nothing reads
+   * it afterwards (the last good parse keeps only its model for completion), so it is released
+   * before a full parse: otherwise both trees are alive at the peak of the parse. An edit of an
+   * open buffer inside one target is first spliced into it instead (core/incremental.ts), which
+   * takes the tree over.
+   */
+  private read(key: string, previous: DeploymentFile | undefined): Entry | undefined {
+    if (!this.isCandidate(key)) {
+      if (previous) releaseSyntax(previous);
+      return undefined;
+    }
     const limits = limitsFrom(this.settingsFor(key));
     const open = this.open.get(key);
     const doc = open === undefined ? undefined : this.documents.get(open);
     if (doc) {
-      return { file: parseDeploymentFile(doc.getText(), key, limits), version: doc.version };
+      const text = doc.getText();
+      const spliced = previous ? reparseEdit(previous, text, limits) : undefined;
+      if (spliced) return { file: spliced, version: doc.version };
+      if (previous) releaseSyntax(previous);
+      return { file: parseDeploymentFile(text, key, limits), version: doc.version };
     }
+    if (previous) releaseSyntax(previous);
     const p = uriToPath(key);
     if (p === undefined) return undefined;
     try {

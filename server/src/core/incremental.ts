@@ -50,7 +50,8 @@ export function updateDeploymentFile(
 
 /**
  * The parse of `text` spliced from `previous`, or undefined when the edit is not safely inside
- * one target. On success `previous` gives up its Document and value to the result.
+ * one target. On success `previous` gives up its Document and value to the result (or, for the
+ * same text, is the result).
  */
 export function reparseEdit(
   previous: DeploymentFile,
@@ -143,6 +144,9 @@ function splice(
   if (doc.directives?.yaml?.explicit || Object.keys(doc.directives?.tags ?? {}).length !== 1)
     return undefined;
   if (doc.errors.length || doc.warnings.length) return undefined;
+  // The same text again (a request re-read the buffer before its validation ran): the parse of
+  // a text under the same limits is the same parse.
+  if (text === previous.text) return previous;
 
   // The edit: everything before the first and after the last differing character is shared.
   const old = previous.text;

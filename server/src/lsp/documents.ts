@@ -33,6 +33,8 @@ interface Entry {
   file: DeploymentFile;
   /** The open document's version the parse came from, or undefined for a parse of the disk. */
   version?: number;
+  /** True when the parse was spliced from the previous one (core/incremental.ts). */
+  spliced?: boolean;
 }
 
 /** Open documents as the server sees them; TextDocuments satisfies this. */
@@ -159,7 +161,9 @@ export class DeploymentDocuments {
     const entry = this.read(key, previous);
     if (entry) this.store(key, entry);
     else this.forget(key);
-    if ((entry?.file.text.length ?? 0) >= LARGE_TEXT) collectSoon();
+    // A spliced edit allocates little and leaves one target's nodes behind, so only a full
+    // parse of a large text is worth a full collection (which takes long in a large heap).
+    if (!entry?.spliced && (entry?.file.text.length ?? 0) >= LARGE_TEXT) collectSoon();
     const after = entry?.file.deployment?.name?.value;
     return [...new Set([before, after].filter((n): n is string => n !== undefined))];
   }
@@ -255,7 +259,7 @@ export class DeploymentDocuments {
     if (doc) {
       const text = doc.getText();
       const spliced = previous ? reparseEdit(previous, text, limits) : undefined;
-      if (spliced) return { file: spliced, version: doc.version };
+      if (spliced) return { file: spliced, version: doc.version, spliced: true };
       if (previous) releaseSyntax(previous);
       return { file: parseDeploymentFile(text, key, limits), version: doc.version };
     }

@@ -91,7 +91,9 @@ export function generateFile(r: () => number): string {
   if (r() < 0.2) out.push('  name: after');
   if (r() < 0.2) out.push('  stacks: [one, two]');
   const eol = r() < 0.15 ? '\r\n' : '\n';
-  return out.join(eol) + (r() < 0.9 ? eol : '');
+  // The lines above are indented two spaces a level; some files use three or four.
+  const unit = pick([2, 2, 3, 4]);
+  return out.map((line) => reindent(line, unit)).join(eol) + (r() < 0.9 ? eol : '');
 }
 
 /** Edits a user makes while typing in a target: most keep the YAML well formed. */
@@ -153,9 +155,21 @@ const SINGLE = ['1', 'x', 'é', '😀', ' ', '-', '_'];
  * One edit. Mostly what typing in a target does (text added at the end of one of its lines, a
  * character typed or deleted inside its body); sometimes something hostile anywhere.
  */
+/** A line (or each line of a fragment) indented `unit` spaces a level instead of two. */
+function reindent(text: string, unit: number): string {
+  return text.replace(
+    /(^|\n)( +)/g,
+    (_, start: string, spaces: string) => `${start}${' '.repeat((spaces.length / 2) * unit)}`,
+  );
+}
+
 export function randomEdit(r: () => number, text: string): string {
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
-  const keyLines = [...text.matchAll(/^ {4}\S[^\n]*$/gm)].map((m) => m.index);
+  // Target keys sit two levels deep; a level is as deep as the `targets:` line.
+  const unit = /^( +)targets:/m.exec(text)?.[1].length ?? 2;
+  const typing = () => reindent(pick(TYPING), unit);
+  const keyLine = new RegExp(`^ {${2 * unit}}\\S[^\\n]*$`, 'gm');
+  const keyLines = [...text.matchAll(keyLine)].map((m) => m.index);
   const mode = keyLines.length > 1 ? r() : 1;
   if (mode < 0.8) {
     const k = Math.floor(r() * (keyLines.length - 1));
@@ -167,7 +181,7 @@ export function randomEdit(r: () => number, text: string): string {
       // At the end of the line holding `at` (before its line break).
       let end = at;
       while (end < text.length && text[end] !== '\n' && text[end] !== '\r') end++;
-      return text.slice(0, end) + pick(TYPING) + text.slice(end);
+      return text.slice(0, end) + typing() + text.slice(end);
     }
     const del = r() < 0.5 ? 0 : 1 + Math.floor(r() * 3);
     const insert = r() < 0.3 ? '' : pick(SINGLE);
@@ -175,7 +189,7 @@ export function randomEdit(r: () => number, text: string): string {
   }
   const at = Math.floor(r() * (text.length + 1));
   const del = r() < 0.5 ? 0 : r() < 0.7 ? 1 + Math.floor(r() * 3) : Math.floor(r() * 40);
-  const insert = r() < 0.2 ? '' : r() < 0.5 ? pick(TYPING) : pick(HOSTILE);
+  const insert = r() < 0.2 ? '' : r() < 0.5 ? typing() : pick(HOSTILE);
   return text.slice(0, at) + insert + text.slice(Math.min(text.length, at + del));
 }
 

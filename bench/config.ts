@@ -12,7 +12,10 @@ export interface SizePlan {
   requestRuns: number;
 }
 
-export const LSP_SIZES: SizePlan[] = QUICK
+/** BENCH_LSP_TARGETS=1000,5000 keeps only those sizes of the language server case. */
+const LSP_ONLY = process.env.BENCH_LSP_TARGETS?.split(',').map(Number);
+
+const LSP_PLANS: SizePlan[] = QUICK
   ? [
       { targets: 10, warmup: 1, runs: 3, requestRuns: 5 },
       { targets: 100, warmup: 1, runs: 3, requestRuns: 5 },
@@ -24,6 +27,10 @@ export const LSP_SIZES: SizePlan[] = QUICK
       { targets: 1000, warmup: 1, runs: 7, requestRuns: 15 },
       { targets: 5000, warmup: 1, runs: 5, requestRuns: 10 },
     ];
+
+export const LSP_SIZES: SizePlan[] = LSP_PLANS.filter(
+  (p) => !LSP_ONLY || LSP_ONLY.includes(p.targets),
+);
 
 export const WORKSPACE = QUICK
   ? { files: 100, targetsPerFile: 10, warmup: 0, runs: 2 }

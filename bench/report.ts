@@ -16,6 +16,7 @@ import {
 import type { LspSize, ServerRun } from './cases/lsp';
 import { openFirstTables, openFirstTargets, type OpenFirstResult } from './cases/open-first';
 import { validateTables, validateTargets, type ValidateResult } from './cases/validate';
+import { editTables, editTargets } from './lsp-edit-report';
 import type { WorkspaceResult } from './cases/workspace';
 import type { MachineInfo } from './machine';
 import { isMeasured, type Metric } from './metric';
@@ -96,6 +97,7 @@ export function evaluateTargets(res: BenchResults): TargetCheck[] {
         );
     }
   }
+  out.push(...editTargets(sizes));
   const largest = sizes[sizes.length - 1];
   if (largest) {
     const note = largest.targets < 5000 ? ` (largest size run: ${largest.targets})` : '';
@@ -253,6 +255,7 @@ export function renderTables(res: BenchResults): string {
         `| ${s.targets} | ${s.cstFloor ? mp(s.cstFloor) : 'n/a'} | ${quarter(yls.didOpen)} | ${quarter(yls.didChange)} |`,
       );
     }
+    L.push(...editTables(res.lsp));
     L.push(
       '',
       '| targets | ours completion | yls completion | ours hover | yls hover | ours/floor (completion, hover) | ours peak RSS | yls peak RSS | ours/yls RSS |',

@@ -24,7 +24,19 @@ export interface ServerRun {
   /** Whether the server reported a schema error on a broken file before timing. */
   schemaCheck: { ok: boolean; detail: string };
   didOpen: Metric;
+  /** An edit inside one target (a `replicas:` value): our server splices it in (incremental.ts). */
   didChange: Metric;
+  /**
+   * An edit outside every target (the `description:` at the top): our server parses the whole
+   * text again, as it did for every edit before the incremental re-parse.
+   */
+  didChangeFull?: Metric;
+  /**
+   * Completion and hover sent 2 ms after an edit inside one target, so they arrive while the
+   * server validates it (our server only): from the request to its answer.
+   */
+  completionDuringEdit?: Metric;
+  hoverDuringEdit?: Metric;
   completion: Metric;
   hover: Metric;
   /** Set when the server answered the clean file with diagnostics (it did not check it). */
@@ -200,6 +212,24 @@ async function runServer(
       run.didChange = unavailable(failure);
     }
     if (wrong.didChange) run.didChange = unavailable(wrongMetric(wrong.didChange, run.didChange));
+
+    // didChange → diagnostics for an edit outside every target: one letter of the description.
+    const desc = locate(file.text, 'Benchmark deployment');
+    const descAt = { line: desc.line, character: desc.character };
+    const descEnd = { line: desc.line, character: desc.character + 1 };
+    if (!failure)
+      run.didChangeFull = await measure(plan.warmup, plan.runs, async (i) => {
+        if (failure) return NaN;
+        await new Promise((resolve) => setTimeout(resolve, EDIT_PAUSE_MS));
+        const waiter = client.nextDiagnostics(uri, DIAGNOSTICS_TIMEOUT_MS);
+        const t0 = nowMs();
+        await client.change(uri, descAt, descEnd, i % 2 ? 'B' : 'b');
+        const got = await waiter;
+        if (!got)
+          failure = `didChange (full): no diagnostics within ${DIAGNOSTICS_TIMEOUT_MS / 1000} s`;
+        else if (got.diagnostics.length) wrong.didChange ??= wrongAnswer(got.diagnostics);
+        return got ? got.at - t0 : NaN;
+      });
     // Let any debounced work settle so the requests below are measured on their own.
     await sleep(300);
     await client.barrier(uri);
@@ -209,6 +239,30 @@ async function runServer(
     const fromLine = locate(file.text, 'from: ', fromKey.line);
     const completionAt = { line: fromLine.line, character: fromLine.character + 'from: '.length };
     const hoverAt = { line: locate(file.text, `    ${hoverName}:`).line, character: 5 };
+
+    // Requests that arrive while an edit inside one target is being validated (ours only: the
+    // goal is ours alone, and yaml-language-server debounces its validation past them).
+    if (expectedSchemaCode && !failure) {
+      const during = async (i: number, request: () => Promise<unknown>) => {
+        await new Promise((resolve) => setTimeout(resolve, EDIT_PAUSE_MS));
+        const waiter = client.nextDiagnostics(uri, DIAGNOSTICS_TIMEOUT_MS);
+        await client.change(uri, valueAt, valueEnd, String((i % 9) + 1));
+        await sleep(2);
+        const t0 = nowMs();
+        await request();
+        const ms = nowMs() - t0;
+        await waiter;
+        return ms;
+      };
+      run.completionDuringEdit = await measure(plan.warmup, plan.requestRuns, (i) =>
+        during(i, () => client.completion(uri, completionAt)),
+      );
+      run.hoverDuringEdit = await measure(plan.warmup, plan.requestRuns, (i) =>
+        during(i, () => client.hover(uri, hoverAt)),
+      );
+      await sleep(300);
+      await client.barrier(uri);
+    }
 
     if (client.capabilities.completionProvider) {
       let items = 0;

@@ -2,10 +2,12 @@
 // choose the seed (default: the time) and the number of documents (default 10,000). Prints the
 // report as JSON; exits 1 on the first failing document, with its seed, index and text.
 // Before that, the text graph is drawn and read back for ATMOS_GRAPH_FUZZ_COUNT random graphs
-// (default 100,000, about 20 s), the long form of the property in graph-text.test.ts.
+// (default 100,000, about 20 s), the long form of the property in graph-text.test.ts; then
+// ATMOS_INCREMENTAL_FUZZ_COUNT edit sequences compare the incremental re-parse with a full one.
 import fc from 'fast-check';
 import { checkPicture, deploymentArb } from '../unit/graph-picture';
 import { runFuzz } from './fuzz';
+import { runIncrementalFuzz } from './incremental-fuzz';
 
 const seed = Number(process.env.ATMOS_FUZZ_SEED ?? Date.now() % 2 ** 31);
 const count = Number(process.env.ATMOS_FUZZ_COUNT ?? 10_000);
@@ -19,6 +21,19 @@ try {
   console.log(`fuzz: ${graphCount} text graphs read back as their graphs (seed ${seed})`);
 } catch (err) {
   console.error(`fuzz: text graph FAILED (seed ${seed})\n${(err as Error).message}`);
+  process.exit(1);
+}
+
+// The incremental re-parse against a full parse, ATMOS_INCREMENTAL_FUZZ_COUNT edit sequences
+// (default 10,000, a few minutes).
+const incrementalCount = Number(process.env.ATMOS_INCREMENTAL_FUZZ_COUNT ?? 10_000);
+try {
+  const report = runIncrementalFuzz(seed, incrementalCount);
+  console.log(
+    `fuzz: ${report.sequences} edit sequences, ${report.steps} edits (${report.spliced} spliced), each equal to a full parse (seed ${seed})`,
+  );
+} catch (err) {
+  console.error(`fuzz: incremental re-parse FAILED (seed ${seed})\n${(err as Error).message}`);
   process.exit(1);
 }
 

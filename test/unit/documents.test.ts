@@ -1,7 +1,8 @@
 /**
  * What the server's document store keeps of each parse: the current parse whole, the previous
- * one reduced to its model (released before the new text is parsed), and problems that stay the
- * same when a file is validated again without its plain-data value.
+ * one reduced to its model (released before the new text is parsed, or taken over by the new
+ * parse when an edit inside one target is spliced into it), and problems that stay the same
+ * when a file is validated again.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -55,13 +56,41 @@ describe('DeploymentDocuments memory', () => {
     assert.equal(lastGood.deployment!.targets[1].promotion?.from?.value, 'dev');
   });
 
-  test('validating again without the plain-data value gives the same problems', () => {
+  test('an edit inside one target is spliced into the previous parse, whose tree it takes over', () => {
+    const text = `deployment:\n  name: shop\n  targets:\n    dev:\n      vars: {a: 1}\n    qa:\n      promotion:\n        from: dev\n    prod:\n      promotion:\n        from: qa\n`;
+    const s = store(text);
+    const first = s.docs.get(URI)!;
+    s.docs.problems(URI);
+    const tree = first.doc;
+    assert.ok(tree && first.value, 'an open file keeps its tree and value for the next edit');
+    s.edit(text.replace('{a: 1}', '{a: 12}'));
+    const second = s.docs.get(URI)!;
+    assert.notEqual(second, first);
+    assert.equal(second.doc, tree, 'the tree was spliced, not built again');
+    assert.equal(first.doc, undefined, 'the previous parse gave its tree up');
+    assert.deepEqual(second.value, {
+      deployment: {
+        name: 'shop',
+        targets: {
+          dev: { vars: { a: 12 } },
+          qa: { promotion: { from: 'dev' } },
+          prod: { promotion: { from: 'qa' } },
+        },
+      },
+    });
+    assert.equal(second.deployment!.targets[2].keyRange.start.offset, text.indexOf('prod') + 1);
+    assert.deepEqual(s.docs.problems(URI), []);
+  });
+
+  test('validating again gives the same problems', () => {
     const s = store(
       `deployment:\n  name: shop\n  owner: me\n  targets:\n    dev: {}\n    dev: {}\n    prod:\n      promotion:\n        from: nope\n        requires_approval: "maybe"\n`,
     );
     s.docs.refresh(URI);
     const first = s.docs.problems(URI);
-    assert.equal(s.docs.get(URI)!.value, undefined, 'the value is released after validation');
+    // An open file keeps its plain-data value: the next edit inside one target is spliced into
+    // it (core/incremental.ts). A closed file's is released after validation.
+    assert.ok(s.docs.get(URI)!.value, 'an open file keeps its value');
     assert.ok(s.docs.get(URI)!.doc, 'the syntax tree stays for the editor features');
     const again = s.docs.problems(URI);
     assert.deepEqual(again, first);

@@ -13,6 +13,7 @@ export * from './workspace';
 export * from './limits';
 export * from './distance';
 export { positionFinder } from './text';
+export { reparseEdit, updateDeploymentFile } from './incremental';
 export { deploymentSchema } from './schema';
 export * from './graph-format';
 export * from './approval-use';

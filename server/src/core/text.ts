@@ -12,7 +12,11 @@ export function lineStarts(text: string): number[] {
 }
 
 export function positionFinder(text: string): (offset: number) => Pos {
-  const starts = lineStarts(text);
+  return positionFinderFrom(text, lineStarts(text));
+}
+
+/** As `positionFinder`, with the line starts already known (spliced after an edit). */
+export function positionFinderFrom(text: string, starts: number[]): (offset: number) => Pos {
   return (offset: number): Pos => {
     const o = Math.max(0, Math.min(offset, text.length));
     let lo = 0;

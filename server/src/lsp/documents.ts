@@ -14,6 +14,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   limitsFrom,
   parseDeploymentFile,
+  reparseEdit,
   validateFile,
   summarize,
   WorkspaceIndex,
@@ -35,6 +36,15 @@ export interface Folder {
   path: string;
 }
 
+/** A new parse of a file, as `read` returns it. */
+interface ReadFile {
+  file: DeploymentFile;
+  /** The open document's version the parse came from, or undefined for a parse of the disk. */
+  version?: number;
+  /** True when the parse was spliced from the previous one (core/incremental.ts). */
+  spliced?: boolean;
+}
+
 interface Entry {
   /** The parse: kept while the document is open, and for a closed file until `compact`. */
   file?: DeploymentFile;
@@ -43,6 +53,8 @@ interface Entry {
   isDeployment: boolean;
   /** The open document's version the parse came from, or undefined for a parse of the disk. */
   version?: number;
+  /** True when the parse was spliced from the previous one (core/incremental.ts). */
+  spliced?: boolean;
 }
 
 /** Open documents as the server sees them; TextDocuments satisfies this. */
@@ -174,14 +186,12 @@ export class DeploymentDocuments {
     const previousEntry = this.entries.get(key);
     const previous = previousEntry?.file;
     const before = previousEntry?.summary.deployment?.name?.value;
-    // The previous syntax tree is replaced below and nothing reads it after this point (the last
-    // good parse keeps only its model for completion), so it is released before the new text is
-    // parsed: otherwise both trees are alive at the peak of the parse.
-    if (previous) releaseSyntax(previous);
-    const entry = this.read(key);
+    const entry = this.read(key, previous);
     if (entry) this.store(key, entry);
     else this.forget(key);
-    if ((entry?.file.text.length ?? 0) >= LARGE_TEXT) collectSoon();
+    // A spliced edit allocates little and leaves one target's nodes behind, so only a full
+    // parse of a large text is worth a full collection (which takes long in a large heap).
+    if (!entry?.spliced && (entry?.file.text.length ?? 0) >= LARGE_TEXT) collectSoon();
     const after = entry?.file.deployment?.name?.value;
     return [...new Set([before, after].filter((n): n is string => n !== undefined))];
   }
@@ -269,19 +279,35 @@ export class DeploymentDocuments {
       recorded: name && this.isOpen(uri) ? this.recordedFor?.(name) : undefined,
     });
     // The plain-data value is only read by the schema check, whose findings are kept per parse;
-    // after the first validation it is dead weight.
-    file.value = undefined;
+    // after the first validation it is dead weight, except in an open file, where the next edit
+    // inside one target is spliced into it (core/incremental.ts).
+    if (!this.isOpen(uri)) file.value = undefined;
     return problems;
   }
 
-  private read(key: string): { file: DeploymentFile; version?: number } | undefined {
-    if (!this.isCandidate(key)) return undefined;
+  /**
+   * The new parse of a file. The previous parse's syntax tree is replaced here and nothing reads
+   * it afterwards (the last good parse keeps only its model for completion), so it is released
+   * before a full parse: otherwise both trees are alive at the peak of the parse. An edit of an
+   * open buffer inside one target is first spliced into it instead (core/incremental.ts), which
+   * takes the tree over.
+   */
+  private read(key: string, previous?: DeploymentFile): ReadFile | undefined {
+    if (!this.isCandidate(key)) {
+      if (previous) releaseSyntax(previous);
+      return undefined;
+    }
     const limits = limitsFrom(this.settingsFor(key));
     const open = this.open.get(key);
     const doc = open === undefined ? undefined : this.documents.get(open);
     if (doc) {
-      return { file: parseDeploymentFile(doc.getText(), key, limits), version: doc.version };
+      const text = doc.getText();
+      const spliced = previous ? reparseEdit(previous, text, limits) : undefined;
+      if (spliced) return { file: spliced, version: doc.version, spliced: true };
+      if (previous) releaseSyntax(previous);
+      return { file: parseDeploymentFile(text, key, limits), version: doc.version };
     }
+    if (previous) releaseSyntax(previous);
     const p = uriToPath(key);
     if (p === undefined) return undefined;
     try {

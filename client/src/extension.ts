@@ -33,6 +33,7 @@ import { TIMELINE_VIEW_TYPE, TimelinePanels } from './timeline/panel';
 import { createLog, errorText } from './log';
 import { Session } from './session';
 import { ApprovalRequests } from './requests/requests';
+import { ActiveDeploymentStatus, activeDeploymentText } from './status/active-deployment';
 import { setDeclineReasonPrompt } from './commands/requests';
 import { firstSteps, PromotionsTree } from './tree/promotionsTree';
 
@@ -45,6 +46,9 @@ export interface AtmosDeploymentsApi {
   graph: GraphPanels;
   /** The promotion timeline Show History opens. */
   timeline: TimelinePanels;
+  /** The status bar item of the deployment file in the active editor, and its text. */
+  activeStatus: ActiveDeploymentStatus;
+  activeStatusText: typeof activeDeploymentText;
   setApprovalPrompt: typeof setApprovalPrompt;
   describePlan: typeof describePlan;
   targetAtLine: typeof targetAtLine;
@@ -124,6 +128,8 @@ async function start(
   const requests = new ApprovalRequests(session, log);
   const tree = new PromotionsTree(session, requests);
   context.subscriptions.push(session, requests, tree);
+  const activeStatus = new ActiveDeploymentStatus(tree);
+  context.subscriptions.push(activeStatus);
 
   const ctx: CommandContext = {
     session,
@@ -231,6 +237,8 @@ async function start(
     tree,
     graph,
     timeline,
+    activeStatus,
+    activeStatusText: activeDeploymentText,
     requests,
     setApprovalPrompt,
     setDeclineReasonPrompt,

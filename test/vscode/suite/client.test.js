@@ -5,47 +5,14 @@
 // (ui-drive.test.mjs opens one; e2e.test.mjs opens a plain folder).
 'use strict';
 const assert = require('node:assert');
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const vscode = require('vscode');
+const { waitFor, folder, git } = require('./helpers');
 
 const EXTENSION_ID = 'atmos-deployments.atmos-deployments';
 const DEPLOYMENT = 'payment-service';
-
-/** Polls `fn` until it returns something truthy, failing with `what` after the deadline. */
-async function waitFor(fn, { timeoutMs = 30000, intervalMs = 100, what = 'condition' } = {}) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last})`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-function folder() {
-  const f = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(f, 'no workspace folder is open');
-  return f.uri.fsPath;
-}
-
-/** git in the workspace, for reading the records a promotion leaves (tests only). */
-function git(...args) {
-  return execFileSync('git', args, {
-    cwd: folder(),
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
-}
 
 function isGitRepo() {
   try {

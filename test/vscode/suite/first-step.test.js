@@ -6,40 +6,13 @@
 // plain folder (e2e.test.mjs) the lens offers Roll Out without naming a commit.
 'use strict';
 const assert = require('node:assert');
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const vscode = require('vscode');
+const { waitFor, folder, git } = require('./helpers');
 
 const EXTENSION_ID = 'atmos-deployments.atmos-deployments';
 const DEPLOYMENT = 'payment-service';
-
-async function waitFor(fn, { timeoutMs = 30000, what = 'condition' } = {}) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function folder() {
-  return vscode.workspace.workspaceFolders[0].uri.fsPath;
-}
-
-function git(...args) {
-  return execFileSync('git', args, {
-    cwd: folder(),
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
-}
 
 function headSha() {
   try {

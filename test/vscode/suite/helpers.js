@@ -1,9 +1,11 @@
-// Helpers shared by the in-host suites (the older suites still carry their own copies).
+// Helpers shared by the in-host suites.
 'use strict';
+const assert = require('node:assert');
+const { execFileSync } = require('node:child_process');
 const vscode = require('vscode');
 
-/** Polls `fn` every 100 ms until it returns something truthy, or fails after `timeoutMs`. */
-async function waitFor(fn, { timeoutMs = 30000, what = 'condition' } = {}) {
+/** Polls `fn` until it returns something truthy, failing with `what` after the deadline. */
+async function waitFor(fn, { timeoutMs = 30000, intervalMs = 100, what = 'condition' } = {}) {
   const end = Date.now() + timeoutMs;
   let last;
   for (;;) {
@@ -13,14 +15,27 @@ async function waitFor(fn, { timeoutMs = 30000, what = 'condition' } = {}) {
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last})`);
-    await new Promise((r) => setTimeout(r, 100));
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last})`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
 /** The first workspace folder's path. */
 function folder() {
-  return vscode.workspace.workspaceFolders[0].uri.fsPath;
+  const f = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(f, 'no workspace folder is open');
+  return f.uri.fsPath;
 }
 
-module.exports = { waitFor, folder };
+/** git in the workspace, for setting it up and reading the records a command left. */
+function git(...args) {
+  return execFileSync('git', args, {
+    cwd: folder(),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
+}
+
+module.exports = { waitFor, folder, git };

@@ -5,9 +5,10 @@
 // Decline ends another one with exit 1. Needs the git workspace of ui-drive.test.mjs.
 'use strict';
 const assert = require('node:assert');
-const { execFileSync, spawn } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const path = require('node:path');
 const vscode = require('vscode');
+const { waitFor, folder, git } = require('./helpers');
 
 const EXTENSION_ID = 'atmos-deployments.atmos-deployments';
 const DEPLOYMENT = 'payment-service';
@@ -17,29 +18,6 @@ const CAROL = {
   GIT_COMMITTER_NAME: 'carol',
   GIT_COMMITTER_EMAIL: 'carol@example.com',
 };
-
-async function waitFor(fn, { timeoutMs = 30000, what = 'condition' } = {}) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function folder() {
-  return vscode.workspace.workspaceFolders[0].uri.fsPath;
-}
-
-function git(...args) {
-  return execFileSync('git', args, { cwd: folder(), encoding: 'utf8', stdio: 'pipe' }).trim();
-}
 
 function isGitRepo() {
   try {

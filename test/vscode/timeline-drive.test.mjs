@@ -492,6 +492,27 @@ test(
       await link.click();
       frame = await timelineFrame(page);
       await waitForMarks(frame, 16, 'the timeline from the hover');
+
+      // From the promotion graph: its History button.
+      await d.runCommand(page, 'View: Close All Editors');
+      await d.openFile(page, 'deployments/payment-service.yaml');
+      await d.runCommand(page, 'Atmos Deployments: Show Graph');
+      const graph = await pollUntil(
+        async () => {
+          for (const f of d.webviewFrames(page).reverse()) {
+            const ok = await f
+              .evaluate(() => !!document.getElementById('history'))
+              .catch(() => false);
+            if (ok) return f;
+          }
+          return undefined;
+        },
+        { timeoutMs: 60000, what: "the graph's History button" },
+      );
+      await graph.locator('#history').click();
+      frame = await timelineFrame(page);
+      await waitForMarks(frame, 16, "the timeline from the graph's History button");
+      t.diagnostic("the graph's History button opened the timeline");
     } catch (e) {
       if (page)
         await d.screenshot(page, path.join(OUT_DIR, 'timeline-failure.png')).catch(() => {});

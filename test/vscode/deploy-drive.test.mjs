@@ -204,7 +204,18 @@ test(
       assert.ok((await x('api')) > (await x('database')), 'api is not drawn after database');
       assert.equal(await x('worker'), await x('database'), 'worker is not in the first wave');
       assert.equal(await graph.locator('.dependency-diagram').count(), 4, 'not one per target');
-      await graph.locator('#dependencies').scrollIntoViewIfNeeded();
+      // Only framing for the screenshot: the graph re-renders when the records change (the
+      // promotion above lands its refs), which can replace the section under the locator, so
+      // it is tried again rather than failing the drive.
+      for (let i = 0; i < 5; i++) {
+        const ok = await graph
+          .locator('#dependencies')
+          .scrollIntoViewIfNeeded({ timeout: 5000 })
+          .then(() => true)
+          .catch(() => false);
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
       await d.screenshot(page, path.join(OUT_DIR, 'deploy-dependencies.png'));
 
       // Cancel while api hangs on prod: api is stopped, and database and worker, which

@@ -418,12 +418,6 @@ test(
           (await d.readTabs(page)).tabs.some((x) => x.includes('History of payment-service.md')),
         { timeoutMs: 30000, what: 'the Markdown history tab' },
       );
-      // The tab can open in the other editor group, behind the record opened above: it is
-      // brought to the front before its text is read.
-      await page
-        .locator('.tabs-container .tab', { hasText: 'History of payment-service.md' })
-        .first()
-        .click();
       // The editor draws spaces as no-break spaces and wraps the table's long rows.
       const table = await pollUntil(
         async () => {

@@ -32,8 +32,7 @@ import {
   type LinkIndex,
   type TimeWindow,
 } from './timeline-layout';
-import { el, svg } from './dom';
-import { clip, renderWhere, short } from './timeline-where';
+import { clip, el, renderWhere, short, svg } from './timeline-where';
 
 interface VsCodeApi {
   postMessage(message: FromTimeline): void;

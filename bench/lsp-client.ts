@@ -111,7 +111,24 @@ export class LspClient {
         textDocument: {
           synchronization: { dynamicRegistration: false, didSave: true },
           publishDiagnostics: { relatedInformation: true, versionSupport: true },
-          completion: { completionItem: { snippetSupport: true } },
+          // What VS Code's language client declares (vscode-languageclient's completion.js),
+          // so both servers answer completion as they would in VS Code.
+          completion: {
+            completionItem: {
+              snippetSupport: true,
+              labelDetailsSupport: true,
+              resolveSupport: { properties: ['documentation', 'detail', 'additionalTextEdits'] },
+            },
+            completionList: {
+              itemDefaults: [
+                'commitCharacters',
+                'editRange',
+                'insertTextFormat',
+                'insertTextMode',
+                'data',
+              ],
+            },
+          },
           hover: { contentFormat: ['markdown', 'plaintext'] },
         },
         ...(opts.workDoneProgress ? { window: { workDoneProgress: true } } : {}),

@@ -53,10 +53,10 @@ export function edgeStatus(
   from: string,
   to: string,
   requiresApproval: boolean,
+  declared: string[] = componentNames(deployment),
 ): EdgeStatus {
   const source = state[from] ?? {};
   const target = state[to] ?? {};
-  const declared = componentNames(deployment);
   const names = [...new Set([...declared, ...Object.keys(source), ...Object.keys(target)])];
   const changes = names.map((component) => ({
     component,
@@ -91,11 +91,20 @@ export function withApprovalCount(edge: EdgeStatus, summary: string): EdgeStatus
   return { ...edge, approvals: summary, label: `${edge.state} (${summary})` };
 }
 
-/** Every edge of the deployment's graph, in promotion order. */
-export function promotionStatus(deployment: Deployment, state: DeployedState): EdgeStatus[] {
+/**
+ * Every edge of the deployment's graph, in promotion order; with `into`, only the edges into
+ * that target (a hover on one target of thousands asks for its own edges, not all of them).
+ */
+export function promotionStatus(
+  deployment: Deployment,
+  state: DeployedState,
+  into?: string,
+): EdgeStatus[] {
   const graph = buildGraph(deployment);
   const rank = new Map(graph.order.map((n, i) => [n, i]));
-  const edges = [...graph.edges].sort(
+  const wanted = into === undefined ? graph.edges : graph.edges.filter((e) => e.to === into);
+  const declared = componentNames(deployment);
+  const edges = [...wanted].sort(
     (a, b) => rank.get(a.from)! - rank.get(b.from)! || rank.get(a.to)! - rank.get(b.to)!,
   );
   // An edge on a promotion cycle cannot be promoted along (the file has a promotion-cycle
@@ -106,7 +115,7 @@ export function promotionStatus(deployment: Deployment, state: DeployedState): E
     for (const e of c.edges)
       if (!cycleOf.has(`${e.from}\u0000${e.to}`)) cycleOf.set(`${e.from}\u0000${e.to}`, c.path);
   return edges.map((e) => {
-    const status = edgeStatus(deployment, state, e.from, e.to, e.requiresApproval);
+    const status = edgeStatus(deployment, state, e.from, e.to, e.requiresApproval, declared);
     const cycle = cycleOf.get(`${e.from}\u0000${e.to}`);
     if (!cycle) return status;
     const why = `promotion cycle ${cycle.join(' → ')}`;

@@ -29,7 +29,27 @@ export interface ValidateOptions {
 }
 
 export function validateFile(file: DeploymentFile, options: ValidateOptions = {}): Problem[] {
+  const steps = validationSteps(file, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same validation as `validateFile`, one rule at a time: it yields after building the
+ * graph and after each rule, and returns the problems. The language server runs an edit's
+ * validation this way so that completion and hover arriving meanwhile are answered between two
+ * rules instead of after all of them (at 5,000 targets the rules take tens of milliseconds
+ * together), and so that it can drop a validation once a newer edit has made it stale. The
+ * caller must not change `file` between steps.
+ */
+export function* validationSteps(
+  file: DeploymentFile,
+  options: ValidateOptions = {},
+): Generator<void, Problem[], void> {
   if (!file.isDeployment) return [];
+  yield;
   const ctx = {
     file,
     deployment: file.deployment,
@@ -38,6 +58,7 @@ export function validateFile(file: DeploymentFile, options: ValidateOptions = {}
     allowedSigners: options.allowedSigners,
     recorded: options.recorded,
   };
+  yield;
   const out: Problem[] = [];
   for (const [code, rule] of Object.entries(RULES)) {
     try {
@@ -52,6 +73,7 @@ export function validateFile(file: DeploymentFile, options: ValidateOptions = {}
         ),
       );
     }
+    yield;
   }
   return afterSyntaxErrors(file, out.sort(compareProblems));
 }

@@ -40,6 +40,13 @@ export interface ClientFeatures {
   codeLensRefresh: boolean;
   markdown: boolean;
   changeAnnotations: boolean;
+  /**
+   * The client fills in an item's edit range and data from the list's `itemDefaults` (LSP
+   * 3.17), so a list of thousands of targets need not repeat them in every item.
+   */
+  completionDefaults: boolean;
+  /** The client asks `completionItem/resolve` for an item's `detail` when it shows it. */
+  resolveDetail: boolean;
 }
 
 export function clientFeatures(c: ClientCapabilities): ClientFeatures {
@@ -53,5 +60,10 @@ export function clientFeatures(c: ClientCapabilities): ClientFeatures {
     changeAnnotations:
       !!c.workspace?.workspaceEdit?.changeAnnotationSupport &&
       !!c.workspace?.workspaceEdit?.documentChanges,
+    completionDefaults: ['editRange', 'data'].every((d) =>
+      c.textDocument?.completion?.completionList?.itemDefaults?.includes(d),
+    ),
+    resolveDetail:
+      !!c.textDocument?.completion?.completionItem?.resolveSupport?.properties.includes('detail'),
   };
 }

@@ -12,6 +12,10 @@ export interface FeatureContext {
   markdown: boolean;
   /** Whether the client applies workspace edits with change annotations (and asks about them). */
   changeAnnotations: boolean;
+  /** Completion lists may use `itemDefaults` for the edit range and data (capabilities.ts). */
+  completionDefaults?: boolean;
+  /** Completion items may leave `detail` to `completionItem/resolve`. */
+  resolveDetail?: boolean;
   /**
    * Whether hovers may carry `command:` links to the client's own commands (the VS Code client
    * says so in `initializationOptions.commandLinks`); other editors would show dead links.

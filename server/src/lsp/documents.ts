@@ -15,7 +15,7 @@ import {
   limitsFrom,
   parseDeploymentFile,
   reparseEdit,
-  validateFile,
+  validationSteps,
   summarize,
   WorkspaceIndex,
   type DeploymentFile,
@@ -267,11 +267,24 @@ export class DeploymentDocuments {
 
   /** Problems of one file with the workspace-wide rules, or [] when it is not a deployment file. */
   problems(uri: string): Problem[] {
+    const steps = this.problemSteps(uri);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * `problems`, one rule at a time (core `validationSteps`): the session runs an edit's
+   * validation this way, answering requests between the steps. The parse is taken once, at
+   * the start; the caller stops stepping when a newer text replaced it.
+   */
+  *problemSteps(uri: string): Generator<void, Problem[], void> {
     const file = this.get(uri);
     if (!file || !file.isDeployment || !this.index.get(file.file)) return [];
     const p = uriToPath(file.file);
     const name = file.deployment?.name?.value;
-    const problems = validateFile(file, {
+    const problems = yield* validationSteps(file, {
       workspace: this.workspaceReady ? this.index : undefined,
       // Read from disk: the committed file is what git verifies signatures with.
       allowedSigners: p === undefined ? undefined : allowedSignersFor(p),

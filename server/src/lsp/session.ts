@@ -25,7 +25,7 @@ import {
 import { clientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
 import type { FeatureContext } from './context';
 import { DeploymentDocuments } from './documents';
-import { diagnostics } from './features/diagnostics';
+import { diagnostics, toDiagnostics } from './features/diagnostics';
 import { createGitBackends } from './git-backends';
 import { GitRouter, type FolderBackends } from './git-routing';
 import { CachedLiveState, EmptyLiveState } from './live-state';
@@ -46,6 +46,12 @@ import { WorkspaceWalk } from './workspace-walk';
  * during a burst wait for the window to end and are then validated once, on the latest text.
  */
 export const DEBOUNCE_MS = 120;
+
+/**
+ * How long an edit's validation waits for the document requests under way (a hover reading git)
+ * before it goes on regardless.
+ */
+const REQUEST_WAIT_MS = 250;
 
 export function startSession(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -70,6 +76,8 @@ export function startSession(connection: Connection): void {
     live,
     markdown: features.markdown,
     changeAnnotations: features.changeAnnotations,
+    completionDefaults: features.completionDefaults,
+    resolveDetail: features.resolveDetail,
     commandLinks,
   });
   const timers = new Map<string, NodeJS.Timeout>();
@@ -105,6 +113,10 @@ export function startSession(connection: Connection): void {
       logError(`Validating ${key} failed: ${(err as Error)?.stack ?? String(err)}`);
       list = [];
     }
+    send(key, list);
+  };
+
+  const send = (key: string, list: Diagnostic[]) => {
     // The parse of a file that is not open is not needed after this (see DeploymentDocuments).
     docs.compact(key);
     if (list.length === 0 && !nonEmpty.has(key) && !docs.isOpen(key)) return;
@@ -126,15 +138,86 @@ export function startSession(connection: Connection): void {
     for (const o of others) publish(o);
   };
 
+  /**
+   * Counts the validations of each file. A validation run in steps compares it after every
+   * step and stops once another one has started: a newer edit, a flush for a request or a
+   * change on disk has taken over, and its result would be stale.
+   */
+  const generation = new Map<string, number>();
+  const nextGeneration = (key: string) => {
+    const g = (generation.get(key) ?? 0) + 1;
+    generation.set(key, g);
+    return g;
+  };
+
   const validateNow = (clientUri: string) => {
     const key = canonicalUri(clientUri);
     const t = timers.get(key);
     if (t) clearTimeout(t);
     timers.delete(key);
+    nextGeneration(key);
     const doc = documents.get(clientUri);
     if (doc) validatedVersion.set(key, doc.version);
     walk.validated(key);
     revalidate(key, docs.refresh(key));
+  };
+
+  /** Document requests being answered (document-requests.ts counts them). */
+  const answering = { count: 0 };
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  /**
+   * Waits until the requests that arrived meanwhile have been answered and their answers
+   * written. vscode-jsonrpc takes two turns of the event loop from reading a message to calling
+   * its handler (it decodes the message under a lock released with setImmediate, then
+   * dispatches it from a queue run with setImmediate), and a continuation queued before the
+   * read runs first in each turn, hence three turns; a handler may then wait for git, and the
+   * answer is written one turn after it returns (the writer's lock again). Each turn costs
+   * microseconds when nothing is waiting.
+   */
+  const requestsFirst = async () => {
+    for (let i = 0; i < 3; i++) await turn();
+    const until = Date.now() + REQUEST_WAIT_MS;
+    while (answering.count > 0 && Date.now() < until) await turn();
+    await turn();
+  };
+
+  /**
+   * An edit's validation: the text is parsed (or spliced) at once, so requests that come next
+   * read the new model, and the rules then run one at a time with the event loop free between
+   * them, so completion and hover are answered between two rules (design: "big files stay
+   * instant"). The files sharing the deployment are published after it, as `revalidate` does.
+   */
+  const validateEdit = async (clientUri: string): Promise<void> => {
+    const key = canonicalUri(clientUri);
+    const mine = nextGeneration(key);
+    const doc = documents.get(clientUri);
+    if (doc) validatedVersion.set(key, doc.version);
+    walk.validated(key);
+    const names = docs.refresh(key);
+    let list: Diagnostic[];
+    try {
+      const steps = docs.problemSteps(key);
+      for (;;) {
+        const step = steps.next();
+        if (step.done) {
+          list = toDiagnostics(ctx(), step.value);
+          break;
+        }
+        await requestsFirst();
+        // Whoever started a newer validation publishes. A newer edit stops this one at once,
+        // before its validation starts: a request may already have spliced that edit into
+        // this parse's syntax tree, which the remaining rules must not read.
+        if (generation.get(key) !== mine) return;
+        if (doc && documents.get(clientUri)?.version !== doc.version) return;
+      }
+    } catch (err) {
+      logError(`Validating ${key} failed: ${(err as Error)?.stack ?? String(err)}`);
+      list = [];
+    }
+    send(key, list);
+    const others = new Set(names.flatMap((n) => docs.filesOf(n)).filter((u) => u !== key));
+    for (const o of others) publish(o);
   };
 
   const schedule = (clientUri: string) => {
@@ -152,12 +235,10 @@ export function startSession(connection: Connection): void {
       key,
       setTimeout(() => {
         timers.delete(key);
-        try {
-          validateNow(clientUri);
-          lastEditRun.set(key, Date.now());
-        } catch (err) {
-          logError(`Validating ${key} failed: ${(err as Error)?.stack ?? String(err)}`);
-        }
+        lastEditRun.set(key, Date.now());
+        validateEdit(clientUri).catch((err) =>
+          logError(`Validating ${key} failed: ${(err as Error)?.stack ?? String(err)}`),
+        );
       }, wait),
     );
   };
@@ -396,7 +477,14 @@ export function startSession(connection: Connection): void {
 
   // ---- requests ----------------------------------------------------------------------------
 
-  registerDocumentRequests({ connection, isOpen: (uri) => docs.isOpen(uri), ctx, logError, ready });
+  registerDocumentRequests({
+    connection,
+    isOpen: (uri) => docs.isOpen(uri),
+    ctx,
+    logError,
+    ready,
+    answering,
+  });
 
   connection.onNotification(WorkspaceTrustedNotification, () => {
     trusted = true;

@@ -20,6 +20,7 @@ import {
   type DeployedState,
   type Deployment,
   type EdgeStatus,
+  type Target,
 } from '../../core';
 import type { BlockedLensArgs, RollOutLensArgs, UnblockStep } from '../../protocol/requests';
 import { commitsAheadText } from '../../rollout';
@@ -83,9 +84,10 @@ export function unblockStep(
   e: EdgeStatus,
   onCycle: boolean,
   head: HeadCommit | undefined,
+  targetNamed: (name: string) => Target | undefined = (n) => findTarget(d, n),
 ): UnblockStep | undefined {
   if (e.state !== 'blocked' || onCycle) return undefined;
-  const source = findTarget(d, e.from);
+  const source = targetNamed(e.from);
   if (!source) return undefined;
   if (source.promotion)
     return { kind: 'promote', target: e.from, title: `Promote to ${displayName(e.from)}` };
@@ -166,8 +168,11 @@ export async function codeLenses(ctx: FeatureContext, uri: string): Promise<Code
             range: toRange(t.keyRange),
             command: entryLens(name, t.name, state, head),
           }));
+  // By name once: finding each edge's target in the list is quadratic at thousands of targets.
+  const byName = new Map<string, Target>();
+  for (const t of d.targets) if (!byName.has(t.name)) byName.set(t.name, t);
   const edgeLenses = edges.flatMap((e, i): CodeLens[] => {
-    const target = findTarget(d, e.to);
+    const target = byName.get(e.to);
     if (!target) return [];
     const title = lensText(e, ahead[i]);
     const range = toRange(target.keyRange);
@@ -197,7 +202,7 @@ export async function codeLenses(ctx: FeatureContext, uri: string): Promise<Code
         changes: e.changes,
       },
     };
-    const unblock = unblockStep(d, e, onCycle(e), head);
+    const unblock = unblockStep(d, e, onCycle(e), head, (n) => byName.get(n));
     if (unblock) args.unblock = unblock;
     return [{ range, command: { title, command: BLOCKED_COMMAND, arguments: [args] } }];
   });

@@ -55,13 +55,32 @@ export function completion(ctx: FeatureContext, uri: string, position: Position)
 
   const target = targetContext(cur);
   if (target) {
-    for (const t of targetCandidates(ctx, file)) {
-      if (t.name === target.self || target.exclude.includes(t.name)) continue;
+    const candidates = targetCandidates(ctx, file).filter(
+      (t) => t.name !== target.self && !target.exclude.includes(t.name),
+    );
+    if (ctx.completionDefaults) {
+      // The range and the file are the same for every item, so the list carries them once; a
+      // deployment of 5,000 targets sends a fifth of the bytes it would otherwise, which the
+      // client reads while the user waits. The target is the item's label.
+      const data: TargetItemData = { uri };
+      return {
+        isIncomplete: false,
+        itemDefaults: { editRange: range, data },
+        items: candidates.map((t) => ({
+          label: t.name,
+          kind: CompletionItemKind.Reference,
+          ...(ctx.resolveDetail ? {} : { detail: `target of ${t.deployment}` }),
+          ...(cur.needsSpace ? { textEditText: ` ${t.name}` } : {}),
+          sortText: `0-${String(t.order).padStart(4, '0')}`,
+        })),
+      };
+    }
+    for (const t of candidates) {
       const data: TargetItemData = { uri, target: t.name };
       items.push({
         label: t.name,
         kind: CompletionItemKind.Reference,
-        detail: `target of ${t.deployment}`,
+        ...(ctx.resolveDetail ? {} : { detail: `target of ${t.deployment}` }),
         // The documentation comes from completionItem/resolve, for the item the user looks at:
         // a deployment of 5,000 targets would otherwise describe all 5,000 on every keystroke.
         data,
@@ -156,26 +175,35 @@ interface Candidate {
   order: number;
 }
 
-/** What a target item carries to completionItem/resolve. */
+/**
+ * What a target item carries to completionItem/resolve. Without `target` (a list with
+ * `itemDefaults`, where every item shares the data) the target is the item's label.
+ */
 interface TargetItemData {
   uri: string;
-  target: string;
+  target?: string;
 }
 
 function isTargetItemData(v: unknown): v is TargetItemData {
   const d = v as Partial<TargetItemData> | undefined;
-  return !!d && typeof d.uri === 'string' && typeof d.target === 'string';
+  return (
+    !!d && typeof d.uri === 'string' && (d.target === undefined || typeof d.target === 'string')
+  );
 }
 
-/** Fills in the documentation of a target item; other items come back as they are. */
+/** Fills in the detail and documentation of a target item; other items come back as they are. */
 export function resolveCompletion(ctx: FeatureContext, item: CompletionItem): CompletionItem {
   if (!isTargetItemData(item.data) || item.documentation) return item;
   const file = ctx.docs.get(item.data.uri);
   if (!file?.isDeployment) return item;
-  const target = item.data.target;
+  const target = item.data.target ?? item.label;
   const found = targetCandidates(ctx, file).find((t) => t.name === target);
   return found
-    ? { ...item, documentation: { kind: MarkupKind.Markdown, value: found.doc() } }
+    ? {
+        ...item,
+        detail: item.detail ?? `target of ${found.deployment}`,
+        documentation: { kind: MarkupKind.Markdown, value: found.doc() },
+      }
     : item;
 }
 

@@ -110,7 +110,7 @@ async function liveLines(
       out.push(`- \`${c}\` at \`${d.sha.slice(0, 7)}\`, ${formatAge(d.deployedAt)}${by}${from}`);
     }
   }
-  const edges = promotionStatus(deployment, state).filter((e) => e.to === target);
+  const edges = promotionStatus(deployment, state, target);
   // The edges get their own heading: Markdown joins two lists separated only by a blank line,
   // so without it `dev → staging` rendered as one more component in the deployed list.
   if (edges.length) {

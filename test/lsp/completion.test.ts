@@ -159,3 +159,79 @@ describe('completion', () => {
     assert.equal(r, null);
   });
 });
+
+/**
+ * A client that declares what VS Code's language client declares: list item defaults and
+ * `detail` on resolve. Target lists then carry the edit range and the data once, and each item
+ * only its label (a list of thousands of targets is a fifth of the bytes); the VS Code client
+ * fills the defaults into every item before it resolves one, as `asItem` does below.
+ */
+describe('completion for a client with list item defaults (VS Code)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await Harness.start({
+      capabilities: {
+        textDocument: {
+          completion: {
+            completionItem: { resolveSupport: { properties: ['documentation', 'detail'] } },
+            completionList: { itemDefaults: ['editRange', 'data'] },
+          },
+        },
+      },
+    });
+  });
+  after(() => h.stop());
+
+  async function list(
+    marked: string,
+    name: string,
+  ): Promise<{ uri: string; list: CompletionList }> {
+    const { text, position } = cursor(marked);
+    const uri = await h.open(
+      `deployments/${name}.yaml`,
+      text.replace('name: shop', `name: ${name}`),
+    );
+    const r = await h.request<CompletionList>('textDocument/completion', {
+      textDocument: { uri },
+      position,
+    });
+    return { uri, list: r };
+  }
+  const asItem = (l: CompletionList, item: CompletionItem): CompletionItem => ({
+    ...item,
+    data: item.data ?? l.itemDefaults?.data,
+  });
+
+  test('target items share the edit range and data; resolve adds the detail and documentation', async () => {
+    const { uri, list: l } = await list(`${HEAD}        from: d|\n`, 'defaults');
+    assert.deepEqual(l.itemDefaults?.editRange, {
+      start: { line: 7, character: 14 },
+      end: { line: 7, character: 15 },
+    });
+    assert.deepEqual(
+      l.items.map((i) => i.label),
+      ['dev', 'qa'],
+    );
+    for (const item of l.items) {
+      assert.equal(item.textEdit, undefined, 'the range comes from the defaults');
+      assert.equal(item.data, undefined, 'the data comes from the defaults');
+      assert.equal(item.detail, undefined, 'the detail comes from resolve');
+    }
+    const dev = await h.request<CompletionItem>(
+      'completionItem/resolve',
+      asItem(
+        l,
+        l.items.find((i) => i.label === 'dev')!,
+      ),
+    );
+    assert.equal(dev.detail, 'target of defaults');
+    assert.match(JSON.stringify(dev.documentation), /Entry point/);
+    await h.close(uri);
+  });
+
+  test('right after the colon, the text to insert carries the space', async () => {
+    const { uri, list: l } = await list(`${HEAD}        from:|\n`, 'spaced');
+    assert.equal(l.items.find((i) => i.label === 'dev')?.textEditText, ' dev');
+    await h.close(uri);
+  });
+});

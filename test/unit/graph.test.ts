@@ -3,7 +3,7 @@
 // Run: npx tsx --test test/unit/graph.test.ts
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGraph, type Deployment } from '../../server/src/core';
+import { buildGraph, updateDeploymentFile, type Deployment } from '../../server/src/core';
 import { check, parse, withCode } from './helpers';
 
 /** A deployment from `target: sources` pairs; an undefined entry is an entry point. */
@@ -146,5 +146,36 @@ describe('large graphs', () => {
       ['t1 → t2', 't2 → t3'],
     );
     for (const p of problems) assert.ok(p.related!.length <= 11, 'related locations are capped');
+  });
+});
+
+describe('one graph per deployment model', () => {
+  test('the same model gives the same graph; an edited text gives its own', () => {
+    const text = yamlOf({ dev: undefined, staging: ['dev'], prod: ['staging'] });
+    const first = parse(text);
+    const graph = buildGraph(first.deployment!);
+    assert.equal(buildGraph(first.deployment!), graph, 'built once for the model');
+    // An edit inside one target (spliced, core/incremental.ts) makes a new model: the graph
+    // follows it instead of answering from the old one.
+    const edited = updateDeploymentFile(
+      first,
+      text.replace('promotion: { from: staging }', 'promotion: { from: dev }'),
+      first.file,
+    );
+    assert.notEqual(edited.deployment, first.deployment);
+    assert.deepEqual(
+      buildGraph(edited.deployment!).edges.map((e) => `${e.from}→${e.to}`),
+      ['dev→staging', 'dev→prod'],
+    );
+  });
+
+  test('an acyclic graph of 5,000 targets reports no cycle, and a long cycle is found', () => {
+    const chain: Record<string, string[] | undefined> = { t0: undefined };
+    for (let i = 1; i < 5000; i++) chain[`t${i}`] = [`t${i - 1}`];
+    const g = buildGraph(deploymentOf(chain));
+    assert.equal(g.cycles.length, 0);
+    assert.equal(g.order.join(','), Object.keys(chain).join(','));
+    chain.t0 = ['t4999'];
+    assert.equal(buildGraph(deploymentOf(chain)).cycles[0]?.path.length, 5001);
   });
 });

@@ -9,6 +9,7 @@ import {
   WorkspaceIndex,
   parseDeploymentFile,
   validateFile,
+  validationSteps,
 } from '../../server/src/core';
 import fc from 'fast-check';
 import { isPair, visit, type Node } from 'yaml';
@@ -1066,5 +1067,31 @@ describe('ranges never cover the whole file', () => {
       assert.ok(codes.has(c), `missing ${c}`);
     for (const p of problems)
       assert.equal(p.range.start.line, p.range.end.line, `${p.code} ${span(p.range)}`);
+  });
+});
+
+describe('validation in steps (the language server runs an edit this way)', () => {
+  test('it yields before the graph and after every rule, and returns what validateFile returns', () => {
+    const text = dedent(`
+      deployment:
+        name: steps
+        targets:
+          dev: {}
+          staging:
+            promotion:
+              from: nowhere
+              allowed_from: [dev]
+    `);
+    const steps = validationSteps(parseDeploymentFile(text, 'deployments/steps.yaml'));
+    let yields = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) yields++;
+    assert.equal(yields, Object.keys(RULES).length + 2);
+    const expected = validateFile(parseDeploymentFile(text, 'deployments/steps.yaml'));
+    assert.deepEqual(step.value, expected);
+    assert.deepEqual([...new Set(expected.map((p) => p.code))].sort(), [
+      'promotion-exclusive',
+      'unknown-source',
+    ]);
   });
 });

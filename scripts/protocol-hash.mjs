@@ -1,5 +1,6 @@
 // docs/lsp-extensions.md specifies the custom requests whose types live in
-// server/src/protocol/requests.ts, and keeps a hash of that file (as rust-analyzer keeps one of
+// server/src/protocol/requests.ts (with the view model and settings it re-exports from
+// deployment-info.ts and settings.ts), and keeps a hash of those files (as rust-analyzer keeps one of
 // lsp/ext.rs in its lsp-extensions.md), so that a change to the protocol cannot land without
 // someone looking at its documentation: test/unit/protocol-doc.test.ts fails until they match.
 //
@@ -11,15 +12,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const PROTOCOL_FILE = path.join(root, 'server', 'src', 'protocol', 'requests.ts');
+const PROTOCOL_DIR = path.join(root, 'server', 'src', 'protocol');
+export const PROTOCOL_FILE = path.join(PROTOCOL_DIR, 'requests.ts');
+/** Every file of the protocol the doc specifies: requests.ts and what it re-exports. */
+export const PROTOCOL_FILES = ['requests.ts', 'deployment-info.ts', 'settings.ts'].map((f) =>
+  path.join(PROTOCOL_DIR, f),
+);
 export const DOC_FILE = path.join(root, 'docs', 'lsp-extensions.md');
 /** The doc's line that holds the hash, inside an HTML comment so it does not render. */
 export const HASH_LINE = /^requests\.ts hash: ([0-9a-f]{16})$/m;
 
-/** First 16 hex digits of the SHA-256 of requests.ts, line endings normalised to LF. */
+/** First 16 hex digits of the SHA-256 of the protocol files, line endings normalised to LF. */
 export function protocolHash() {
-  const text = readFileSync(PROTOCOL_FILE, 'utf8').replace(/\r\n/g, '\n');
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const hash = createHash('sha256');
+  for (const f of PROTOCOL_FILES) hash.update(readFileSync(f, 'utf8').replace(/\r\n/g, '\n'));
+  return hash.digest('hex').slice(0, 16);
 }
 
 export function documentedHash() {

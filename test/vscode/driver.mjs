@@ -111,6 +111,15 @@ export async function readEditorText(page) {
   return page.locator('.editor-instance .monaco-editor .view-lines').first().innerText();
 }
 
+/**
+ * The text of every visible text editor, in every editor group. An editor opened from a webview
+ * can land in either group, depending on which one had focus; reading only the first editor
+ * then reads the wrong one.
+ */
+export async function readAllEditorTexts(page) {
+  return page.locator('.editor-instance .monaco-editor .view-lines').allInnerTexts();
+}
+
 /** Opens and focuses the Problems panel. */
 export async function showProblems(page, { timeout = 30000 } = {}) {
   await runCommand(page, 'View: Focus Problems');

@@ -402,7 +402,14 @@ test(
           what: `the record tab ${recordTab}`,
         },
       );
-      const record = await d.readEditorText(page);
+      // The record may open in either editor group; it is the editor naming its tag.
+      const record = await pollUntil(
+        async () =>
+          (await d.readAllEditorTexts(page)).find((x) =>
+            x.replace(/\s+/g, '').includes(prodC2.tag),
+          ),
+        { timeoutMs: 30000, what: `the record ${prodC2.tag} in an editor` },
+      );
       t.diagnostic(`record: ${record.slice(0, 300).replace(/\n/g, ' | ')}`);
       // The editor wraps long lines; the words are compared without the white space.
       const flat = record.replace(/\s+/g, '');
@@ -421,8 +428,8 @@ test(
       // The editor draws spaces as no-break spaces and wraps the table's long rows.
       const table = await pollUntil(
         async () => {
-          const text = (await d.readEditorText(page)).replace(/\s+/g, '');
-          return text.includes('#History:payment-service') ? text : undefined;
+          const texts = (await d.readAllEditorTexts(page)).map((x) => x.replace(/\s+/g, ''));
+          return texts.find((text) => text.includes('#History:payment-service'));
         },
         { timeoutMs: 30000, what: 'the Markdown history in the editor' },
       );

@@ -5,8 +5,8 @@
  * YAML as it is edited (debounced) and highlights the target under the cursor. Its state (which
  * deployment) survives a window reload through the serializer.
  */
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewHtml } from '../webview-html';
 import { GraphRequest, type DeploymentInfo } from '../../../server/src/protocol/requests';
 import { errorText } from '../log';
 import type { Session } from '../session';
@@ -382,35 +382,14 @@ export class GraphPanels implements vscode.WebviewPanelSerializer<GraphState>, v
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(
-      vscode.Uri.joinPath(this.extension.extensionUri, 'dist', 'webview', 'main.js'),
-    );
-    const style = webview.asWebviewUri(
-      vscode.Uri.joinPath(this.extension.extensionUri, 'media', 'graph.css'),
-    );
-    const csp = [
-      "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
-      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-      `img-src ${webview.cspSource}`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Promotion Graph</title>
-</head>
-<body>
-<header id="toolbar"></header>
+    return webviewHtml(webview, this.extension.extensionUri, {
+      script: ['dist', 'webview', 'main.js'],
+      style: ['media', 'graph.css'],
+      title: 'Promotion Graph',
+      body: `<header id="toolbar"></header>
 <div id="banner" hidden></div>
-<main id="canvas" aria-label="Promotion graph"></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+<main id="canvas" aria-label="Promotion graph"></main>`,
+    });
   }
 
   /** The HTML of the open panel (tests check its CSP). */

@@ -5,8 +5,8 @@
  * Show History used to open, so nothing the table said is lost. Its state (which deployment)
  * survives a window reload through the serializer.
  */
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewHtml } from '../webview-html';
 import {
   HistoryRequest,
   type DeploymentInfo,
@@ -258,37 +258,16 @@ export class TimelinePanels
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(
-      vscode.Uri.joinPath(this.extension.extensionUri, 'dist', 'webview', 'timeline.js'),
-    );
-    const style = webview.asWebviewUri(
-      vscode.Uri.joinPath(this.extension.extensionUri, 'media', 'timeline.css'),
-    );
-    const csp = [
-      "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
-      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-      `img-src ${webview.cspSource}`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Promotion History</title>
-</head>
-<body>
-<header id="toolbar"></header>
+    return webviewHtml(webview, this.extension.extensionUri, {
+      script: ['dist', 'webview', 'timeline.js'],
+      style: ['media', 'timeline.css'],
+      title: 'Promotion History',
+      body: `<header id="toolbar"></header>
 <div id="banner" hidden></div>
 <main id="timeline" aria-label="Promotion timeline"></main>
 <div id="details" hidden></div>
-<section id="where" aria-label="What was where"></section>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+<section id="where" aria-label="What was where"></section>`,
+    });
   }
 
   /** The HTML of the open panel (tests check its CSP). */

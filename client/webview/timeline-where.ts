@@ -5,29 +5,8 @@
  */
 import { whatWasWhere, type TimelineModel } from '../../server/src/core/timeline';
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-export function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-export function svg<K extends keyof SVGElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string | number> = {},
-  text?: string,
-): SVGElementTagNameMap[K] {
-  const e = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+// The element helpers are the graph page's: one place makes every element of both pages.
+import { el } from './dom';
 
 export const short = (sha: string) => sha.slice(0, 7);
 export const when = (t: number) =>

@@ -32,7 +32,8 @@ import {
   type LinkIndex,
   type TimeWindow,
 } from './timeline-layout';
-import { clip, el, renderWhere, short, svg } from './timeline-where';
+import { el, svg } from './dom';
+import { clip, renderWhere, short } from './timeline-where';
 
 interface VsCodeApi {
   postMessage(message: FromTimeline): void;

@@ -10,6 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import { FULL_CAPABILITIES, Harness, PAYMENT, type ProgressEvent } from './harness';
 
 const FILES = 1500;
+
+interface StatusAnswer {
+  deployments: Array<{ name: string; pending?: boolean }>;
+}
 const OPENED = 'teams/t0/deployments/payment.yaml';
 // Sorted before every other file, so a walk that ran the cross-file rule on a partial index
 // would already know it when the opened file is validated.
@@ -31,6 +35,9 @@ describe('the opened file first, in a workspace of 1,500 files', () => {
   let h: Harness;
   let opened: string;
   let end: ProgressEvent;
+  /** The Promotions view's two status requests, sent while the walk is under way. */
+  let full: Promise<{ answer: StatusAnswer; seq: number }>;
+  let quick: Promise<{ answer: StatusAnswer; seq: number }>;
   before(async () => {
     h = await Harness.start({
       files: workspace(),
@@ -38,6 +45,12 @@ describe('the opened file first, in a workspace of 1,500 files', () => {
     });
     // Sent right after `initialized`, as an editor restoring its open tabs does.
     opened = await h.open(OPENED, OPENED_TEXT);
+    const ask = (params: object) =>
+      h
+        .request<StatusAnswer>('atmosDeployments/status', params)
+        .then((answer) => ({ answer, seq: h.lastSeq }));
+    full = ask({});
+    quick = ask({ withoutRecords: true });
     end = await h.until(
       () => h.progress.find((p) => p.value.kind === 'end'),
       'the end of the indexing progress',
@@ -104,5 +117,20 @@ describe('the opened file first, in a workspace of 1,500 files', () => {
       unopened.filter((p) => p.diagnostics.length > 0).map((p) => p.uri),
       [],
     );
+  });
+
+  test('the full status, asked while indexing, waits for the index and lists every deployment', async () => {
+    const { answer, seq } = await full;
+    assert.ok(seq > end.seq, `answered at message ${seq}, the end of indexing at ${end.seq}`);
+    // 1,500 services and payment-service (declared twice).
+    assert.equal(answer.deployments.length, FILES + 1);
+    assert.ok(answer.deployments.every((d) => !d.pending));
+  });
+
+  test('the quick status answers at once, from the files read so far', async () => {
+    const { answer, seq } = await quick;
+    assert.ok(seq < end.seq, `answered at message ${seq}, the end of indexing at ${end.seq}`);
+    assert.ok(answer.deployments.length < FILES + 1, `${answer.deployments.length} so far`);
+    assert.ok(answer.deployments.every((d) => d.pending));
   });
 });

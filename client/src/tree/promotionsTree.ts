@@ -126,7 +126,7 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
         return { error: err instanceof Error ? err.message : String(err) };
       },
     ));
-    const quick = this.session.request(StatusRequest, { withoutRecords: true }).then(
+    const quick = this.quickStatus().then(
       (r) => r,
       () => undefined,
     );
@@ -145,6 +145,14 @@ export class PromotionsTree implements vscode.TreeDataProvider<PromotionNode>, v
       this.changed.fire(undefined);
     });
     return shown;
+  }
+
+  /**
+   * The deployments from the files alone, without git: each `pending`, with no edge states.
+   * The view shows it until the full status answers.
+   */
+  quickStatus(): Promise<StatusResult> {
+    return this.session.request(StatusRequest, { withoutRecords: true });
   }
 
   /** The full status (with what is deployed), for commands that decide from it. */

@@ -51,6 +51,8 @@ export interface CustomRequestDeps {
   gate: RolloutBackend;
   /** Tells the session that this server's own write moved the records. */
   refsChanged(): void;
+  /** Resolves once the workspace walk has read every file (workspace-walk.ts). */
+  whenIndexed(): Promise<void>;
 }
 
 /**
@@ -96,7 +98,9 @@ export function registerCustomRequests(d: CustomRequestDeps): void {
   );
   d.connection.onRequest(
     StatusRequest,
-    onCustom(d, 'atmosDeployments/status', isStatusParams, (p, signal) => {
+    onCustom(d, 'atmosDeployments/status', isStatusParams, async (p, signal) => {
+      // The quick answer shows what is known at once; the full one lists every deployment.
+      if (!p?.withoutRecords) await d.whenIndexed();
       d.flushPending();
       return status(d.ctx(), signal, { records: !p?.withoutRecords });
     }),

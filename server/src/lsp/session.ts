@@ -489,7 +489,15 @@ export function startSession(connection: Connection): void {
   connection.onNotification(WorkspaceTrustedNotification, () => {
     trusted = true;
   });
-  registerCustomRequests({ connection, logError, ctx, flushPending, gate, refsChanged });
+  registerCustomRequests({
+    connection,
+    logError,
+    ctx,
+    flushPending,
+    gate,
+    refsChanged,
+    whenIndexed: () => walk.whenIndexed(),
+  });
   const defaultSettings = () => docs.settingsFor(docs.getFolders()[0]?.uri ?? '');
   const stopPoll = startRequestPoll({
     intervalSeconds: () => defaultSettings().requestPollInterval,

@@ -54,18 +54,37 @@ export class WorkspaceWalk {
   /** Open documents validated from their buffer since the current walk began. */
   private readonly fresh = new Set<string>();
 
+  private markIndexed: () => void = () => undefined;
+  /** Settles once the first walk has read every file, or failed. */
+  private readonly indexed = new Promise<void>((resolve) => (this.markIndexed = resolve));
+
   constructor(private readonly deps: WalkDeps) {}
+
+  /**
+   * Resolves once the workspace has been read in full: a request that lists every deployment
+   * (the Promotions view's status, which also decides whether the welcome view offers to
+   * create the first file) waits for it, or it would list the files the walk had reached.
+   */
+  whenIndexed(): Promise<void> {
+    return this.indexed;
+  }
 
   /** Runs a walk and logs what it did; never throws. */
   async run(): Promise<void> {
     const started = Date.now();
+    // A walk that a newer one overtook leaves the signal to that one; a failed one gives it,
+    // so that nothing waits forever.
+    let finished = true;
     try {
-      if (await this.walk())
+      finished = await this.walk();
+      if (finished)
         this.deps.log(
           `Indexed ${this.deps.docs.indexed().length} deployment files in ${Date.now() - started} ms.`,
         );
     } catch (err) {
       this.deps.logError(`Indexing failed: ${(err as Error)?.stack ?? String(err)}`);
+    } finally {
+      if (finished) this.markIndexed();
     }
   }
 

@@ -155,6 +155,28 @@ suite('client', () => {
     assert.doesNotMatch(String(api.tree.getTreeItem(dep).description), /reading the records/);
   });
 
+  // In a monorepo the full answer can take seconds; meanwhile the view shows what the files
+  // alone say. The server's own quick answer is drawn here, as the view draws it first.
+  test('tree: a deployment whose records are still being read says so, and its targets wait', async function () {
+    await statusOrSkip(this);
+    const quick = await api.tree.quickStatus();
+    const d = quick.deployments.find((x) => x.name === DEPLOYMENT);
+    assert.ok(d && d.pending, `${DEPLOYMENT} is pending in the quick answer`);
+    assert.deepStrictEqual(d.edges, [], 'no edge states without the records');
+    const item = api.tree.getTreeItem({ kind: 'deployment', deployment: d });
+    assert.match(String(item.description), /3 targets · reading the records…$/);
+    const rows = await api.tree.getChildren({
+      kind: 'target',
+      deployment: d,
+      target: d.targets[0],
+    });
+    assert.deepStrictEqual(
+      rows.map((r) => api.tree.getTreeItem(r).label),
+      ['reading the records…'],
+    );
+    assert.strictEqual(api.tree.getTreeItem(rows[0]).iconPath.id, 'loading~spin');
+  });
+
   test('graph: nodes, edges, CSP; click reveals YAML; cursor highlights; edits update', async function () {
     await statusOrSkip(this);
     const view = await vscode.commands.executeCommand('atmosDeployments.showGraph', {

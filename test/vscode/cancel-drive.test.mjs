@@ -8,37 +8,18 @@
 // writes the records, so the pause itself is shown not to be what stopped the first.
 // Run: node --test test/vscode/cancel-drive.test.mjs    (after `node esbuild.mjs`)
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { setup } from './setup.mjs';
 import { pollUntil, start } from './code-server.mjs';
 import * as d from './driver.mjs';
+import { REPO_ROOT, CLI, OUT_DIR, SKIP_UNBUILT, run } from './drive-env.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(HERE, '..', '..');
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'workspace', 'deployments');
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-const OUT_DIR = path.join(REPO_ROOT, 'test-results', 'vscode');
 
-const skip = fs.existsSync(path.join(REPO_ROOT, 'dist', 'client.js'))
-  ? false
-  : 'dist/client.js is missing: build the extension first (node esbuild.mjs)';
-
-const ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Demo',
-  GIT_AUTHOR_EMAIL: 'demo@example.com',
-  GIT_COMMITTER_NAME: 'Demo',
-  GIT_COMMITTER_EMAIL: 'demo@example.com',
-};
-
-function run(cwd, cmd, args) {
-  return execFileSync(cmd, args, { cwd, env: ENV, encoding: 'utf8', stdio: 'pipe' }).trim();
-}
+const skip = SKIP_UNBUILT;
 
 /** The fixture's deployments in a git repository, with dev recorded and staging behind it. */
 function makeWorkspace() {

@@ -8,32 +8,16 @@
 // opens the graph and turns on "Show component dependencies".
 // Run: node --test test/vscode/deploy-drive.test.mjs    (after `node esbuild.mjs`)
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { setup } from './setup.mjs';
 import { pollUntil, start } from './code-server.mjs';
 import * as d from './driver.mjs';
+import { REPO_ROOT, CLI, OUT_DIR, SKIP_UNBUILT, run } from './drive-env.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(HERE, '..', '..');
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-const OUT_DIR = path.join(REPO_ROOT, 'test-results', 'vscode');
-
-const skip = fs.existsSync(path.join(REPO_ROOT, 'dist', 'client.js'))
-  ? false
-  : 'dist/client.js is missing: build the extension first (node esbuild.mjs)';
-
-const ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Demo',
-  GIT_AUTHOR_EMAIL: 'demo@example.com',
-  GIT_COMMITTER_NAME: 'Demo',
-  GIT_COMMITTER_EMAIL: 'demo@example.com',
-};
+const skip = SKIP_UNBUILT;
 
 const DEPLOYMENT = `deployment:
   name: payment-service
@@ -62,10 +46,6 @@ const DEPLOYMENT = `deployment:
 // with Ctrl+C in the task's terminal).
 const COMMAND =
   'echo "deploying $ATMOS_COMPONENT to $ATMOS_TARGET"; sleep 1; case "$ATMOS_TARGET/$ATMOS_COMPONENT" in prod/api|eu/api) sleep 120;; esac';
-
-function run(cwd, cmd, args) {
-  return execFileSync(cmd, args, { cwd, env: ENV, encoding: 'utf8', stdio: 'pipe' }).trim();
-}
 
 /** The deployment in a git repository, with dev recorded and staging empty. */
 function makeWorkspace() {

@@ -4,7 +4,6 @@
 // suite/restricted/: validation works, git-writing commands refuse and write nothing.
 // Run: node --test test/vscode/restricted.test.mjs    (after `node esbuild.mjs`)
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,28 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { setup } from './setup.mjs';
 import { start } from './code-server.mjs';
 import { runExtensionTests } from './run-ext-tests.mjs';
+import { CLI, OUT_DIR, REPO_ROOT, SKIP_UNBUILT, run } from './drive-env.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(HERE, '..', '..');
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'workspace', 'deployments');
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-const OUT_DIR = path.join(REPO_ROOT, 'test-results', 'vscode');
 
-const skip = fs.existsSync(path.join(REPO_ROOT, 'dist', 'client.js'))
-  ? false
-  : 'dist/client.js is missing: build the extension first (node esbuild.mjs)';
-
-const ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Demo',
-  GIT_AUTHOR_EMAIL: 'demo@example.com',
-  GIT_COMMITTER_NAME: 'Demo',
-  GIT_COMMITTER_EMAIL: 'demo@example.com',
-};
-
-function run(cwd, cmd, args) {
-  return execFileSync(cmd, args, { cwd, env: ENV, encoding: 'utf8', stdio: 'pipe' }).trim();
-}
+const skip = SKIP_UNBUILT;
 
 /** A git repository with payment-service and broken.yaml, dev and staging already recorded. */
 function makeWorkspace() {

@@ -14,27 +14,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { setup } from './setup.mjs';
 import { pollUntil, start } from './code-server.mjs';
 import * as d from './driver.mjs';
+import { REPO_ROOT, CLI, OUT_DIR, SKIP_UNBUILT, DEMO_ENV } from './drive-env.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(HERE, '..', '..');
-const OUT_DIR = path.join(REPO_ROOT, 'test-results', 'vscode');
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-
-const skip = fs.existsSync(path.join(REPO_ROOT, 'dist', 'client.js'))
-  ? false
-  : 'dist/client.js is missing: build the extension first (node esbuild.mjs)';
-
-const ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Demo',
-  GIT_AUTHOR_EMAIL: 'demo@example.com',
-  GIT_COMMITTER_NAME: 'Demo',
-  GIT_COMMITTER_EMAIL: 'demo@example.com',
-};
+const skip = SKIP_UNBUILT;
+const ENV = DEMO_ENV;
 
 function git(cwd, ...args) {
   return execFileSync('git', args, { cwd, env: ENV, encoding: 'utf8', stdio: 'pipe' }).trim();

@@ -47,6 +47,9 @@ import { WorkspaceWalk } from './workspace-walk';
  */
 export const DEBOUNCE_MS = 120;
 
+/** How long an edit's validation runs rules before it lets waiting requests go first. */
+const VALIDATION_SLICE_MS = 5;
+
 /**
  * How long an edit's validation waits for the document requests under way (a hover reading git)
  * before it goes on regardless.
@@ -191,6 +194,8 @@ export function startSession(connection: Connection): void {
   const validateEdit = async (clientUri: string): Promise<void> => {
     const key = canonicalUri(clientUri);
     const mine = nextGeneration(key);
+    // The parse counts in the first slice: after a long one, requests go first at once.
+    let sliceStart = Date.now();
     const doc = documents.get(clientUri);
     if (doc) validatedVersion.set(key, doc.version);
     walk.validated(key);
@@ -204,7 +209,11 @@ export function startSession(connection: Connection): void {
           list = toDiagnostics(ctx(), step.value);
           break;
         }
+        // Rules run on until a slice is used up: a file of a few targets is validated in one
+        // piece, as before, and only the steps of a large one give way to requests.
+        if (Date.now() - sliceStart < VALIDATION_SLICE_MS) continue;
         await requestsFirst();
+        sliceStart = Date.now();
         // Whoever started a newer validation publishes. A newer edit stops this one at once,
         // before its validation starts: a request may already have spliced that edit into
         // this parse's syntax tree, which the remaining rules must not read.

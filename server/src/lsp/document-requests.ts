@@ -20,15 +20,10 @@ export interface DocumentRequestDeps {
   logError: (message: string) => void;
   /** Resolves once the start has finished (git connected): lenses wait for it. */
   ready: Promise<void>;
-  /**
-   * How many requests are being answered; an edit's validation lets them finish before its
-   * next rule (session.ts, `requestsFirst`).
-   */
-  answering: { count: number };
 }
 
 export function registerDocumentRequests(d: DocumentRequestDeps): void {
-  const { connection, ctx, logError, ready, answering } = d;
+  const { connection, ctx, logError, ready } = d;
   /** Wraps a document request: closed or unknown documents and failures answer `empty`. */
   function onDoc<P extends { textDocument: { uri: string } }, R>(
     name: string,
@@ -38,15 +33,12 @@ export function registerDocumentRequests(d: DocumentRequestDeps): void {
     return async (params: P) => {
       const uri = params?.textDocument?.uri;
       if (typeof uri !== 'string' || !d.isOpen(uri)) return empty;
-      answering.count++;
       try {
         return await fn(canonicalUri(uri), params);
       } catch (err) {
         if (err instanceof ResponseError) throw err;
         logError(`${name} failed for ${uri}: ${(err as Error)?.stack ?? String(err)}`);
         return empty;
-      } finally {
-        answering.count--;
       }
     };
   }

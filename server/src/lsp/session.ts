@@ -50,12 +50,6 @@ export const DEBOUNCE_MS = 120;
 /** How long an edit's validation runs rules before it lets waiting requests go first. */
 const VALIDATION_SLICE_MS = 5;
 
-/**
- * How long an edit's validation waits for the document requests under way (a hover reading git)
- * before it goes on regardless.
- */
-const REQUEST_WAIT_MS = 250;
-
 export function startSession(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const log = (message: string) => connection.console.log(message);
@@ -165,8 +159,6 @@ export function startSession(connection: Connection): void {
     revalidate(key, docs.refresh(key));
   };
 
-  /** Document requests being answered (document-requests.ts counts them). */
-  const answering = { count: 0 };
   const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
   /**
@@ -174,15 +166,12 @@ export function startSession(connection: Connection): void {
    * written. vscode-jsonrpc takes two turns of the event loop from reading a message to calling
    * its handler (it decodes the message under a lock released with setImmediate, then
    * dispatches it from a queue run with setImmediate), and a continuation queued before the
-   * read runs first in each turn, hence three turns; a handler may then wait for git, and the
-   * answer is written one turn after it returns (the writer's lock again). Each turn costs
-   * microseconds when nothing is waiting.
+   * read runs first in each turn, hence three turns; the answer is written one turn after the
+   * handler returns (the writer's lock again), hence a fourth. A handler that waits for git
+   * goes on between two later rules. Each turn costs microseconds when nothing is waiting.
    */
   const requestsFirst = async () => {
-    for (let i = 0; i < 3; i++) await turn();
-    const until = Date.now() + REQUEST_WAIT_MS;
-    while (answering.count > 0 && Date.now() < until) await turn();
-    await turn();
+    for (let i = 0; i < 4; i++) await turn();
   };
 
   /**
@@ -492,7 +481,6 @@ export function startSession(connection: Connection): void {
     ctx,
     logError,
     ready,
-    answering,
   });
 
   connection.onNotification(WorkspaceTrustedNotification, () => {

@@ -38,7 +38,8 @@ const KEY_CHAR = 2;
 const PLAIN_FIRST = 4;
 /** What a plain scalar may hold after its first character (`:` only before more text). */
 const PLAIN_CHAR = 8;
-const CLASSES = new Uint8Array(128);
+// The table spans every UTF-16 code unit, so a lookup needs no range check first.
+const CLASSES = new Uint8Array(65536);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   const alnum = /[A-Za-z0-9]/.test(ch);
@@ -48,7 +49,7 @@ for (let c = 0; c < 128; c++) {
   if ('@-:'.includes(ch)) CLASSES[c] |= PLAIN_CHAR;
 }
 
-const has = (c: number, cls: number) => c < 128 && (CLASSES[c] & cls) !== 0;
+const has = (c: number, cls: number) => (CLASSES[c] & cls) !== 0;
 
 const COLON = 58;
 const SPACE = 32;
@@ -78,10 +79,26 @@ function scalar(text: string, from: number, to: number): string | undefined {
   return text.slice(from, to);
 }
 
-/** Which of KNOWN the key `text[from, from + length)` is, or -1, without cutting it out. */
-function knownKey(text: string, from: number, length: number): number {
-  for (let i = 0; i < KNOWN.length; i++)
-    if (KNOWN[i].length === length && text.startsWith(KNOWN[i], from)) return i;
+/** KNOWN by their first character, so a line is compared with three names at most. */
+const BY_FIRST: number[][] = [];
+KNOWN.forEach((k, i) => (BY_FIRST[k.charCodeAt(0)] ??= []).push(i));
+
+/**
+ * Which of KNOWN the line at `from` starts with, followed by its colon, or -1. A name matched
+ * there is also what the general scan of key characters would have found, since every name is
+ * made of key characters and the colon ends a key; a compare loop is faster here than
+ * `startsWith` with a position.
+ */
+function knownKey(text: string, from: number): number {
+  const candidates = BY_FIRST[text.charCodeAt(from)];
+  if (candidates === undefined) return -1;
+  for (const i of candidates) {
+    const name = KNOWN[i];
+    if (text.charCodeAt(from + name.length) !== COLON) continue;
+    let j = 1;
+    while (j < name.length && text.charCodeAt(from + j) === name.charCodeAt(j)) j++;
+    if (j === name.length) return i;
+  }
   return -1;
 }
 
@@ -124,10 +141,15 @@ export function readFlatRecord(
     const nested =
       nl - pos >= 2 && text.charCodeAt(pos) === SPACE && text.charCodeAt(pos + 1) === SPACE;
     const keyFrom = nested ? pos + 2 : pos;
-    if (keyFrom >= nl || !has(text.charCodeAt(keyFrom), KEY_START)) return undefined;
-    let colon = keyFrom + 1;
-    while (colon < nl && has(text.charCodeAt(colon), KEY_CHAR)) colon++;
-    if (colon >= nl || text.charCodeAt(colon) !== COLON) return undefined;
+    if (keyFrom >= nl) return undefined;
+    // A top-level line most often starts with one of the record's keys.
+    const known = nested ? -1 : knownKey(text, keyFrom);
+    let colon = known >= 0 ? keyFrom + KNOWN[known].length : keyFrom + 1;
+    if (known < 0) {
+      if (!has(text.charCodeAt(keyFrom), KEY_START)) return undefined;
+      while (colon < nl && has(text.charCodeAt(colon), KEY_CHAR)) colon++;
+      if (colon >= nl || text.charCodeAt(colon) !== COLON) return undefined;
+    }
     // Nothing after the colon (a block follows), or one space and the value.
     const bare = colon + 1 === nl;
     if (!bare && text.charCodeAt(colon + 1) !== SPACE) return undefined;
@@ -144,7 +166,6 @@ export function readFlatRecord(
     }
     if (open && openCount === 0) return undefined;
     open = undefined;
-    const known = knownKey(text, keyFrom, colon - keyFrom);
     if (known >= 0) {
       if (seen & (1 << known)) return undefined;
       seen |= 1 << known;

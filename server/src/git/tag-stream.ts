@@ -56,7 +56,32 @@ export function parseTagObject(body: string): TagObject | undefined {
   const when = /^tagger .* (\d+) [+-]\d{4}$/m.exec(header)?.[1];
   return {
     object,
-    taggedAt: when ? new Date(Number(when) * 1000).toISOString() : undefined,
+    taggedAt: when ? isoFromSeconds(Number(when)) : undefined,
     message: at < 0 ? '' : body.slice(at + 2),
   };
+}
+
+/** The last day isoFromSeconds formatted, and its `YYYY-MM-DDT` text. */
+let cachedDay = NaN;
+let cachedDayText = '';
+/** The last second of year 9999: past it `toISOString` writes a six-digit year. */
+const LAST_FOUR_DIGIT_YEAR = 253402300799;
+
+/**
+ * `new Date(seconds * 1000).toISOString()`, which took a tenth of `history --limit 0`'s time at
+ * a hundred thousand tags: the date part is formatted once per day (tags listed together are
+ * mostly of one day) and the time of day by arithmetic. Out of the four-digit years, the Date
+ * does it all, and throws as it did.
+ */
+export function isoFromSeconds(seconds: number): string {
+  if (!(seconds >= 0 && seconds <= LAST_FOUR_DIGIT_YEAR && Number.isInteger(seconds)))
+    return new Date(seconds * 1000).toISOString();
+  const day = Math.floor(seconds / 86400);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayText = new Date(day * 86400000).toISOString().slice(0, 11);
+  }
+  const inDay = seconds - day * 86400;
+  const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+  return `${cachedDayText}${two(Math.floor(inDay / 3600))}:${two(Math.floor(inDay / 60) % 60)}:${two(inDay % 60)}.000Z`;
 }

@@ -4,6 +4,7 @@
  * the spec to the letter. Pure functions: the git layer writes what these return.
  */
 import { parse as parseYaml, stringify } from 'yaml';
+import { readFlatRecord } from './flat-record';
 
 export const REF_ROOT = 'refs/atmos/deployments';
 export const TAG_ROOT = 'atmos/deployments';
@@ -196,76 +197,28 @@ export function formatTagMessage(record: DeploymentRecord): string {
   return TAG_MESSAGE_HEADER + stringify(ordered, { lineWidth: 0 });
 }
 
-/** A key at the start of a line, then nothing (a nested block follows) or one space and a value. */
-const FLAT_KEY = /^([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?$/;
-/**
- * A plain scalar that YAML's failsafe schema reads as exactly its own text: no indicator first
- * (`-` only before more text), no space, `#`, quote, flow character or `: ` anywhere, no `:` last.
- */
-const FLAT_PLAIN = /^(?:[A-Za-z0-9_./+=~^]|-(?=.))(?:[A-Za-z0-9_./+=~^@-]|:(?=[^ ]))*$/;
-
-function flatScalar(raw: string): string | undefined {
-  if (/^"[^"\\]*"$/.test(raw) || /^'[^']*'$/.test(raw)) return raw.slice(1, -1);
-  return FLAT_PLAIN.test(raw) ? raw : undefined;
-}
-
-/**
- * Reads the layout formatTagMessage writes (flat `key: value` lines and a `metadata:` block of
- * the same one level down) without the YAML parser, which made reading 10,000 records take
- * seconds. Any other line, a duplicate key or an unusual scalar returns undefined, and the
- * caller parses the text as YAML as before, so both paths give the same record.
- */
-function readFlatRecord(text: string): Record<string, unknown> | undefined {
-  const lines = text.split('\n');
-  while (lines.length && lines[lines.length - 1] === '') lines.pop();
-  const out: Record<string, unknown> = {};
-  let metadata: Record<string, string> | undefined;
-  for (const line of lines) {
-    const nested = line.startsWith('  ');
-    const m = FLAT_KEY.exec(nested ? line.slice(2) : line);
-    if (!m || m[1] === '__proto__') return undefined;
-    const [, key, raw] = m;
-    if (nested) {
-      const value = raw === undefined ? undefined : flatScalar(raw);
-      if (!metadata || value === undefined || Object.hasOwn(metadata, key)) return undefined;
-      metadata[key] = value;
-      continue;
-    }
-    if (metadata && Object.keys(metadata).length === 0) return undefined;
-    metadata = undefined;
-    if (Object.hasOwn(out, key)) return undefined;
-    if (raw === undefined) {
-      if (key !== 'metadata') return undefined;
-      metadata = {};
-      out[key] = metadata;
-      continue;
-    }
-    const value = flatScalar(raw);
-    if (value === undefined) return undefined;
-    out[key] = value;
-  }
-  if (metadata && Object.keys(metadata).length === 0) return undefined;
-  return out;
-}
-
 /** Reads a tag message back; undefined when it is not a deployment record. */
 export function parseTagMessage(message: string): DeploymentRecord | undefined {
-  const text = message.replace(/\r\n/g, '\n');
+  // Most messages hold no carriage return; the copy a replace makes is skipped for them.
+  const text = message.includes('\r') ? message.replace(/\r\n/g, '\n') : message;
   if (!text.startsWith(TAG_MESSAGE_HEADER)) return undefined;
   // A signed tag carries its signature after the message; it is not part of the record.
-  const yamlText = text.slice(TAG_MESSAGE_HEADER.length).split('\n-----BEGIN ')[0];
-  let body: unknown = readFlatRecord(yamlText);
-  if (body === undefined) {
-    try {
-      body = parseYaml(yamlText, {
-        maxAliasCount: 10,
-        // Every value is text: a SHA such as 0123 or 1e10 written unquoted by another tool must
-        // not turn into a number.
-        schema: 'failsafe',
-      });
-    } catch {
-      return undefined;
-    }
+  const signature = text.indexOf('\n-----BEGIN ', TAG_MESSAGE_HEADER.length);
+  const end = signature < 0 ? text.length : signature;
+  // The layout formatTagMessage writes is read without the YAML parser, which made reading
+  // 10,000 records take seconds; anything else is parsed as YAML, to the same record.
+  const flat = readFlatRecord(text, TAG_MESSAGE_HEADER.length, end);
+  if (flat !== undefined) return flat ?? undefined;
+  let body: unknown;
+  try {
+    body = parseYaml(text.slice(TAG_MESSAGE_HEADER.length, end), {
+      maxAliasCount: 10,
+      // Every value is text: a SHA such as 0123 or 1e10 written unquoted by another tool must
+      // not turn into a number.
+      schema: 'failsafe',
+    });
+  } catch {
+    return undefined;
   }
   if (!body || typeof body !== 'object') return undefined;
   const b = body as Record<string, unknown>;

@@ -174,7 +174,10 @@ export class SimpleGitStore implements GitStore {
           '--',
           ...prefixes,
         ],
-        ['cat-file', `--batch=${OBJECT_HEADER_FORMAT}`],
+        // `--buffer`: without it cat-file flushes after every object, a write of some 500
+        // bytes per tag (at 100,000 tags 0.35 s of system time in git, and as many reads here).
+        // Nothing waits on an answer to a line it wrote: for-each-ref's end flushes the rest.
+        ['cat-file', '--buffer', `--batch=${OBJECT_HEADER_FORMAT}`],
       ]),
     );
   }

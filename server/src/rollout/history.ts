@@ -74,6 +74,19 @@ export async function* streamHistory(
   deployment: Deployment | string,
   options: HistoryOptions = {},
 ): AsyncGenerator<HistoryEntry, void, undefined> {
+  for await (const page of streamHistoryPages(store, deployment, options)) yield* page;
+}
+
+/**
+ * streamHistory's entries a page at a time, as they are read from a piece of git's output (or
+ * from one read of approval notes): `history --limit 0` reads a hundred thousand entries, and an
+ * await for each of them was a tenth of its time. A consumer that stops between pages ends git.
+ */
+export async function* streamHistoryPages(
+  store: GitStore,
+  deployment: Deployment | string,
+  options: HistoryOptions = {},
+): AsyncGenerator<HistoryEntry[], void, undefined> {
   const name = typeof deployment === 'string' ? deployment : deploymentName(deployment);
   checkNames({ deployment: name });
   const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
@@ -91,15 +104,17 @@ export async function* streamHistory(
     batch.push(...sameStamp);
     sameStamp = [];
   };
-  async function* flush(): AsyncGenerator<HistoryEntry, void, undefined> {
+  async function flush(): Promise<HistoryEntry[]> {
     const reads = batch;
     batch = [];
     const backing = await approvals(reads.map((r) => r.record));
+    const page: HistoryEntry[] = [];
     for (const r of reads) {
-      if (handed >= limit) return;
+      if (handed >= limit) break;
       handed++;
-      yield entry(r, backing);
+      page.push(entry(r, backing));
     }
+    return page;
   }
   for await (const rows of gitStream(store.tagsNewestFirst([prefix]))) {
     for (const row of rows) {
@@ -109,11 +124,17 @@ export async function* streamHistory(
         settle();
       sameStamp.push(read);
     }
-    if (batch.length >= batchSize || !batch.some((r) => r.record.metadata.approver)) yield* flush();
+    if (batch.length >= batchSize || !batch.some((r) => r.record.metadata.approver)) {
+      const page = await flush();
+      if (page.length) yield page;
+    }
     if (handed >= limit) return;
   }
   settle();
-  while (batch.length && handed < limit) yield* flush();
+  while (batch.length && handed < limit) {
+    const page = await flush();
+    if (page.length) yield page;
+  }
 }
 
 /** Recorded rollouts, newest first, as one list (the language server's request). */

@@ -13,6 +13,7 @@
  *   approve(store, deployment, options)       record the approval note for the current plan
  *   history(store, deployment, options)       recorded rollouts, newest first
  *   streamHistory(store, deployment, options) the same, handed on while git lists them
+ *   streamHistoryPages(store, d, options)     the same, a page (array) at a time
  *   rollback(store, deployment, options)      put a recorded SHA set back through the rules
  *   verifyRecords(store, options)             replay the whole trail into findings (verify)
  *   rolloutWithWait(store, deployment, ...)    request approval, wait for it, then roll out
@@ -22,7 +23,13 @@
 export { RolloutError, EXIT_CODE, type RolloutErrorKind, type RolloutErrorReason } from './errors';
 export { loadPolicy, remotePolicyRef, type Policy } from './policy';
 export { readDeployedState } from './snapshot';
-export { history, streamHistory, recordedTargets, recordedNames } from './history';
+export {
+  history,
+  streamHistory,
+  streamHistoryPages,
+  recordedTargets,
+  recordedNames,
+} from './history';
 export { readWorkspaceStates, type WorkspaceStates } from './workspace-state';
 export { planRollout, findApproval, approvalScope } from './plan';
 export { applyRollout, PAUSE_STEPS, type PauseStep } from './apply';

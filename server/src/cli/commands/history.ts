@@ -5,7 +5,7 @@ import {
   openGitStore,
   recordedNames,
   recordedTargets,
-  streamHistory,
+  streamHistoryPages,
   type GitStore,
   type HistoryEntry,
 } from '../../rollout';
@@ -104,7 +104,7 @@ export async function runHistory(
     );
   const limit = opts.limit === undefined ? DEFAULT_LIMIT : Number(opts.limit);
   // One record past the limit is read to tell whether there are more; git stops right after.
-  const entries = streamHistory(store, deployment ?? name, {
+  const pages = streamHistoryPages(store, deployment ?? name, {
     target: opts.target,
     component: opts.component,
     limit: limit > 0 ? limit + 1 : undefined,
@@ -129,19 +129,23 @@ export async function runHistory(
     size = 0;
   };
   await service(async () => {
-    for await (const e of entries) {
-      if (limit > 0 && shown === limit) {
-        more = true;
-        break;
+    // Leaving the outer loop ends the stream and, with it, git.
+    pages: for await (const page of pages) {
+      for (const e of page) {
+        if (limit > 0 && shown === limit) {
+          more = true;
+          break pages;
+        }
+        // `history --limit 0 | head`: once the reader has gone, git is stopped too.
+        if (output.outClosed?.()) break pages;
+        if (json) {
+          // Nothing is printed before the first entry, so a failure before it prints only the
+          // error.
+          print(pending === undefined ? `${head}[` : `${pending},`);
+          pending = indent(JSON.stringify(e, null, 2));
+        } else print(entryLine(e));
+        shown++;
       }
-      // `history --limit 0 | head`: once the reader has gone, git is stopped too.
-      if (output.outClosed?.()) break;
-      if (json) {
-        // Nothing is printed before the first entry, so a failure before it prints only the error.
-        print(pending === undefined ? `${head}[` : `${pending},`);
-        pending = indent(JSON.stringify(e, null, 2));
-      } else print(entryLine(e));
-      shown++;
     }
   });
   if (json) {
@@ -166,18 +170,17 @@ function indent(text: string): string {
   return `    ${text.replace(/\n/g, '\n    ')}`;
 }
 
+/** One entry as a line of fields two spaces apart, built by concatenation (no array per line). */
 function entryLine(e: HistoryEntry): string {
-  const parts = [e.timestamp, `${e.target}/${e.component}`, e.gitSha.slice(0, 9), e.status];
-  if (e.promotedFrom) parts.push(`from ${e.promotedFrom}`);
-  if (e.rollbackOf) parts.push(`rollback of ${e.rollbackOf}`);
-  if (e.deployedBy) parts.push(`by ${e.deployedBy}`);
+  let line = `${e.timestamp}  ${e.target}/${e.component}  ${e.gitSha.slice(0, 9)}  ${e.status}`;
+  if (e.promotedFrom) line += `  from ${e.promotedFrom}`;
+  if (e.rollbackOf) line += `  rollback of ${e.rollbackOf}`;
+  if (e.deployedBy) line += `  by ${e.deployedBy}`;
   if (e.approver)
-    parts.push(
-      `approved by ${e.approver}${e.approvalRecordedBy ? ` (recorded by ${e.approvalRecordedBy})` : ''}`,
-    );
+    line += `  approved by ${e.approver}${e.approvalRecordedBy ? ` (recorded by ${e.approvalRecordedBy})` : ''}`;
   else if (e.unbackedApprover)
-    parts.push(`names approver ${e.unbackedApprover}, but no recorded approval backs it`);
-  return parts.join('  ');
+    line += `  names approver ${e.unbackedApprover}, but no recorded approval backs it`;
+  return line;
 }
 
 export function registerHistory(

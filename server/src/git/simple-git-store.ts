@@ -351,7 +351,11 @@ export class SimpleGitStore implements GitStore {
   private async catFile(shas: string[]): Promise<Map<string, { type: string; body: string }>> {
     const result = new Map<string, { type: string; body: string }>();
     if (shas.length === 0) return result;
-    const batch = await this.run(['cat-file', '--batch'], shas.map((s) => `${s}\n`).join(''));
+    // `--buffer`: all input is given at once, so git need not flush after every object.
+    const batch = await this.run(
+      ['cat-file', '--buffer', '--batch'],
+      shas.map((s) => `${s}\n`).join(''),
+    );
     if (batch.code !== 0) throw this.failure(['cat-file'], batch);
     const buf = batch.stdoutBytes;
     let at = 0;

@@ -6,9 +6,6 @@
  * Each git process is started by `GitRunner` (git-runner.ts): environment, standard input
  * through simple-git's plugin store, exit code, process count and cancellation.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import {
   GitStoreError,
   type GitStore,
@@ -34,6 +31,7 @@ import {
 } from './signed-notes';
 import { fetchRefs, pushRefs } from './remote-git';
 import { readRecordLog, writeRecordCommit } from './record-commits';
+import { updateRefs, writeTagObjects } from './record-writes';
 import { GitRunner, type RunResult } from './git-runner';
 
 export class SimpleGitStore implements GitStore {
@@ -423,50 +421,12 @@ export class SimpleGitStore implements GitStore {
     return { name: m[1], email: m[2] };
   }
 
-  async writeTagObjects(tags: TagObjectSpec[]): Promise<string[]> {
-    if (tags.length === 0) return [];
-    const dir = mkdtempSync(path.join(tmpdir(), 'atmos-tags-'));
-    try {
-      const files = tags.map((t, i) => {
-        const file = path.join(dir, `${i}.tag`);
-        writeFileSync(file, tagObjectText(t));
-        return file;
-      });
-      const out = await this.ok(
-        ['hash-object', '-t', 'tag', '-w', '--stdin-paths'],
-        files.map((f) => `${f}\n`).join(''),
-      );
-      const shas = out.trim().split('\n');
-      if (shas.length !== tags.length)
-        throw new GitStoreError('git', 'git hash-object did not write every tag object.');
-      return shas;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  writeTagObjects(tags: TagObjectSpec[]): Promise<string[]> {
+    return writeTagObjects(this.runner, tags);
   }
 
-  async updateRefs(updates: RefUpdate[]): Promise<void> {
-    if (updates.length === 0) return;
-    const lines = ['start'];
-    for (const u of updates) {
-      if (u.newSha === undefined) lines.push(`delete ${u.ref} ${u.oldSha ?? ''}`.trimEnd());
-      else if (u.oldSha === undefined) lines.push(`create ${u.ref} ${u.newSha}`);
-      else lines.push(`update ${u.ref} ${u.newSha} ${u.oldSha}`);
-    }
-    lines.push('prepare', 'commit', '');
-    const r = await this.run(['update-ref', '--stdin'], lines.join('\n'));
-    if (r.code === 0) return;
-    if (
-      /cannot lock ref|reference already exists|but expected|unable to resolve reference/i.test(
-        r.stderr,
-      )
-    )
-      throw new GitStoreError(
-        'conflict',
-        'Another rollout changed these deployment records at the same time; nothing was written. Check `promotion-status` and run the rollout again.',
-        r.stderr.trim(),
-      );
-    throw this.failure(['update-ref'], r);
+  updateRefs(updates: RefUpdate[]): Promise<void> {
+    return updateRefs(this.runner, updates);
   }
 
   fetch(remote: string, refspecs: string[]): Promise<void> {
@@ -478,13 +438,6 @@ export class SimpleGitStore implements GitStore {
   }
 }
 
-function tagObjectText(t: TagObjectSpec): string {
-  const seconds = Math.floor(t.date.getTime() / 1000);
-  const message = t.message.endsWith('\n') ? t.message : `${t.message}\n`;
-  return `object ${t.object}\ntype commit\ntag ${t.name}\ntagger ${t.tagger.name} <${t.tagger.email}> ${seconds} +0000\n\n${message}`;
-}
-
-/** Opens the store for a folder. The folder must exist; git itself is checked on first use. */
 export function openGitStore(cwd: string): GitStore {
   return new SimpleGitStore(cwd);
 }

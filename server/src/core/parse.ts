@@ -3,7 +3,8 @@
  * with a stable code at the range it concerns.
  */
 import { displayText } from './names';
-import { isMap, isPair, isSeq, parseDocument, type Node, type Document } from 'yaml';
+import type { Node, Document } from 'yaml';
+import { isMap, isPair, isSeq, parseDocument } from './yaml-api';
 import type { DeploymentFile } from './model';
 import { problem, type Problem } from './problem';
 import { lineStarts, positionFinderFrom, rangeOf } from './text';
@@ -146,10 +147,14 @@ export function shapeOf(
   depth: number,
   counted = 0,
 ): { count: number; exceeded?: { at: number; why: 'depth' | 'nodes' } } {
-  const stack: Array<[unknown, number]> = [[node, depth]];
+  // Two parallel stacks rather than one of [node, depth] pairs: this runs over every node of
+  // every file, and a pair per node was garbage for the collector to clear.
+  const nodes: unknown[] = [node];
+  const depths: number[] = [depth];
   let count = counted;
-  while (stack.length) {
-    const [n, d] = stack.pop()!;
+  while (nodes.length) {
+    const n = nodes.pop();
+    const d = depths.pop()!;
     if (n === null || n === undefined) continue;
     if (++count > limits.maxNodes)
       return {
@@ -161,9 +166,12 @@ export function shapeOf(
         return { count: count - counted, exceeded: { at: n.range?.[0] ?? 0, why: 'depth' } };
       for (const item of n.items as unknown[]) {
         if (isPair(item)) {
-          stack.push([item.value, d + 1]);
-          stack.push([item.key, d + 1]);
-        } else stack.push([item, d + 1]);
+          nodes.push(item.value, item.key);
+          depths.push(d + 1, d + 1);
+        } else {
+          nodes.push(item);
+          depths.push(d + 1);
+        }
       }
     }
   }

@@ -19,16 +19,22 @@ import type {
   Target,
 } from './model';
 import { scalarString } from './scalar';
+import { NOT_PLAIN, plainData, plainSchema } from './plain-data';
 import { rangeOf } from './text';
 
 export const COMPONENT_TYPES = ['terraform', 'helmfile', 'nixpack'] as const;
 
 export class ModelReader {
+  /** Whether `plainData` reads this document's mappings as `toJS` would. */
+  private readonly plainSchema: boolean;
+
   constructor(
     private readonly positionAt: (o: number) => Pos,
     private readonly doc: Document.Parsed,
     private readonly maxAliasCount: number,
-  ) {}
+  ) {
+    this.plainSchema = plainSchema(doc);
+  }
 
   /**
    * A mapping as plain data (`vars`, `context`), or `{}` for anything else. The whole document
@@ -39,7 +45,9 @@ export class ModelReader {
     const n = this.resolve(node);
     if (!isMap(n)) return {};
     try {
-      const v: unknown = n.toJS(this.doc, { maxAliasCount: this.maxAliasCount });
+      const plain = this.plainSchema ? plainData(n) : NOT_PLAIN;
+      const v: unknown =
+        plain !== NOT_PLAIN ? plain : n.toJS(this.doc, { maxAliasCount: this.maxAliasCount });
       return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
     } catch {
       return {};

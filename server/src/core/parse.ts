@@ -13,6 +13,7 @@ import { ModelReader } from './model-reader';
 import { scalarString } from './scalar';
 import { rememberParse } from './parse-state';
 import { syntaxReport } from './syntax-errors';
+import { NOT_PLAIN, plainData, plainSchema } from './plain-data';
 
 export { COMPONENT_TYPES } from './model-reader';
 export { scalarString } from './scalar';
@@ -99,7 +100,8 @@ export function parseDeploymentFile(
   let value: unknown;
   if (!syntax.unresolvedAlias)
     try {
-      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+      const plain = plainSchema(doc) ? plainData(doc.contents) : NOT_PLAIN;
+      value = plain !== NOT_PLAIN ? plain : doc.toJS({ maxAliasCount: limits.maxAliasCount });
     } catch (err) {
       // yaml throws here when aliases expand too far (a "billion laughs" document).
       const msg = String((err as Error)?.message ?? err);

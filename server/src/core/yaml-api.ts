@@ -15,3 +15,5 @@ export const isPair: typeof yaml.isPair = yaml.isPair;
 export const isScalar: typeof yaml.isScalar = yaml.isScalar;
 export const isSeq: typeof yaml.isSeq = yaml.isSeq;
 export const parseDocument: typeof yaml.parseDocument = yaml.parseDocument;
+export const YAMLMap: typeof yaml.YAMLMap = yaml.YAMLMap;
+export const YAMLSeq: typeof yaml.YAMLSeq = yaml.YAMLSeq;

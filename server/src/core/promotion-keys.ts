@@ -73,8 +73,7 @@ export function misplacedPromotionKeys(file: DeploymentFile): MisplacedKey[] {
       if (isPromotionKey(key)) {
         // Under `targets:`, a key with a mapping (or nothing) as its value is a target that
         // happens to be called `from`; only a scalar or a list there is a misplaced rule.
-        const isTargetSlot =
-          path.length === 2 && path[0] === 'deployment' && path[1] === 'targets';
+        const isTargetSlot = path.length === 2 && path[0] === 'deployment' && path[1] === 'targets';
         const isTarget = isTargetSlot && (value === null || isMap(value) || isScalarNull(value));
         if (!isTarget) {
           out.push(misplaced(file, key, pair, path));

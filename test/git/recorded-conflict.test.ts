@@ -54,6 +54,15 @@ describe('a component renamed onto a recorded one', () => {
       /Component 'ecs\/api' cannot be recorded while git holds the recorded component 'ecs' in dev, staging/,
     );
     assert.match(found[0].message, /atmos-deployments retire pay --component ecs/);
+    // From a folder inside the repository, the repository above it is found and read too.
+    const inside = cli(path.join(dir, 'deployments'), ['validate', '--format', 'json']);
+    assert.equal(
+      JSON.parse(inside.stdout).diagnostics.filter(
+        (d: { code: string }) => d.code === 'recorded-component-conflict',
+      ).length,
+      1,
+      inside.stdout,
+    );
     // Without records (outside a repository's history) nothing is said.
     const clean = makeRepo({ 'pay.yaml': yaml('ecs/api') });
     const none = cli(clean, ['validate', '--format', 'json']);

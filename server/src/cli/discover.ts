@@ -31,6 +31,9 @@ export interface Discovery {
   unchecked: Unchecked[];
 }
 
+/** One decoder for every name: a fatal decoder keeps no state between calls that throw. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * A file name as people read it. Names are bytes on Linux: a name that is not valid UTF-8 is
  * shown with `\xNN` for each byte outside printable ASCII, so two such names never print alike
@@ -38,7 +41,7 @@ export interface Discovery {
  */
 export function displayBytes(name: Buffer): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(name);
+    return STRICT_UTF8.decode(name);
   } catch {
     let out = '';
     for (const b of name)

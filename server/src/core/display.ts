@@ -52,6 +52,10 @@ function escaped(cp: number): string {
   return cp > 0xffff ? `\\u{${cp.toString(16).toUpperCase()}}` : `\\u${hex(cp)}`;
 }
 
+/** Texts that `displayName` and `displayText` return unchanged: nothing in them is escaped. */
+const PLAIN_NAME = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const PLAIN_TEXT = /^[\x20-\x7e\n\t]*$/;
+
 /**
  * A name as it may appear inside a message: every rule and command message passes each name it
  * shows through here. JSON escapes C0 controls, quotes and backslashes, so a name cannot end
@@ -60,6 +64,9 @@ function escaped(cp: number): string {
  * \uXXXX too. A plain name comes back unchanged.
  */
 export function displayName(name: string): string {
+  // Printable ASCII other than `"` and `\` is left alone by both JSON and the escapes below:
+  // most names are that, and messages show several names each.
+  if (PLAIN_NAME.test(name)) return name;
   return Array.from(JSON.stringify(name).slice(1, -1), (ch) => {
     const cp = ch.codePointAt(0)!;
     return hidesText(cp) ? escaped(cp) : ch;
@@ -71,6 +78,7 @@ export function displayName(name: string): string {
  * characters as in `displayName` are escaped, and quotes are left as they are.
  */
 export function displayText(text: string): string {
+  if (PLAIN_TEXT.test(text)) return text;
   return Array.from(text, (ch) => {
     const cp = ch.codePointAt(0)!;
     return hidesText(cp) && ch !== '\n' && ch !== '\t' ? escaped(cp) : ch;

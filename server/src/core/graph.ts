@@ -48,8 +48,14 @@ function computeGraph(deployment: Deployment): PromotionGraph {
   const nodes = deployment.targets.map((t) => t.name);
   const known = new Set(nodes);
   const edges: GraphEdge[] = [];
-  const sources = new Map<string, string[]>(nodes.map((n) => [n, []]));
-  const dependents = new Map<string, string[]>(nodes.map((n) => [n, []]));
+  // Filled in a loop rather than from arrays of [name, list] pairs, which were built and
+  // dropped for every file `validate` checks.
+  const sources = new Map<string, string[]>();
+  const dependents = new Map<string, string[]>();
+  for (const n of nodes) {
+    sources.set(n, []);
+    dependents.set(n, []);
+  }
   const seen = new Set<string>();
   for (const t of deployment.targets) {
     for (const ref of sourcesOf(t)) {
@@ -84,7 +90,8 @@ function topoOrder(
   sources: Map<string, string[]>,
   dependents: Map<string, string[]>,
 ): string[] {
-  const indegree = new Map(nodes.map((n) => [n, sources.get(n)?.length ?? 0]));
+  const indegree = new Map<string, number>();
+  for (const n of nodes) indegree.set(n, sources.get(n)?.length ?? 0);
   const queue = nodes.filter((n) => indegree.get(n) === 0);
   const order: string[] = [];
   const placed = new Set<string>();

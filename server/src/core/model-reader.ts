@@ -3,7 +3,8 @@
  * from. Shared by the full parse and the incremental re-parse of one target, so both build a
  * target the same way.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml';
+import type { Document, Node, Pair } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from './yaml-api';
 import type {
   AllowedFrom,
   Approvers,
@@ -18,16 +19,33 @@ import type {
   Target,
 } from './model';
 import { scalarString } from './scalar';
+import { NOT_PLAIN, plainData, plainSchema } from './plain-data';
 import { rangeOf } from './text';
 
 export const COMPONENT_TYPES = ['terraform', 'helmfile', 'nixpack'] as const;
 
+/** The keys the model reads from a target, and from its `promotion:`. */
+const TARGET_KEYS = ['labels', 'promotion', 'context', 'vars'] as const;
+const PROMOTION_KEYS = [
+  'from',
+  'allowed_from',
+  'requires_approval',
+  'approval_method',
+  'min_approvals',
+  'approvers',
+] as const;
+
 export class ModelReader {
+  /** Whether `plainData` reads this document's mappings as `toJS` would. */
+  private readonly plainSchema: boolean;
+
   constructor(
     private readonly positionAt: (o: number) => Pos,
     private readonly doc: Document.Parsed,
     private readonly maxAliasCount: number,
-  ) {}
+  ) {
+    this.plainSchema = plainSchema(doc);
+  }
 
   /**
    * A mapping as plain data (`vars`, `context`), or `{}` for anything else. The whole document
@@ -38,7 +56,9 @@ export class ModelReader {
     const n = this.resolve(node);
     if (!isMap(n)) return {};
     try {
-      const v: unknown = n.toJS(this.doc, { maxAliasCount: this.maxAliasCount });
+      const plain = this.plainSchema ? plainData(n) : NOT_PLAIN;
+      const v: unknown =
+        plain !== NOT_PLAIN ? plain : n.toJS(this.doc, { maxAliasCount: this.maxAliasCount });
       return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
     } catch {
       return {};
@@ -77,7 +97,23 @@ export class ModelReader {
   }
 
   get(node: unknown, key: string): Pair | undefined {
-    return this.pairs(node).find((p) => scalarString(p.key) === key);
+    // A loop, not find with a closure: this runs a dozen times per target of every file.
+    for (const p of this.pairs(node)) if (scalarString(p.key) === key) return p;
+    return undefined;
+  }
+
+  /**
+   * The first pair of each of `keys` in a mapping, as `get` finds it, in one pass over the
+   * pairs: a target and its promotion look up four and six keys, and a pass per key was a good
+   * part of reading the model of every file.
+   */
+  firsts<K extends string>(node: unknown, keys: readonly K[]): Partial<Record<K, Pair>> {
+    const out: Partial<Record<K, Pair>> = {};
+    for (const p of this.pairs(node)) {
+      const k = scalarString(p.key) as K | undefined;
+      if (k !== undefined && keys.includes(k) && out[k] === undefined) out[k] = p;
+    }
+    return out;
   }
 
   nameNode(node: unknown): NameNode | undefined {
@@ -153,40 +189,44 @@ export class ModelReader {
   target(pair: Pair): Target | undefined {
     const name = scalarString(pair.key);
     if (name === undefined) return undefined;
+    const found = this.firsts(pair.value, TARGET_KEYS);
     const labels: Record<string, string> = {};
-    for (const l of this.pairs(this.get(pair.value, 'labels')?.value)) {
+    for (const l of this.pairs(found.labels?.value)) {
       const k = scalarString(l.key);
       const v = scalarString(this.resolve(l.value));
       if (k !== undefined && v !== undefined) labels[k] = v;
     }
-    const promotionPair = this.get(pair.value, 'promotion');
+    const promotionPair = found.promotion;
     return {
       name,
       keyRange: this.range(pair.key),
       range: this.pairRange(pair),
       labels,
-      context: this.plain(this.get(pair.value, 'context')?.value),
-      vars: this.plain(this.get(pair.value, 'vars')?.value),
+      context: this.plain(found.context?.value),
+      vars: this.plain(found.vars?.value),
       promotion: promotionPair ? this.promotion(promotionPair) : undefined,
     };
   }
 
   promotion(pair: Pair): Promotion {
     const keyRange = this.range(pair.key);
-    const fromPair = this.get(pair.value, 'from');
-    const allowedPair = this.get(pair.value, 'allowed_from');
-    const approvalPair = this.get(pair.value, 'requires_approval');
+    const found = this.firsts(pair.value, PROMOTION_KEYS);
+    const fromPair = found.from;
+    const allowedPair = found.allowed_from;
+    const approvalPair = found.requires_approval;
     const fromName = fromPair ? this.nameNode(fromPair.value) : undefined;
     const approval = approvalPair ? this.resolve(approvalPair.value) : undefined;
-    const methodPair = this.get(pair.value, 'approval_method');
+    const methodPair = found.approval_method;
     const method = methodPair ? this.resolve(methodPair.value) : undefined;
-    const minPair = this.get(pair.value, 'min_approvals');
+    const minPair = found.min_approvals;
     const min = minPair ? this.resolve(minPair.value) : undefined;
-    const approversPair = this.get(pair.value, 'approvers');
+    const approversPair = found.approvers;
     return {
       keyRange,
       range: this.range(pair.value, keyRange),
-      from: fromName ? { ...fromName, kind: 'from', index: 0 } : undefined,
+      from: fromName
+        ? { value: fromName.value, range: fromName.range, kind: 'from', index: 0 }
+        : undefined,
       fromKeyRange: fromPair ? this.range(fromPair.key) : undefined,
       allowedFrom: allowedPair ? this.allowedFrom(allowedPair) : undefined,
       requiresApproval: isScalar(approval) && approval.value === true,

@@ -3,7 +3,8 @@
  * with a stable code at the range it concerns.
  */
 import { displayText } from './names';
-import { isMap, isPair, isSeq, parseDocument, type Node, type Document } from 'yaml';
+import type { Node, Document } from 'yaml';
+import { isMap, isPair, isSeq, parseDocument } from './yaml-api';
 import type { DeploymentFile } from './model';
 import { problem, type Problem } from './problem';
 import { lineStarts, positionFinderFrom, rangeOf } from './text';
@@ -12,6 +13,7 @@ import { ModelReader } from './model-reader';
 import { scalarString } from './scalar';
 import { rememberParse } from './parse-state';
 import { syntaxReport } from './syntax-errors';
+import { NOT_PLAIN, plainData, plainSchema } from './plain-data';
 
 export { COMPONENT_TYPES } from './model-reader';
 export { scalarString } from './scalar';
@@ -98,7 +100,8 @@ export function parseDeploymentFile(
   let value: unknown;
   if (!syntax.unresolvedAlias)
     try {
-      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+      const plain = plainSchema(doc) ? plainData(doc.contents) : NOT_PLAIN;
+      value = plain !== NOT_PLAIN ? plain : doc.toJS({ maxAliasCount: limits.maxAliasCount });
     } catch (err) {
       // yaml throws here when aliases expand too far (a "billion laughs" document).
       const msg = String((err as Error)?.message ?? err);
@@ -146,10 +149,14 @@ export function shapeOf(
   depth: number,
   counted = 0,
 ): { count: number; exceeded?: { at: number; why: 'depth' | 'nodes' } } {
-  const stack: Array<[unknown, number]> = [[node, depth]];
+  // Two parallel stacks rather than one of [node, depth] pairs: this runs over every node of
+  // every file, and a pair per node was garbage for the collector to clear.
+  const nodes: unknown[] = [node];
+  const depths: number[] = [depth];
   let count = counted;
-  while (stack.length) {
-    const [n, d] = stack.pop()!;
+  while (nodes.length) {
+    const n = nodes.pop();
+    const d = depths.pop()!;
     if (n === null || n === undefined) continue;
     if (++count > limits.maxNodes)
       return {
@@ -161,9 +168,12 @@ export function shapeOf(
         return { count: count - counted, exceeded: { at: n.range?.[0] ?? 0, why: 'depth' } };
       for (const item of n.items as unknown[]) {
         if (isPair(item)) {
-          stack.push([item.value, d + 1]);
-          stack.push([item.key, d + 1]);
-        } else stack.push([item, d + 1]);
+          nodes.push(item.value, item.key);
+          depths.push(d + 1, d + 1);
+        } else {
+          nodes.push(item);
+          depths.push(d + 1);
+        }
       }
     }
   }

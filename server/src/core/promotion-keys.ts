@@ -5,7 +5,8 @@
  * fails to do, and the schema's own finding for that key (an unknown key, or a target that is
  * not a mapping) gives way to it.
  */
-import { isAlias, isMap, isSeq, type Node, type Pair } from 'yaml';
+import type { Node, Pair } from 'yaml';
+import { isAlias, isMap, isSeq } from './yaml-api';
 import type { DeploymentFile, SourceRange, Target } from './model';
 import { findTarget } from './model';
 import { displayName } from './names';
@@ -23,8 +24,10 @@ export const PROMOTION_KEYS = [
 
 export type PromotionKey = (typeof PROMOTION_KEYS)[number];
 
+const PROMOTION_KEY_SET: ReadonlySet<string> = new Set(PROMOTION_KEYS);
+
 export function isPromotionKey(key: string): key is PromotionKey {
-  return (PROMOTION_KEYS as readonly string[]).includes(key);
+  return PROMOTION_KEY_SET.has(key);
 }
 
 export interface MisplacedKey {
@@ -50,31 +53,36 @@ export function misplacedPromotionKeys(file: DeploymentFile): MisplacedKey[] {
   const root = file.doc?.contents;
   if (!root) return out;
   // An explicit stack instead of recursion: the depth limit is a setting, and a deep file must
-  // not overflow the call stack here.
-  const stack: Array<[unknown, string[]]> = [[root, []]];
+  // not overflow the call stack here. Only mappings and lists are pushed, each with its path: a
+  // scalar, an alias or an empty value holds no keys, and leaving them (and their paths) out
+  // keeps this walk, which runs for every file, from allocating for every key.
+  const stack: Array<[unknown, string[]]> = isMap(root) || isSeq(root) ? [[root, []]] : [];
   while (stack.length) {
     const [node, path] = stack.pop()!;
-    if (isAlias(node)) continue;
     if (isSeq(node)) {
-      (node.items as unknown[]).forEach((item, i) => stack.push([item, [...path, String(i)]]));
+      (node.items as unknown[]).forEach((item, i) => {
+        if (isMap(item) || isSeq(item)) stack.push([item, [...path, String(i)]]);
+      });
       continue;
     }
     if (!isMap(node)) continue;
     for (const pair of node.items as Pair[]) {
       const key = scalarString(pair.key);
       if (key === undefined) continue;
-      const childPath = [...path, key];
-      if (skipped(childPath)) continue;
-      const isTargetSlot = path.length === 2 && path[0] === 'deployment' && path[1] === 'targets';
-      // Under `targets:`, a key with a mapping (or nothing) as its value is a target that
-      // happens to be called `from`; only a scalar or a list there is a misplaced rule.
       const value = pair.value as Node | null;
-      const isTarget = isTargetSlot && (value === null || isMap(value) || isScalarNull(value));
-      if (isPromotionKey(key) && !isTarget) {
-        out.push(misplaced(file, key, pair, path));
-        continue;
+      if (isPromotionKey(key)) {
+        // Under `targets:`, a key with a mapping (or nothing) as its value is a target that
+        // happens to be called `from`; only a scalar or a list there is a misplaced rule.
+        const isTargetSlot = path.length === 2 && path[0] === 'deployment' && path[1] === 'targets';
+        const isTarget = isTargetSlot && (value === null || isMap(value) || isScalarNull(value));
+        if (!isTarget) {
+          out.push(misplaced(file, key, pair, path));
+          continue;
+        }
       }
-      stack.push([pair.value, childPath]);
+      if (!isMap(value) && !isSeq(value)) continue;
+      const childPath = [...path, key];
+      if (!skipped(childPath)) stack.push([value, childPath]);
     }
   }
   return out.sort((a, b) => a.keyOffset - b.keyOffset);

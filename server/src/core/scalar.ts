@@ -1,5 +1,5 @@
 /** The text of a scalar key or value, as the model and the rules compare names. */
-import { isScalar } from 'yaml';
+import { isScalar } from './yaml-api';
 
 export function scalarString(node: unknown): string | undefined {
   if (isScalar(node)) {

@@ -3,7 +3,8 @@
  * concern, so `schema` and `unknown-key` problems point at the key or value to change.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { isMap, isPair, isScalar, type Node, type Pair } from 'yaml';
+import type { Node, Pair } from 'yaml';
+import { isMap, isPair, isScalar } from './yaml-api';
 import schemaJson from '../../../schemas/deployment.schema.json';
 import { validate as precompiled } from './schema-validator.generated';
 import { nearestName } from './distance';
@@ -128,7 +129,8 @@ function toFinding(file: DeploymentFile, err: ErrorObject): SchemaFinding | unde
   switch (err.keyword) {
     case 'additionalProperties': {
       const extra = String((err.params as { additionalProperty: string }).additionalProperty);
-      const { node: parent } = locate(file, path);
+      // The mapping that holds the extra key is the node at the error's path, found above.
+      const parent = node;
       const extraPair = isMap(parent)
         ? (parent.items.find((p) => scalarString(p.key) === extra) as Pair | undefined)
         : undefined;

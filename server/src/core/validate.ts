@@ -28,6 +28,9 @@ export interface ValidateOptions {
   recorded?: RecordedComponents;
 }
 
+/** The rules in order, listed once rather than for every file validated. */
+const RULE_LIST = Object.entries(RULES);
+
 export function validateFile(file: DeploymentFile, options: ValidateOptions = {}): Problem[] {
   const steps = validationSteps(file, options);
   for (;;) {
@@ -60,9 +63,9 @@ export function* validationSteps(
   };
   yield;
   const out: Problem[] = [];
-  for (const [code, rule] of Object.entries(RULES)) {
+  for (const [code, rule] of RULE_LIST) {
     try {
-      out.push(...rule(ctx));
+      for (const p of rule(ctx)) out.push(p);
     } catch (err) {
       out.push(
         problem(

@@ -1,6 +1,7 @@
 /** `validate [paths...]`: every problem, as the editor shows it, in text, JSON or SARIF. */
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Problem, RecordedComponents } from '../../core';
 import { openGitStore, readRecordedComponents } from '../../rollout';
 import { discoverDeploymentFiles, expandPaths, type Unchecked } from '../discover';
@@ -37,10 +38,29 @@ export interface ValidateJson {
  * checks files and must work where there are no records at all.
  */
 async function recordedHere(cwd: string): Promise<Map<string, RecordedComponents> | undefined> {
+  if (!mayBeInRepository(cwd)) return undefined;
   try {
     return await readRecordedComponents(openGitStore(cwd));
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * False only when git could not find a repository at `cwd`: no `.git` in it or any folder
+ * above, nothing there laid out as a bare repository, and no GIT_DIR. Starting git to learn
+ * that cost about 50 ms of every run outside a repository, before the first file was read.
+ * Anything that might be a repository is left to git to decide.
+ */
+function mayBeInRepository(cwd: string): boolean {
+  if (process.env.GIT_DIR) return true;
+  let dir = path.resolve(cwd);
+  for (;;) {
+    if (existsSync(path.join(dir, '.git'))) return true;
+    if (['HEAD', 'objects', 'refs'].every((n) => existsSync(path.join(dir, n)))) return true;
+    const up = path.dirname(dir);
+    if (up === dir) return false;
+    dir = up;
   }
 }
 
@@ -51,6 +71,8 @@ export async function runValidate(
   version: string,
 ): Promise<number> {
   const { cwd, limits } = opts;
+  // git lists the records while the folders are walked; the checks need them, so they wait.
+  const recording = recordedHere(cwd);
   const found = discoverDeploymentFiles(cwd);
   // Every file under --cwd is read, for the cross-file rule; those reported are, without paths,
   // every deployment file in the order found, and with paths, the named files in their order.
@@ -73,7 +95,7 @@ export async function runValidate(
       return i;
     });
   }
-  const recorded = await recordedHere(cwd);
+  const recorded = await recording;
   const checkOpts = { cwd, limits, recorded };
   const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1))

@@ -68,6 +68,12 @@ const ALLOWED_FROM_ENVIRONMENT = {
 /** git commands that write; a cancelled request lets a running one finish (see `cancellable`). */
 const WRITES = new Set(['fetch', 'update-ref', 'notes', 'hash-object', 'push', 'commit-tree']);
 
+/** A git process and the error its failure means: what the adapter's helper modules need. */
+export interface GitProcesses {
+  run(args: string[], input?: string): Promise<RunResult>;
+  failure(args: string[], r: RunResult): GitStoreError;
+}
+
 export class GitRunner {
   private processes = 0;
   private readonly env: Record<string, string>;

@@ -8,16 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GitStoreError, type RefUpdate, type TagObjectSpec } from './store';
-import type { RunResult } from './git-runner';
-
-/** The adapter's runner: a git process, and the error its failure means. */
-export interface WriteOps {
-  run(args: string[], input?: string): Promise<RunResult>;
-  failure(args: string[], r: RunResult): GitStoreError;
-}
+import type { GitProcesses } from './git-runner';
 
 /** Writes the tag objects (not their refs) and returns their SHAs, in order. */
-export async function writeTagObjects(git: WriteOps, tags: TagObjectSpec[]): Promise<string[]> {
+export async function writeTagObjects(git: GitProcesses, tags: TagObjectSpec[]): Promise<string[]> {
   if (tags.length === 0) return [];
   // `--stdin-paths` takes files, so the tags are written to a private folder first: one git
   // process for any number of tags, where `mktag` would need one each.
@@ -41,7 +35,7 @@ export async function writeTagObjects(git: WriteOps, tags: TagObjectSpec[]): Pro
 }
 
 /** Moves, creates and deletes refs in one transaction, each checked against its old value. */
-export async function updateRefs(git: WriteOps, updates: RefUpdate[]): Promise<void> {
+export async function updateRefs(git: GitProcesses, updates: RefUpdate[]): Promise<void> {
   if (updates.length === 0) return;
   const lines = ['start'];
   for (const u of updates) {

@@ -9,8 +9,11 @@
  */
 import type { DeploymentRecord, RecordStatus } from './records';
 
-/** The keys a record is built from, in the order of the record's fields. */
-const KNOWN = [
+/**
+ * The keys a record is built from, in the spec's order: the order `formatTagMessage` writes
+ * them in (records.ts) and the indexes below.
+ */
+export const RECORD_KEYS = [
   'deployment',
   'target',
   'component',
@@ -24,7 +27,8 @@ const KNOWN = [
   'metadata',
   'rollback_of',
   'policy_sha',
-] as const;
+] as const satisfies ReadonlyArray<keyof DeploymentRecord>;
+const KNOWN = RECORD_KEYS;
 const [DEPLOYMENT, TARGET, COMPONENT, DEPLOYED_BY, BUILD_ID, GIT_SHA, TIMESTAMP, STATUS] = [
   0, 1, 2, 3, 4, 5, 6, 7,
 ];

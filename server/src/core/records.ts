@@ -4,7 +4,7 @@
  * the spec to the letter. Pure functions: the git layer writes what these return.
  */
 import { parse as parseYaml, stringify } from 'yaml';
-import { readFlatRecord } from './flat-record';
+import { readFlatRecord, RECORD_KEYS } from './flat-record';
 
 export const REF_ROOT = 'refs/atmos/deployments';
 export const TAG_ROOT = 'atmos/deployments';
@@ -168,22 +168,6 @@ export interface DeploymentRecord {
    */
   policy_sha?: string;
 }
-
-const RECORD_KEYS: Array<keyof DeploymentRecord> = [
-  'deployment',
-  'target',
-  'component',
-  'deployed_by',
-  'build_id',
-  'git_sha',
-  'timestamp',
-  'status',
-  'promoted_from',
-  'promoted_at',
-  'metadata',
-  'rollback_of',
-  'policy_sha',
-];
 
 /** The annotated tag message in the spec's format, keys in the spec's order. */
 export function formatTagMessage(record: DeploymentRecord): string {

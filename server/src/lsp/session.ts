@@ -26,6 +26,8 @@ import { clientFeatures, serverCapabilities, type ClientFeatures } from './capab
 import type { FeatureContext } from './context';
 import { DeploymentDocuments } from './documents';
 import { diagnostics, toDiagnostics } from './features/diagnostics';
+import { runInSlices } from './slices';
+import type { Problem } from '../core';
 import { createGitBackends } from './git-backends';
 import { GitRouter, type FolderBackends } from './git-routing';
 import { CachedLiveState, EmptyLiveState } from './live-state';
@@ -46,9 +48,6 @@ import { WorkspaceWalk } from './workspace-walk';
  * during a burst wait for the window to end and are then validated once, on the latest text.
  */
 export const DEBOUNCE_MS = 120;
-
-/** How long an edit's validation runs rules before it lets waiting requests go first. */
-const VALIDATION_SLICE_MS = 5;
 
 export function startSession(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -131,6 +130,11 @@ export function startSession(connection: Connection): void {
   const revalidate = (uri: string, names: string[]) => {
     const key = canonicalUri(uri);
     publish(key);
+    publishOthers(key, names);
+  };
+
+  /** Publishes the other files declaring these deployment names. */
+  const publishOthers = (key: string, names: string[]) => {
     const others = new Set(names.flatMap((n) => docs.filesOf(n)).filter((u) => u !== key));
     for (const o of others) publish(o);
   };
@@ -159,63 +163,40 @@ export function startSession(connection: Connection): void {
     revalidate(key, docs.refresh(key));
   };
 
-  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-  /**
-   * Waits until the requests that arrived meanwhile have been answered and their answers
-   * written. vscode-jsonrpc takes two turns of the event loop from reading a message to calling
-   * its handler (it decodes the message under a lock released with setImmediate, then
-   * dispatches it from a queue run with setImmediate), and a continuation queued before the
-   * read runs first in each turn, hence three turns; the answer is written one turn after the
-   * handler returns (the writer's lock again), hence a fourth. A handler that waits for git
-   * goes on between two later rules. Each turn costs microseconds when nothing is waiting.
-   */
-  const requestsFirst = async () => {
-    for (let i = 0; i < 4; i++) await turn();
-  };
-
   /**
    * An edit's validation: the text is parsed (or spliced) at once, so requests that come next
-   * read the new model, and the rules then run one at a time with the event loop free between
-   * them, so completion and hover are answered between two rules (design: "big files stay
-   * instant"). The files sharing the deployment are published after it, as `revalidate` does.
+   * read the new model, and the rules then run in slices (slices.ts), so completion and hover
+   * are answered between two rules (design: "big files stay instant"). The files sharing the
+   * deployment are published after it, as `revalidate` does.
    */
   const validateEdit = async (clientUri: string): Promise<void> => {
     const key = canonicalUri(clientUri);
     const mine = nextGeneration(key);
     // The parse counts in the first slice: after a long one, requests go first at once.
-    let sliceStart = Date.now();
+    const startedAt = Date.now();
     const doc = documents.get(clientUri);
     if (doc) validatedVersion.set(key, doc.version);
     walk.validated(key);
     const names = docs.refresh(key);
-    let list: Diagnostic[];
+    let problems: Problem[] | undefined;
     try {
-      const steps = docs.problemSteps(key);
-      for (;;) {
-        const step = steps.next();
-        if (step.done) {
-          list = toDiagnostics(ctx(), step.value);
-          break;
-        }
-        // Rules run on until a slice is used up: a file of a few targets is validated in one
-        // piece, as before, and only the steps of a large one give way to requests.
-        if (Date.now() - sliceStart < VALIDATION_SLICE_MS) continue;
-        await requestsFirst();
-        sliceStart = Date.now();
-        // Whoever started a newer validation publishes. A newer edit stops this one at once,
-        // before its validation starts: a request may already have spliced that edit into
-        // this parse's syntax tree, which the remaining rules must not read.
-        if (generation.get(key) !== mine) return;
-        if (doc && documents.get(clientUri)?.version !== doc.version) return;
-      }
+      // Whoever started a newer validation publishes. A newer edit stops this one at once,
+      // before its validation starts: a request may already have spliced that edit into this
+      // parse's syntax tree, which the remaining rules must not read.
+      problems = await runInSlices(
+        docs.problemSteps(key),
+        startedAt,
+        () =>
+          generation.get(key) === mine &&
+          (!doc || documents.get(clientUri)?.version === doc.version),
+      );
+      if (!problems) return;
     } catch (err) {
       logError(`Validating ${key} failed: ${(err as Error)?.stack ?? String(err)}`);
-      list = [];
+      problems = [];
     }
-    send(key, list);
-    const others = new Set(names.flatMap((n) => docs.filesOf(n)).filter((u) => u !== key));
-    for (const o of others) publish(o);
+    send(key, toDiagnostics(ctx(), problems));
+    publishOthers(key, names);
   };
 
   const schedule = (clientUri: string) => {
